@@ -1,0 +1,201 @@
+"""Building the editions: load the book, run the pipeline, call the writers, report.
+
+A build is skipped when nothing it reads changed since the last good build of the same outputs
+(a manifest of content hashes in the output folder), so a second ``make`` costs a fraction of a
+second and rewrites nothing. Every output is written under a temporary name and renamed into
+place; a failing or interrupted build leaves the output folder as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .book import Book, load_book
+from .rules import RULES, ManuscriptError
+
+PACKAGE = Path(__file__).resolve().parent
+EDITIONS = ("pdf", "epub", "html")
+MANIFEST = ".press-manifest.json"
+
+
+@dataclass
+class Outputs:
+    dist: Path
+    slug: str
+
+    @property
+    def pdf(self) -> Path:
+        return self.dist / f"{self.slug}.pdf"
+
+    @property
+    def pdf_print(self) -> Path:
+        return self.dist / f"{self.slug}-print.pdf"
+
+    @property
+    def epub(self) -> Path:
+        return self.dist / f"{self.slug}.epub"
+
+    @property
+    def html(self) -> Path:
+        return self.dist / "html"
+
+    def of(self, edition: str) -> list[Path]:
+        return {"pdf": [self.pdf, self.pdf_print], "epub": [self.epub], "html": [self.html]}[edition]
+
+
+@dataclass
+class Progress:
+    quiet: bool = False
+    started: float = field(default_factory=time.perf_counter)
+    stages: list = field(default_factory=list)
+
+    def stage(self, what: str):
+        progress = self
+
+        class _Stage:
+            def __enter__(self):
+                self.t = time.perf_counter()
+                return self
+
+            def __exit__(self, *exc):
+                took = time.perf_counter() - self.t
+                progress.stages.append((what, took))
+                if not progress.quiet and exc[0] is None:
+                    print(f"  {what:<34} {took:6.2f} s", flush=True)
+        return _Stage()
+
+
+def fingerprint(book_root: Path, extra: str = "") -> str:
+    """SHA-256 over everything a build reads: the manuscript folder, styles, templates, the press."""
+    from .writers.common import STYLES, TEMPLATES
+    h = hashlib.sha256(extra.encode())
+    for base in (book_root, STYLES, TEMPLATES, PACKAGE):
+        for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(str(path.relative_to(base)).encode())
+            h.update(path.read_bytes())
+    for var in ("SOURCE_DATE_EPOCH",):
+        h.update(f"{var}={os.environ.get(var, '')}".encode())
+    return h.hexdigest()
+
+
+def _manifest(dist: Path) -> dict:
+    try:
+        return json.loads((dist / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_manifest(dist: Path, data: dict) -> None:
+    tmp = dist / f".{MANIFEST}.part"
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, dist / MANIFEST)
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def size_of(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, dump_ast: Path | None = None,
+          quiet: bool = False, jobs: int | None = None) -> int:
+    """Build the editions; returns the exit status (0 good, 1 manuscript errors)."""
+    signal.signal(signal.SIGTERM, _sigterm)
+    jobs = jobs or os.cpu_count() or 2
+    progress = Progress(quiet)
+    with progress.stage("reading book.yaml and chapters"):
+        book = load_book(manuscript)
+    out = Outputs(dist, book.slug)
+    wanted = [e for e in EDITIONS if e in editions]
+    fp = fingerprint(book.root)
+    manifest = _manifest(dist)
+    todo = [e for e in wanted if force or manifest.get(e) != fp or not all(p.exists() for p in out.of(e))]
+    if not todo and dump_ast is None:
+        if not quiet:
+            print(f"Up to date: {', '.join(wanted)} in {dist}/ (nothing changed since the last build)")
+        return 0
+
+    from . import pipeline
+    with progress.stage(f"pandoc and filters ({len(book.chapters)} chapters)"):
+        results, findings = pipeline.process(book, dump_dir=dump_ast, jobs=jobs)
+    warnings = [f for f in findings if f.severity != "error"]
+    _show_warnings(warnings)
+    pipeline.require_clean(findings)
+
+    dist.mkdir(parents=True, exist_ok=True)
+    pagemap = None
+    if "pdf" in todo or "epub" in todo:
+        from .writers import pdf
+        with progress.stage("PDF (screen and print) with WeasyPrint"):
+            pagemap = pdf.write(book, results, {"screen": out.pdf, "print": out.pdf_print}, jobs=jobs)
+        manifest["pdf"] = fp
+        _save_manifest(dist, manifest)
+        _save_pagemap(out, pagemap)
+    if "epub" in todo:
+        from .writers import epub
+        with progress.stage("EPUB with ebooklib"):
+            epub.write(book, results, out.epub, pagemap)
+        manifest["epub"] = fp
+        _save_manifest(dist, manifest)
+    if "html" in todo:
+        from .writers import html
+        with progress.stage("HTML edition"):
+            html.write(book, results, out.html, [(out.epub, "EPUB"), (out.pdf, "PDF")])
+        manifest["html"] = fp
+        _save_manifest(dist, manifest)
+    if not quiet:
+        print(f"Built in {time.perf_counter() - progress.started:.1f} s:")
+        for e in wanted:
+            for p in out.of(e):
+                if p.exists():
+                    print(f"  {str(p) + ('/' if p.is_dir() else ''):<52} {size_of(p) / 1e6:8.2f} MB")
+        pending = sum(1 for f in warnings if f.code in ("NOTE-004", "TEXT-001"))
+        if warnings:
+            print(f"  {len(warnings)} warning(s), {pending} of them pending text; run `make check` for the full report")
+    return 0
+
+
+def _show_warnings(warnings: list) -> None:
+    """Up to five warnings in full; beyond that a count per rule (``make check`` lists them all)."""
+    if len(warnings) <= 5:
+        for f in sorted(warnings):
+            print(f"{f}  [warning]", file=sys.stderr)
+        return
+    counts: dict[str, int] = {}
+    for f in warnings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    for code, n in sorted(counts.items()):
+        print(f"warning: {n} × {code} {RULES[code].text.split(':')[0].format_map(_Blank())}", file=sys.stderr)
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return "…"
+
+
+def _save_pagemap(out: Outputs, pagemap: dict) -> None:
+    path = out.dist / "reports" / "pagemap.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_text(json.dumps(pagemap, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def clean(dist: Path, cache: Path) -> None:
+    for path in (dist, cache):
+        if path.exists():
+            shutil.rmtree(path)
+
+
+__all__ = ["build", "clean", "Book", "ManuscriptError"]

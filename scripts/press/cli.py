@@ -1,0 +1,68 @@
+"""The command line: a thin layer over the library; the Makefile only calls this.
+
+    press build  [-m MANUSCRIPT] [-d DIST] [--only pdf,epub,html] [--force] [--dump-ast DIR]
+    press check  [-m MANUSCRIPT] [-d DIST] [--json] [--release]
+    press clean  [-d DIST]
+
+A manuscript mistake prints ``file:line: CODE message`` lines and exits 1, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .rules import ManuscriptError
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
+    p.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="press", description="One Markdown manuscript in, EPUB3, PDF and HTML out.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the editions into DIST")
+    _common(b)
+    b.add_argument("--only", default="pdf,epub,html", help="comma-separated editions: pdf, epub, html")
+    b.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    b.add_argument("--dump-ast", type=Path, help="write the AST after every filter into this folder")
+    b.add_argument("-q", "--quiet", action="store_true")
+    c = sub.add_parser("check", help="check the manuscript and the built editions")
+    _common(c)
+    c.add_argument("--json", action="store_true", help="findings as JSON on stdout")
+    c.add_argument("--release", action="store_true", help="pending notes are errors")
+    c.add_argument("--no-validators", action="store_true", help="skip EPUBCheck, Ace, axe-core and vnu")
+    k = sub.add_parser("clean", help="remove build outputs and caches")
+    _common(k)
+    args = ap.parse_args(argv)
+    try:
+        if args.command == "build":
+            from .build import build
+            editions = [e.strip() for e in args.only.split(",") if e.strip()]
+            return build(args.manuscript, args.dist, editions, force=args.force, dump_ast=args.dump_ast,
+                         quiet=args.quiet)
+        if args.command == "check":
+            from .check import check
+            return check(args.manuscript, args.dist, as_json=args.json, release=args.release,
+                         validators=not args.no_validators)
+        if args.command == "clean":
+            from .build import clean
+            clean(args.dist, Path(os.environ.get("PRESS_CACHE", ".cache")))
+            return 0
+    except ManuscriptError as e:
+        for f in e.findings:
+            print(f, file=sys.stderr)
+        n = len(e.findings)
+        print(f"press: {n} error{'s' if n != 1 else ''}; nothing was written, {args.dist}/ is as it was.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"press: interrupted; nothing was written, {args.dist}/ is as it was.", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""What a filter may know besides the AST: the book, its chapter, labels in the book's language,
+and a place to report findings with the file and line they concern."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .book import Book, Chapter
+from .rules import Finding, finding
+
+LOCALES = Path(__file__).parent / "locales"
+
+
+def labels_for(lang: str) -> dict[str, str]:
+    """Reader-facing labels ("Inhoud", "Eindnoten") in the book's language, English as fallback."""
+    base = yaml.safe_load((LOCALES / "en.yaml").read_text(encoding="utf-8"))
+    primary = lang.split("-")[0].lower()
+    path = LOCALES / f"{primary}.yaml"
+    if path.exists():
+        base.update(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return base
+
+
+@dataclass
+class ChapterContext:
+    book: Book
+    chapter: Chapter
+    labels: dict[str, str]
+    findings: list[Finding] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # what a filter leaves for later stages (notes, ids)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.chapter.body.split("\n")
+
+    def line_of(self, needle: str, default: int = 0) -> int:
+        """The file line where ``needle`` first occurs in the chapter body (0 when not found)."""
+        if needle:
+            for i, text in enumerate(self.lines):
+                if needle in text:
+                    return self.chapter.body_line + i
+        return default
+
+    def report(self, code: str, needle: str = "", line: int = 0, **fields) -> None:
+        self.findings.append(finding(code, self.chapter.rel, line or self.line_of(needle), **fields))

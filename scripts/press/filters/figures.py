@@ -1,0 +1,64 @@
+"""Figures and images: takes the chapter AST, returns it with every image's alt text made explicit
+(the caption doubles as alt text unless ``alt="…"`` is given). Reports IMG-001 (missing file),
+IMG-002 (a path leaving the manuscript folder — absolute, ``..``, a URL or a symlink pointing out;
+such a file is never read), IMG-003 (unsupported format) and IMG-004 (no alt text). Leaves the
+list of images to copy in ``ctx.data["images"]``."""
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlparse
+
+import panflute as pf
+
+FORMATS = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+def inside(root: Path, src: str) -> Path | None:
+    """The file ``src`` names inside ``root``, or None when it would leave the folder."""
+    if urlparse(src).scheme or src.startswith(("/", "\\")) or PurePosixPath(src).is_absolute():
+        return None
+    path = (root / unquote(src))
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return None
+    base = root.resolve()
+    if resolved != base and base not in resolved.parents:
+        return None
+    return resolved
+
+
+def run(doc: pf.Doc, ctx) -> pf.Doc:
+    root = ctx.book.root
+    images = ctx.data.setdefault("images", [])
+
+    def caption_of(img: pf.Image) -> str:
+        parent = img.parent
+        while parent is not None and not isinstance(parent, pf.Figure):
+            parent = parent.parent
+        if isinstance(parent, pf.Figure) and parent.caption:
+            return pf.stringify(parent.caption).strip()
+        return pf.stringify(img).strip()
+
+    def action(elem, doc):
+        if not isinstance(elem, pf.Image):
+            return None
+        src = elem.url
+        needle = f"({src}"
+        path = inside(root, src)
+        if path is None:
+            ctx.report("IMG-002", needle=needle, src=src)
+            return pf.Str(caption_of(elem) or "")
+        if path.suffix.lower() not in FORMATS:
+            ctx.report("IMG-003", needle=needle, src=src)
+        elif not path.is_file():
+            ctx.report("IMG-001", needle=needle, src=src)
+        else:
+            images.append(path.relative_to(root.resolve()).as_posix())
+        alt = elem.attributes.get("alt", "").strip() or caption_of(elem)
+        if not alt:
+            ctx.report("IMG-004", needle=needle, src=src)
+        elem.attributes["alt"] = alt
+        return None
+
+    return doc.walk(action)

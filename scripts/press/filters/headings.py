@@ -1,0 +1,40 @@
+"""Headings: takes the chapter AST, returns it unchanged, and reports empty headings (HEAD-002),
+level-1 headings in a chapter body (HEAD-003) and skipped levels (HEAD-001). The chapter title is
+level 1, so the body starts at level 2. Headings inside sidebars are their titles, levelled by the
+sidebar filter, and are not checked here."""
+from __future__ import annotations
+
+import panflute as pf
+
+
+def _in_box(elem) -> bool:
+    p = elem.parent
+    while p is not None:
+        if isinstance(p, pf.Div) and set(p.classes) & {"sidebar", "pullquote"}:
+            return True
+        p = p.parent
+    return False
+
+
+def run(doc: pf.Doc, ctx) -> pf.Doc:
+    prev = 1
+    for elem in _headers(doc):
+        text = pf.stringify(elem).strip()
+        needle = "#" * elem.level + " " + text[:30] if text else "#" * elem.level
+        if not text:
+            ctx.report("HEAD-002", needle=needle)
+            continue
+        if _in_box(elem):
+            continue
+        if elem.level == 1:
+            ctx.report("HEAD-003", needle=needle)
+        elif elem.level > prev + 1:
+            ctx.report("HEAD-001", needle=needle, prev=prev, level=elem.level)
+        prev = max(elem.level, 2) if elem.level > 1 else 1
+    return doc
+
+
+def _headers(doc):
+    found = []
+    doc.walk(lambda e, d: found.append(e) if isinstance(e, pf.Header) else None)
+    return found

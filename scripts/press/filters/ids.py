@@ -1,0 +1,69 @@
+"""Identifiers, book-wide: takes every chapter's AST, returns them with automatic heading ids that
+collide across chapters disambiguated (``aanpak``, ``aanpak-2``) and a registry of every id in
+the book (``ctx.data["ids"]``: id → chapter id; ``ctx.data["ambiguous"]``: automatic ids that
+several headings produced). Reports LINK-002 for an explicit id used twice."""
+from __future__ import annotations
+
+import re
+
+import panflute as pf
+
+ID_ELEMENTS = (pf.Header, pf.Div, pf.Span, pf.Figure, pf.Table, pf.Link, pf.Image, pf.CodeBlock, pf.Code)
+
+
+def _explicit(ctx, ident: str) -> bool:
+    return re.search(r"[{\s]#" + re.escape(ident) + r"[\s}]", ctx.chapter.body) is not None \
+        or ident.startswith(f"{ctx.chapter.id}-")
+
+
+RAW_ID = re.compile(r'\sid="([^"]+)"')
+
+
+def _walk_ids(doc, ctx, visit) -> None:
+    def action(elem, doc):
+        if isinstance(elem, pf.RawBlock):  # ids the filters wrote as raw HTML (endnotes, asides)
+            for ident in RAW_ID.findall(elem.text):
+                visit(elem, ident, ctx)
+            return
+        ident = getattr(elem, "identifier", "")
+        if ident and isinstance(elem, ID_ELEMENTS):
+            visit(elem, ident, ctx)
+    doc.walk(action)
+
+
+def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
+    owner: dict[str, str] = {ctx.chapter.id: ctx.chapter.id for ctx in ctxs}   # id → chapter id
+    where: dict[str, str] = {ctx.chapter.id: ctx.chapter.rel for ctx in ctxs}  # explicit id → file
+    automatic: set[str] = set()   # ids first given automatically to a heading
+    ambiguous: set[str] = set()   # automatic ids that several headings produced
+
+    def explicit(elem, ident, ctx):
+        if isinstance(elem, pf.Header) and not _explicit(ctx, ident):
+            return
+        if ident in where:
+            ctx.report("LINK-002", needle="#" + ident, id=ident, other=where[ident])
+            return
+        where[ident] = ctx.chapter.rel
+        owner[ident] = ctx.chapter.id
+
+    def auto(elem, ident, ctx):
+        if not isinstance(elem, pf.Header) or _explicit(ctx, ident):
+            return
+        if ident in owner:  # taken by an explicit id or an earlier heading: make it unique
+            if ident in automatic:
+                ambiguous.add(ident)
+            n = 2
+            while f"{ident}-{n}" in owner:
+                n += 1
+            elem.identifier = f"{ident}-{n}"
+        else:
+            automatic.add(ident)
+        owner[elem.identifier] = ctx.chapter.id
+
+    for visit in (explicit, auto):
+        for doc, ctx in zip(docs, ctxs):
+            _walk_ids(doc, ctx, visit)
+    for ctx in ctxs:
+        ctx.data["ids"] = owner
+        ctx.data["ambiguous"] = ambiguous
+    return docs

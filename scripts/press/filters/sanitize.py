@@ -1,0 +1,41 @@
+"""Raw HTML: takes the chapter AST, returns it with every raw HTML fragment cleaned by nh3
+(ammonia) and every ``javascript:``/``data:`` link or image reduced to its text. Reports HTML-001
+for anything that could run code or load another page (script, iframe, event handlers...)."""
+from __future__ import annotations
+
+import re
+
+import nh3
+import panflute as pf
+
+DANGER = re.compile(r"<\s*/?\s*(script|iframe|object|embed|frame|frameset|style|link|meta|base|form)\b"
+                    r"|\son[a-z]+\s*=|javascript:|vbscript:|data:text/html", re.I)
+BAD_SCHEME = re.compile(r"^\s*(javascript|vbscript|data):", re.I)
+
+
+def _describe(raw: str) -> str:
+    m = DANGER.search(raw)
+    token = m.group(0).strip() if m else raw[:40]
+    return f"'{token}' in “{raw.strip()[:60]}”"
+
+
+def run(doc: pf.Doc, ctx) -> pf.Doc:
+    def action(elem, doc):
+        if isinstance(elem, (pf.RawBlock, pf.RawInline)):
+            if elem.format not in ("html", "html5", "html4"):
+                return [] if isinstance(elem, pf.RawInline) else []
+            raw = elem.text
+            if DANGER.search(raw):
+                ctx.report("HTML-001", needle=raw.strip().split("\n")[0][:40], detail=_describe(raw))
+            clean = nh3.clean(raw, link_rel=None, url_schemes={"http", "https", "mailto"})
+            if not clean.strip():
+                return []
+            return type(elem)(clean, format="html")
+        if isinstance(elem, (pf.Link, pf.Image)) and BAD_SCHEME.match(elem.url):
+            ctx.report("HTML-001", needle=elem.url[:30], detail=f"the address '{elem.url[:40]}'")
+            if isinstance(elem, pf.Link):
+                return pf.Span(*elem.content)
+            return pf.Str(pf.stringify(elem))
+        return None
+
+    return doc.walk(action)

@@ -1,0 +1,47 @@
+"""Sidebars: takes the chapter AST, returns it with every ``::: sidebar`` div turned into an
+``<aside class="sidebar">`` named by its first heading (``aria-labelledby``), that title levelled
+one below the section it stands in. A box the source prints without a title becomes a plain
+``<div class="sidebar">`` (a box, not a landmark, so it needs no name). Reports DIV-002 for an
+empty sidebar."""
+from __future__ import annotations
+
+import panflute as pf
+
+
+def run(doc: pf.Doc, ctx) -> pf.Doc:
+    cid = ctx.chapter.id
+    count = [0]
+    level = [1]
+
+    def action(elem, doc):
+        if isinstance(elem, pf.Header) and not _inside_sidebar(elem):
+            level[0] = elem.level
+        if not (isinstance(elem, pf.Div) and "sidebar" in elem.classes):
+            return None
+        count[0] += 1
+        blocks = list(elem.content)
+        title = blocks[0] if blocks and isinstance(blocks[0], pf.Header) else None
+        if not blocks:
+            ctx.report("DIV-002", needle="sidebar")
+            return []
+        if title is None:
+            attrs = f' id="{elem.identifier}"' if elem.identifier else ""
+            return [pf.RawBlock(f'<div class="sidebar untitled"{attrs}>', format="html"), *blocks,
+                    pf.RawBlock("</div>", format="html")]
+        title.level = min(6, max(level[0], 1) + 1)
+        if not title.identifier:
+            title.identifier = f"{cid}-sidebar-{count[0]}"
+        box_id = elem.identifier or f"{cid}-sidebar-{count[0]}-box"
+        open_tag = (f'<aside class="sidebar" id="{box_id}" aria-labelledby="{title.identifier}">')
+        return [pf.RawBlock(open_tag, format="html"), *blocks, pf.RawBlock("</aside>", format="html")]
+
+    return doc.walk(action)
+
+
+def _inside_sidebar(elem) -> bool:
+    p = elem.parent
+    while p is not None:
+        if isinstance(p, pf.Div) and "sidebar" in p.classes:
+            return True
+        p = p.parent
+    return False

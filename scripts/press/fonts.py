@@ -1,0 +1,107 @@
+"""The book's fonts: finds the faces ``styles/fonts.yaml`` names among the installed fonts, writes
+their @font-face rules, subsets them to the characters a book uses (fontTools) and checks that
+every character of the book has a glyph (PDF-002)."""
+from __future__ import annotations
+
+import io
+import logging
+import unicodedata
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from .rules import finding
+
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str
+    style: str
+    weight: int
+    file: str
+    package: str
+    path: Path | None
+
+    @property
+    def slug(self) -> str:
+        return Path(self.file).stem
+
+
+def faces(styles: Path) -> list[Face]:
+    spec = yaml.safe_load((styles / "fonts.yaml").read_text(encoding="utf-8"))
+    installed = _installed()
+    return [Face(f["family"], f["style"], int(f["weight"]), f["file"], f["package"], installed.get(f["file"]))
+            for f in spec["faces"]]
+
+
+@lru_cache(maxsize=1)
+def _installed() -> dict[str, Path]:
+    try:
+        out = subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {Path(p).name: Path(p) for p in out.splitlines() if p}
+
+
+def missing(styles: Path) -> list[Face]:
+    return [f for f in faces(styles) if f.path is None]
+
+
+def font_face_css(styles: Path, url_of) -> str:
+    """@font-face rules; ``url_of(face)`` gives each face's URL in the edition."""
+    rules = []
+    for f in faces(styles):
+        if f.path is None:
+            continue
+        rules.append(f'@font-face {{ font-family: "{f.family}"; font-style: {f.style}; '
+                     f'font-weight: {f.weight}; src: url("{url_of(f)}"); }}')
+    return "\n".join(rules)
+
+
+def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
+    """The face reduced to the glyphs ``text`` needs (plus basic Latin), as OTF or WOFF2."""
+    options = subset.Options()
+    options.flavor = flavor
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = TTFont(str(face.path))
+    chars = set(text) | set(chr(c) for c in range(0x20, 0x7F))
+    sub = subset.Subsetter(options)
+    sub.populate(unicodes=[ord(c) for c in chars])
+    sub.subset(font)
+    out = io.BytesIO()
+    font.flavor = flavor
+    font.save(out)
+    return out.getvalue()
+
+
+def licence_text(face: Face) -> str:
+    copyright_file = Path("/usr/share/doc") / face.package / "copyright"
+    if copyright_file.exists():
+        return copyright_file.read_text(encoding="utf-8", errors="replace")
+    return f"{face.family}: SIL Open Font License 1.1 (see https://openfontlicense.org)\n"
+
+
+def uncovered(styles: Path, text: str, where: str) -> list:
+    """PDF-002 findings for characters no text face can show."""
+    cmaps = []
+    for f in faces(styles):
+        if f.path is not None:
+            cmaps.append(set(TTFont(str(f.path), lazy=True).getBestCmap()))
+    if not cmaps:
+        return []
+    out = []
+    for ch in sorted(set(text)):
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Mn") or 0xFE00 <= ord(ch) <= 0xFE0F:
+            continue  # spaces, controls, format characters and variation selectors need no glyph
+        if not any(ord(ch) in cmap for cmap in cmaps):
+            out.append(finding("PDF-002", where, 0, char=ch, codepoint=f"{ord(ch):04X}"))
+    return out

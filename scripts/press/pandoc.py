@@ -1,0 +1,82 @@
+"""pandoc, once per chapter: Markdown to JSON AST, and filtered AST to HTML, both cached by content.
+
+Takes Markdown (or an AST) and returns pandoc's output. Results are kept in the cache folder under
+the SHA-256 of the input, pandoc's version and the options, so an unchanged chapter is never
+parsed twice, across runs as well as within one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pypandoc
+
+from .rules import ManuscriptError, finding
+
+READER = "markdown-citations"  # citations off: '@' in e-mail addresses stays text
+HTML_ARGS = ["-t", "html5", "--wrap=none", "--no-highlight"]
+_PANDOC = None
+_VERSION = None
+
+
+def pandoc_path() -> str:
+    global _PANDOC
+    if _PANDOC is None:
+        _PANDOC = pypandoc.get_pandoc_path()
+    return _PANDOC
+
+
+def pandoc_version() -> str:
+    global _VERSION
+    if _VERSION is None:
+        _VERSION = pypandoc.get_pandoc_version()
+    return _VERSION
+
+
+def cache_dir() -> Path:
+    d = Path(os.environ.get("PRESS_CACHE", ".cache")) / "pandoc"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _key(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in (pandoc_version(),) + parts:
+        h.update(p.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _cached(key: str, suffix: str, produce) -> str:
+    path = cache_dir() / f"{key}.{suffix}"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    out = produce()
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(out, encoding="utf-8")
+    os.replace(tmp, path)
+    return out
+
+
+def _run(args: list[str], text: str, rel: str) -> tuple[str, str]:
+    proc = subprocess.run([pandoc_path(), *args], input=text.encode("utf-8"), capture_output=True)
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ManuscriptError([finding("FILE-006", rel, 0, detail=detail[-1] if detail else f"exit {proc.returncode}")])
+    return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
+
+
+def markdown_to_ast(markdown: str, rel: str) -> dict:
+    """pandoc's JSON AST of a chapter body (cached)."""
+    key = _key("md2json", READER, markdown)
+    return json.loads(_cached(key, "json", lambda: _run(["-f", READER, "-t", "json"], markdown, rel)[0]))
+
+
+def ast_to_html(ast: dict, rel: str) -> str:
+    """An HTML5 fragment of a filtered AST (cached)."""
+    text = json.dumps(ast, ensure_ascii=False, sort_keys=True)
+    key = _key("json2html", *HTML_ARGS, text)
+    return _cached(key, "html", lambda: _run(["-f", "json", *HTML_ARGS], text, rel)[0])

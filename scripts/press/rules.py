@@ -1,0 +1,133 @@
+"""The press's check rules: every finding the press can report, registered once.
+
+Each rule has a stable code (``NOTE-001``), a severity and one message text. Code anywhere in the
+press reports a finding by code (``finding("NOTE-001", path, line, label="3")``); the text is
+always the one written here, so an editor sees the same words for the same problem everywhere,
+and ``tests/test_rules.py`` proves every code can fire.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    text: str  # str.format template over the finding's fields
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _rule(code: str, severity: str, text: str) -> None:
+    assert code not in RULES, code
+    RULES[code] = Rule(code, severity, text)
+
+
+# Book metadata and contents (book.yaml)
+_rule("BOOK-001", ERROR, "book.yaml is missing")
+_rule("BOOK-002", ERROR, "book.yaml is not valid YAML: {detail}")
+_rule("BOOK-003", ERROR, "book.yaml lacks the required key '{key}'")
+_rule("BOOK-004", ERROR, "'{value}' is not a valid language tag (BCP 47, for example 'nl' or 'en-GB')")
+_rule("BOOK-005", ERROR, "contents names '{name}', but there is no such file")
+_rule("BOOK-006", ERROR, "'{name}' is a chapter file but contents does not list it")
+_rule("BOOK-007", ERROR, "contents lists '{name}' more than once")
+_rule("BOOK-008", ERROR, "contents is empty: the book has no chapters")
+_rule("BOOK-009", ERROR, "'{key}' has an invalid value: {detail}")
+_rule("BOOK-010", ERROR, "contents entry {index} is neither '- file: NAME.md' nor '- part: TITLE' with files")
+# Chapter files
+_rule("FILE-001", ERROR, "the file is not UTF-8 text ({detail})")
+_rule("FILE-002", ERROR, "the front matter is not valid YAML: {detail}")
+_rule("FILE-003", ERROR, "the front matter lacks a title")
+_rule("FILE-004", ERROR, "the front matter key '{key}' has an invalid value: {detail}")
+_rule("FILE-005", ERROR, "the chapter has no text")
+_rule("FILE-006", ERROR, "pandoc could not read the chapter: {detail}")
+_rule("FILE-007", ERROR, "the chapter id '{id}' is used by another chapter too ({other})")
+# Identifiers and links
+_rule("LINK-001", ERROR, "the link to '#{target}' points at no chapter, heading or figure in the book")
+_rule("LINK-002", ERROR, "the id '{id}' is used more than once in the book (also in {other})")
+_rule("LINK-003", ERROR, "the link to '#{target}' is ambiguous: several headings got that automatic id; give the heading an explicit id and link to it")
+_rule("LINK-004", ERROR, "the web address '{url}' is not well-formed: {detail}")
+_rule("LINK-005", ERROR, "the e-mail address '{url}' is not well-formed")
+_rule("LINK-006", ERROR, "the link '{url}' points at a file that is not in the {edition} edition")
+_rule("LINK-007", WARNING, "the web address '{url}' did not answer: {detail}")
+# Endnotes
+_rule("NOTE-001", ERROR, "the note call [^{label}] has no note text")
+_rule("NOTE-002", ERROR, "the note [^{label}] is never called")
+_rule("NOTE-003", ERROR, "the note [^{label}] is empty")
+_rule("NOTE-004", WARNING, "the note [^{label}] is pending: its text is (partly) missing")
+_rule("NOTE-005", ERROR, "the note [^{label}] is called more than once")
+_rule("NOTE-006", WARNING, "note labels are not numbered 1…n in reading order: [^{label}] is note {number}")
+_rule("TEXT-001", WARNING, "text is pending here: the source lost it (marked []{{.pending}})")
+# Headings
+_rule("HEAD-001", ERROR, "the heading level jumps from {prev} to {level}: a level is skipped")
+_rule("HEAD-002", ERROR, "the heading is empty")
+_rule("HEAD-003", ERROR, "a level-1 heading inside a chapter: the chapter title comes from the front matter; start sections at ##")
+_rule("HEAD-004", ERROR, "the {edition} navigation lists {found}, the manuscript has {expected}")
+# Blocks
+_rule("DIV-001", ERROR, "unknown block class '{cls}': the press knows {known}")
+_rule("DIV-002", ERROR, "the sidebar is empty")
+_rule("QUOTE-001", ERROR, "the pull quote does not repeat text from the chapter: “{text}”")
+# Figures and images
+_rule("IMG-001", ERROR, "the image '{src}' does not exist")
+_rule("IMG-002", ERROR, "the image '{src}' is outside the manuscript folder; it was not read")
+_rule("IMG-003", ERROR, "the image '{src}' has a format the editions cannot show (use SVG, PNG or JPEG)")
+_rule("IMG-004", ERROR, "the figure '{src}' has no alt text and no caption")
+# Raw HTML
+_rule("HTML-001", ERROR, "raw HTML that could run code or load another page was removed: {detail}")
+# Spelling
+_rule("SPELL-001", WARNING, "possible misspelling: '{word}'")
+# Rendering
+_rule("PDF-001", ERROR, "WeasyPrint reported: {detail}")
+_rule("PDF-002", ERROR, "the fonts lack a glyph for '{char}' (U+{codepoint})")
+_rule("EPUB-001", ERROR, "EPUBCheck {severity}: {detail}")
+_rule("EPUB-002", ERROR, "Ace by DAISY ({impact}): {detail}")
+_rule("HTML-002", ERROR, "axe-core ({impact}): {detail}")
+_rule("HTML-003", ERROR, "Nu HTML Checker: {detail}")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    line: int
+    code: str
+    fields: tuple = field(default=(), compare=False)
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+    @property
+    def severity(self) -> str:
+        return self.rule.severity
+
+    @property
+    def message(self) -> str:
+        return self.rule.text.format(**dict(self.fields))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.code} {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "code": self.code,
+                "severity": self.severity, "message": self.message}
+
+
+def finding(code: str, path: str | Path, line: int = 0, **fields) -> Finding:
+    if code not in RULES:
+        raise KeyError(f"unregistered rule code {code}")
+    RULES[code].text.format(**fields)  # fail early on a missing field
+    return Finding(str(path), int(line or 0), code, tuple(sorted(fields.items())))
+
+
+class ManuscriptError(Exception):
+    """One or more errors in the manuscript: the build stops and reports them."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = sorted(findings)
+        super().__init__("\n".join(str(f) for f in self.findings))

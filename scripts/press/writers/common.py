@@ -1,0 +1,116 @@
+"""What the three edition writers share: the jinja2 environment, the book's view model, internal
+link rewriting for split or single-document editions, and atomic output."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from ..book import Book
+from ..pipeline import ChapterResult
+
+PROJECT = Path(__file__).resolve().parents[3]
+TEMPLATES = Path(os.environ.get("PRESS_TEMPLATES", PROJECT / "templates"))
+STYLES = Path(os.environ.get("PRESS_STYLES", PROJECT / "styles"))
+XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters["join_names"] = join_names
+    return env
+
+
+def join_names(names: list[str], word_and: str) -> str:
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" {word_and} " + names[-1]
+
+
+def rewrite_links(html: str, current: str, href_of) -> str:
+    """Rewrite every internal link for an edition: ``href_of(chapter_id, target_id, current)``."""
+    def repl(m: re.Match) -> str:
+        target, rest, chapter = m.group(1), m.group(2), m.group(3)
+        return f'<a href="{href_of(chapter, target, current)}"{rest}'
+    return XREF.sub(repl, html)
+
+
+@dataclass
+class PartView:
+    index: int
+    number: int
+    title: str
+    id: str
+    chapters: list
+
+
+def parts_view(book: Book, results: list[ChapterResult]) -> list:
+    """The reading order as a list of items: ("chapter", result) or ("part", PartView)."""
+    items: list = []
+    for r in results:
+        part = r.chapter.part
+        if part is None:
+            items.append(("chapter", r))
+            continue
+        if not (items and items[-1][0] == "part" and items[-1][1].index == part):
+            items.append(("part", PartView(part, part + 1, book.parts[part], f"part-{part + 1}", [])))
+        items[-1][1].chapters.append(r)
+    return items
+
+
+def roman(n: int) -> str:
+    out = ""
+    for value, sym in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                       (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + sym, n - value
+    return out
+
+
+def markup(html: str) -> Markup:
+    return Markup(html)
+
+
+@contextmanager
+def atomic_file(path: Path, mode: str = "wb"):
+    """Write ``path`` through a temporary file in the same folder, renamed into place on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        with open(tmp, mode) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_dir(path: Path):
+    """Build a folder under a temporary name; swap it into place only when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    try:
+        yield tmp
+        old = path.with_name(f".{path.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old.exists():
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,229 @@
+"""The EPUB3 edition, packaged with ebooklib.
+
+Takes the pipeline's chapters and the print edition's page map; writes ``<slug>.epub`` with one
+XHTML document per chapter and per part title page, a navigation document (toc, landmarks and a
+page-list with the print edition's page numbers), a generated SVG cover, subset fonts with their
+licences and EPUB Accessibility 1.1 metadata. The zip is written reproducibly: ``mimetype`` first
+and stored, entries in a fixed order, every timestamp from SOURCE_DATE_EPOCH (or the book's date).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import textwrap
+import zipfile
+from pathlib import Path
+
+import lxml.html
+from ebooklib import epub
+from lxml import etree
+
+from .. import fonts
+from ..book import Book
+from ..pipeline import ChapterResult
+from .common import STYLES, atomic_file, environment, markup, parts_view, rewrite_links, roman
+from .pdf import mark_blocks
+
+EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
+    ("a", "noteref", "noteref"), ("a", "backlink", "backlink"), ("section", "endnotes", "endnotes"),
+    ("li", "endnote", "endnote"), ("aside", "pullquote", "pullquote"),
+]
+CSS_LAYERS = ["tokens.css", "base.css", "epub.css"]
+MEDIA = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+def build_time(book: Book) -> dt.datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.fromisoformat(book.meta["date"])
+
+
+def _href(chapter: str, target: str, current: str) -> str:
+    if chapter == current:
+        return f"#{target}"
+    return f"{chapter}.xhtml" if target == chapter else f"{chapter}.xhtml#{target}"
+
+
+def chapter_body(r: ChapterResult, page_starts: dict[str, list[int]], labels: dict) -> str:
+    """The chapter's fragment as XHTML: epub:type added, links split per document, page breaks."""
+    html, _ = mark_blocks(rewrite_links(r.html, r.chapter.id, _href), r.chapter.id)
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        classes = (el.get("class") or "").split()
+        for tag, cls, etype in EPUB_TYPES:
+            if el.tag == tag and cls in classes:
+                el.set("data-epub-type", etype)
+    for ident, numbers in page_starts.items():
+        found = root.xpath("//*[@id=$i]", i=ident)
+        if found:
+            _insert_breaks(found[0], numbers, labels)
+    out = "".join(etree.tostring(child, method="xml", encoding="unicode") for child in root)
+    out = (root.text or "") + out
+    return out.replace('data-epub-type="', 'epub:type="')
+
+
+def _insert_breaks(el, numbers: list[int], labels: dict) -> None:
+    for n in numbers:
+        span = etree.Element("span", {"id": f"page-{n}", "role": "doc-pagebreak", "data-epub-type": "pagebreak",
+                                      "aria-label": labels["page_label"].format(n=n), "class": "pagebreak"})
+        if el.tag == "li":   # inside a list item: first thing in it (an <ol> holds only <li>)
+            span.tail, el.text = el.text, None
+            el.insert(0, span)
+        else:                # otherwise just before the block
+            parent = el.getparent()
+            if parent is not None:
+                parent.insert(parent.index(el), span)
+
+
+def page_starts(pagemap: dict | None, cid: str) -> dict[str, list[int]]:
+    """For one chapter: block id → the print pages that start at that block."""
+    if not pagemap:
+        return {}
+    anchors, order = pagemap["anchors"], pagemap["blocks"].get(cid, [])
+    pages = [(anchors[i], i) for i in order if i in anchors]
+    if not pages:
+        return {}
+    out: dict[str, list[int]] = {}
+    first_page = anchors.get(cid, pages[0][0])
+    seen = first_page - 1
+    for page, ident in pages:
+        if page > seen:
+            out.setdefault(ident, []).extend(range(seen + 1, page + 1))
+            seen = page
+    return out
+
+
+def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict | None = None) -> None:
+    env = environment()
+    labels = results[0].ctx.labels
+    lang = book.lang
+    meta = book.meta
+    items = parts_view(book, results)
+    eb = epub.EpubBook()
+    eb.set_identifier(meta["identifier"])
+    eb.set_title(meta["title"])
+    eb.set_language(lang)
+    for i, author in enumerate(meta["authors"]):
+        eb.add_author(author, uid=f"creator-{i + 1}")
+    for key in ("publisher", "rights", "description", "date"):
+        eb.add_metadata("DC", key, str(meta[key]).strip())
+    _accessibility(eb, labels, has_images=any(r.ctx.data.get("images") for r in results), pagemap=pagemap, meta=meta)
+
+    doc = env.get_template("epub/document.xhtml")
+    spine, documents = [], []
+
+    def add(name: str, title: str, content: str, body_type: str | None = None, props=None):
+        xhtml = doc.render(lang=lang, title=title, content=markup(content), body_type=body_type)
+        etree.fromstring(xhtml.encode("utf-8"))  # fail here, not in a reader, on malformed XHTML
+        item = epub.EpubItem(uid=name.replace(".", "-"), file_name=name, media_type="application/xhtml+xml",
+                             content=xhtml.encode("utf-8"))
+        item.properties = list(props or [])
+        eb.add_item(item)
+        documents.append(item)
+        return item
+
+    cover_svg = env.get_template("epub/cover.svg").render(meta=meta, title_lines=textwrap.wrap(meta["title"], 20))
+    cover_img = epub.EpubItem(uid="cover-image", file_name="images/cover.svg", media_type="image/svg+xml",
+                              content=cover_svg.encode("utf-8"))
+    cover_img.properties = ["cover-image"]
+    eb.add_item(cover_img)
+    spine.append(add("cover.xhtml", meta["title"], env.get_template("epub/cover.xhtml").render(meta=meta)))
+    spine.append(add("titlepage.xhtml", meta["title"],
+                     env.get_template("epub/titlepage.xhtml").render(meta=meta, labels=labels), "frontmatter"))
+    nav_at = len(spine)
+    page_hrefs: list[tuple[int, str]] = []
+    for kind, item in items:
+        chapters = item.chapters if kind == "part" else [item]
+        if kind == "part":
+            spine.append(add(f"{item.id}.xhtml", item.title, env.get_template("epub/part.xhtml").render(
+                part=item, labels=labels, roman=roman)))
+        for r in chapters:
+            starts = page_starts(pagemap, r.chapter.id)
+            for ident, numbers in starts.items():
+                page_hrefs.extend((n, f"{r.chapter.id}.xhtml#page-{n}") for n in numbers)
+            part_title = book.parts[r.chapter.part] if r.chapter.part is not None else None
+            body = env.get_template("epub/chapter.xhtml").render(
+                chapter=r.chapter, labels=labels, part_title=part_title,
+                body=markup(chapter_body(r, starts, labels)))
+            spine.append(add(f"{r.chapter.id}.xhtml", r.chapter.title, body, "bodymatter"))
+    with_notes = [r for r in results if r.ctx.data.get("notes")]
+    first = results[0].chapter.id if results else "cover"
+    nav = env.get_template("epub/nav.xhtml").render(
+        items=items, labels=labels, roman=roman, with_notes=with_notes, first_chapter=first,
+        pages=sorted(page_hrefs), sections_of=lambda r: r.ctx.data.get("sections", []))
+    spine.insert(nav_at, add("nav.xhtml", labels["contents"], nav, None, ["nav"]))
+
+    text = " ".join(re.sub(r"<[^>]+>", " ", d.content.decode("utf-8")) for d in documents)
+    _fonts_and_css(eb, text)
+    for r in results:
+        for rel in r.ctx.data.get("images", []):
+            name = f"images/{Path(rel).name}" if not rel.startswith("images/") else rel
+            if eb.get_item_with_href(name) is None:
+                img = epub.EpubItem(uid=re.sub(r"[^A-Za-z0-9]", "-", name), file_name=name,
+                                    media_type=MEDIA[Path(rel).suffix.lower()],
+                                    content=(book.root / rel).read_bytes())
+                eb.add_item(img)
+    eb.spine = spine
+    stamp = build_time(book)
+    with atomic_file(target) as fh:
+        tmp = Path(fh.name).with_suffix(".unpacked")
+        epub.write_epub(str(tmp), eb, {"mtime": stamp, "epub3_pages": False, "play_order": {"enabled": False}})
+        normalise_zip(tmp, fh, stamp)
+        tmp.unlink()
+
+
+def _accessibility(eb, labels: dict, has_images: bool, pagemap, meta: dict) -> None:
+    def prop(name, value, **extra):
+        eb.add_metadata(None, "meta", value, {"property": name, **extra})
+    prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA")
+    prop("a11y:certifiedBy", meta["publisher"])
+    prop("schema:accessMode", "textual")
+    if has_images:
+        prop("schema:accessMode", "visual")
+    prop("schema:accessModeSufficient", "textual")
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if pagemap:
+        features += ["printPageNumbers", "pageNavigation"]
+    if has_images:
+        features.append("alternativeText")
+    for f in features:
+        prop("schema:accessibilityFeature", f)
+    prop("schema:accessibilityHazard", "none")
+    prop("schema:accessibilitySummary", labels["accessibility_summary"])
+    if pagemap:
+        prop("pageBreakSource", meta["identifier"])
+
+
+def _fonts_and_css(eb, text: str) -> None:
+    faces = [f for f in fonts.faces(STYLES) if f.path is not None]
+    face_css = fonts.font_face_css(STYLES, lambda f: f"../fonts/{f.slug}.otf")
+    css = "\n".join([face_css] + [(STYLES / name).read_text(encoding="utf-8") for name in CSS_LAYERS])
+    eb.add_item(epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css", content=css.encode()))
+    licences = {}
+    for f in faces:
+        eb.add_item(epub.EpubItem(uid=f"font-{f.slug}", file_name=f"fonts/{f.slug}.otf", media_type="font/otf",
+                                  content=fonts.subset_font(f, text)))
+        licences.setdefault(f.package, fonts.licence_text(f))
+    for package, licence in licences.items():
+        eb.add_item(epub.EpubItem(uid=f"licence-{package}", file_name=f"fonts/{package}-LICENCE.txt",
+                                  media_type="text/plain", content=licence.encode("utf-8")))
+
+
+def normalise_zip(source: Path, out, stamp: dt.datetime) -> None:
+    """Rewrite ebooklib's zip reproducibly: mimetype first and stored, then META-INF, the package
+    document and everything else in name order, all with the same timestamp and permissions."""
+    date_time = (max(stamp.year, 1980),) + stamp.timetuple()[1:6]
+    with zipfile.ZipFile(source) as zin:
+        names = zin.namelist()
+        order = sorted(names, key=lambda n: (n != "mimetype", not n.startswith("META-INF"), not n.endswith(".opf"), n))
+        with zipfile.ZipFile(out, "w") as zout:
+            for name in order:
+                info = zipfile.ZipInfo(name, date_time=date_time)
+                info.external_attr = 0o644 << 16
+                info.create_system = 3
+                info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+                zout.writestr(info, zin.read(name), compresslevel=9 if name != "mimetype" else None)

@@ -1,0 +1,103 @@
+"""The HTML edition: a small static site in ``html/`` — a download page with the contents, one page
+per chapter, local fonts and styles, and a prebuilt search index read by a few lines of plain
+JavaScript. Nothing is requested from outside the folder; it works from file:// and any server.
+
+Takes the pipeline's chapters and the paths of the finished EPUB and PDF (copied into
+``downloads/``); the folder is built under a temporary name and swapped into place whole.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+from html import unescape
+from pathlib import Path
+
+from .. import fonts
+from ..book import Book
+from ..pipeline import ChapterResult
+from .common import STYLES, atomic_dir, environment, markup, parts_view, rewrite_links, roman
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
+
+
+def _href(chapter: str, target: str, current: str) -> str:
+    if chapter == current:
+        return f"#{target}"
+    return f"{chapter}.html" if target == chapter else f"{chapter}.html#{target}"
+
+
+def human_size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}".replace(".", ",")
+        n /= 1000
+    return str(n)
+
+
+def search_index(results: list[ChapterResult], bodies: dict[str, str]) -> list[dict]:
+    """One entry per section: its title, its page address and its plain text."""
+    entries = []
+    for r in results:
+        parts = re.split(r'(<h[23][^>]*id="([^"]+)"[^>]*>(.*?)</h[23]>)', bodies[r.chapter.id], flags=re.S)
+        entries.append({"title": r.chapter.title, "href": f"{r.chapter.id}.html", "text": _plain(parts[0])})
+        for i in range(1, len(parts) - 1, 4):
+            ident, title, text = parts[i + 1], _plain(parts[i + 2]), _plain(parts[i + 3])
+            entries.append({"title": f"{r.chapter.title}: {title}", "href": f"{r.chapter.id}.html#{ident}", "text": text})
+    return [e for e in entries if e["text"]]
+
+
+def _plain(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def write(book: Book, results: list[ChapterResult], target: Path, downloads: list[tuple[Path, str]]) -> None:
+    env = environment()
+    labels = results[0].ctx.labels
+    meta = book.meta
+    items = parts_view(book, results)
+    common = {"lang": book.lang, "meta": meta, "labels": labels}
+    with atomic_dir(target) as out:
+        (out / "assets").mkdir()
+        (out / "images").mkdir()
+        (out / "downloads").mkdir()
+        bodies = {r.chapter.id: rewrite_links(r.html, r.chapter.id, _href) for r in results}
+        text = " ".join(_plain(b) for b in bodies.values()) + " " + json.dumps(meta, ensure_ascii=False, default=str)
+        _assets(out / "assets", text, meta)
+        files = []
+        for path, label in downloads:
+            if path.exists():
+                shutil.copyfile(path, out / "downloads" / path.name)
+                files.append({"name": path.name, "label": label, "size": human_size(path.stat().st_size)})
+        page = env.get_template("html/index.html").render(items=items, roman=roman, downloads=files, **common)
+        (out / "index.html").write_text(page, encoding="utf-8")
+        chapter_tpl = env.get_template("html/chapter.html")
+        for i, r in enumerate(results):
+            ch = r.chapter
+            prev = results[i - 1].chapter if i > 0 else None
+            nxt = results[i + 1].chapter if i + 1 < len(results) else None
+            page = chapter_tpl.render(
+                chapter=ch, body=markup(bodies[ch.id]), prev=prev, next=nxt,
+                part_title=book.parts[ch.part] if ch.part is not None else None,
+                part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
+            (out / f"{ch.id}.html").write_text(page, encoding="utf-8")
+            for rel in r.ctx.data.get("images", []):
+                dest = out / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(book.root / rel, dest)
+        index = json.dumps(search_index(results, bodies), ensure_ascii=False, separators=(",", ":"))
+        (out / "assets" / "search-index.js").write_text(f"window.BOOK_INDEX = {index};\n", encoding="utf-8")
+
+
+def _assets(folder: Path, text: str, meta: dict) -> None:
+    faces = [f for f in fonts.faces(STYLES) if f.path is not None]
+    css = [fonts.font_face_css(STYLES, lambda f: f"{f.slug}.woff2")]
+    css += [(STYLES / name).read_text(encoding="utf-8") for name in CSS_LAYERS]
+    (folder / "book.css").write_text("\n".join(css), encoding="utf-8")
+    for f in faces:
+        (folder / f"{f.slug}.woff2").write_bytes(fonts.subset_font(f, text, flavor="woff2"))
+    shutil.copyfile(ASSETS / "search.js", folder / "search.js")
+    cover = environment().get_template("epub/cover.svg").render(meta=meta, title_lines=textwrap.wrap(meta["title"], 20))
+    (folder / "cover.svg").write_text(cover, encoding="utf-8")

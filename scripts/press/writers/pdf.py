@@ -1,0 +1,148 @@
+"""The print edition: the whole book as one HTML document, laid out by WeasyPrint.
+
+Takes the pipeline's chapters; writes ``<slug>.pdf`` (screen: tagged, PDF/UA-1) and
+``<slug>-print.pdf`` (printer: 3 mm bleed, crop marks, PDF/X-4 with an sRGB output intent), and
+returns the page map (which block of which chapter starts on which page) that the EPUB's
+page-list and the pagination report are built from. Anything WeasyPrint logs at warning level or
+above fails the build (PDF-001).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import multiprocessing
+import re
+from html import unescape
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ..book import Book
+from ..pipeline import ChapterResult
+from ..rules import ManuscriptError, finding
+from .. import fonts
+from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
+
+BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
+PAGEREF = re.compile(r'(<a href="#[^"]*"[^>]*class="[^"]*\bpageref\b[^"]*"[^>]*>).*?(</a>)', re.S)
+LAYERS = ["tokens.css", "base.css", "print.css"]
+BLEED_LAYER = ["print-bleed.css"]
+
+
+def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
+    """Give every block element an id (``pb-<chapter>-<n>``) unless it has one; return the ids in
+    order. The EPUB writer calls this on the same fragment, so ids match between editions."""
+    order: list[str] = []
+    count = [0]
+
+    def repl(m: re.Match) -> str:
+        attrs = m.group(2) or ""
+        found = re.search(r'\sid="([^"]+)"', attrs)
+        if found:
+            order.append(found.group(1))
+            return m.group(0)
+        count[0] += 1
+        ident = f"pb-{cid}-{count[0]}"
+        order.append(ident)
+        return f'<{m.group(1)} id="{ident}"{attrs}>'
+
+    return BLOCK.sub(repl, html), order
+
+
+def _href(chapter: str, target: str, current: str) -> str:
+    return f"#{target}"
+
+
+def book_html(book: Book, results: list[ChapterResult], chapters: list[str] | None = None) -> tuple[str, dict]:
+    """The print HTML and, per chapter id, its block ids in order. ``chapters`` limits the book
+    to those chapter ids (an offprint)."""
+    env = environment()
+    labels = results[0].ctx.labels if results else {}
+    selected = [r for r in results if chapters is None or r.chapter.id in chapters]
+    blocks: dict[str, list[str]] = {}
+    bodies: dict[str, str] = {}
+    for r in selected:
+        html = rewrite_links(r.html, r.chapter.id, _href)
+        html = PAGEREF.sub(r"\1\2", html)
+        bodies[r.chapter.id], blocks[r.chapter.id] = mark_blocks(html, r.chapter.id)
+
+    def part_title(r: ChapterResult) -> str:
+        return book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
+
+    page = labels.get("page", "p.")
+    label_css = (f'a.xref:not(.pageref)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
+                 f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
+    keywords = ", ".join(book.parts) if book.parts else book.meta["title"]
+    html = env.get_template("print/book.html").render(
+        book=book, meta=book.meta, labels=labels, items=parts_view(book, selected), roman=roman,
+        part_title=part_title, body=lambda r: markup(bodies[r.chapter.id]), label_css=markup(label_css),
+        keywords=keywords)
+    return html, blocks
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def _render(html: str, base_url: str, variant: str, out: str, identifier: bytes) -> dict:
+    """Render and write one PDF (runs in a worker process). Returns the page map and the log."""
+    from weasyprint import CSS, HTML
+
+    handler = _Collect()
+    log = logging.getLogger("weasyprint")
+    log.addHandler(handler)
+    try:
+        layers = LAYERS + (BLEED_LAYER if variant == "print" else [])
+        faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
+        sheets = [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in layers]
+        doc = HTML(string=html, base_url=base_url).render(stylesheets=sheets)
+        options = {"pdf_identifier": identifier, "uncompressed_pdf": False}
+        if variant == "print":
+            options.update(pdf_variant="pdf/x-4", output_intent="srgb")
+        else:
+            options.update(pdf_variant="pdf/ua-1")
+        anchors = {}
+        for number, page in enumerate(doc.pages, 1):
+            for name in page.anchors:
+                anchors.setdefault(name, number)
+        if not handler.messages:
+            doc.write_pdf(out, **options)
+        return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages}
+    finally:
+        log.removeHandler(handler)
+
+
+def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jobs: int = 2,
+          chapters: list[str] | None = None) -> dict:
+    """Render the variants named in ``targets`` ({"screen": path, "print": path}) in parallel.
+    Returns {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}}."""
+    html, blocks = book_html(book, results, chapters)
+    text = unescape(re.sub(r"<[^>]+>", " ", html))
+    lacking = fonts.uncovered(STYLES, text, str(book.root / "book.yaml"))
+    if lacking:
+        raise ManuscriptError(lacking)
+    base_url = str(book.root.resolve()) + "/"
+    identifier = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
+    temps = {v: p.with_name(f".{p.name}.{os.getpid()}.part") for v, p in targets.items()}
+    for p in targets.values():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(targets))), mp_context=ctx) as pool:
+            futures = {v: pool.submit(_render, html, base_url, v, str(temps[v]), identifier) for v in targets}
+            outcome = {v: f.result() for v, f in futures.items()}
+        messages = sorted({m for o in outcome.values() for m in o["log"]})
+        if messages:
+            raise ManuscriptError([finding("PDF-001", str(book.root / "book.yaml"), 0, detail=m) for m in messages])
+        for v, p in targets.items():
+            os.replace(temps[v], p)
+    finally:
+        for t in temps.values():
+            t.unlink(missing_ok=True)
+    first = next(iter(outcome.values()))
+    return {"pages": first["pages"], "anchors": first["anchors"], "blocks": blocks}
