@@ -8,12 +8,18 @@ import panflute as pf
 
 
 def _in_box(elem) -> bool:
-    p = elem.parent
-    while p is not None:
-        if isinstance(p, pf.Div) and set(p.classes) & {"sidebar", "pullquote"}:
-            return True
-        p = p.parent
-    return False
+    """Headings in sidebars are marked "boxed" by the sidebars filter (the div is raw HTML by now)."""
+    return "boxed" in elem.classes
+
+
+def _is_noteref(elem) -> bool:
+    return isinstance(elem, pf.Superscript) and any(isinstance(x, pf.Link) and "noteref" in x.classes
+                                                    for x in elem.content)
+
+
+def plain_title(header: pf.Header) -> str:
+    """The heading's text without note calls ("Wijkgericht werken", not "Wijkgericht werken7")."""
+    return "".join(pf.stringify(c) for c in header.content if not _is_noteref(c)).strip()
 
 
 def sections(doc: pf.Doc) -> list[dict]:
@@ -21,7 +27,9 @@ def sections(doc: pf.Doc) -> list[dict]:
     for block in doc.content:
         if isinstance(block, pf.Header) and block.level in (2, 3) and not _in_box(block) \
                 and not block.identifier.endswith("-endnotes-title"):
-            item = {"id": block.identifier, "title": pf.stringify(block).strip(), "children": []}
+            title = plain_title(block)
+            block.attributes["data-title"] = title  # the PDF's bookmark label (print.css)
+            item = {"id": block.identifier, "title": title, "children": []}
             if block.level == 2 or not out:
                 out.append(item)
             else:

@@ -5,6 +5,8 @@ one below the section it stands in. A box the source prints without a title beco
 empty sidebar."""
 from __future__ import annotations
 
+import re
+
 import panflute as pf
 
 
@@ -31,6 +33,13 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         title.level = min(6, max(level[0], 1) + 1)
         if not title.identifier:
             title.identifier = f"{cid}-sidebar-{count[0]}"
+        elif not re.search(r"[{\s]#" + re.escape(title.identifier) + r"[\s}]", ctx.chapter.body):
+            # an automatic id: make it unique book-wide now, because aria-labelledby refers to it
+            title.identifier = f"{cid}-{title.identifier}"
+            if title.identifier == elem.identifier:
+                title.identifier += "-title"
+        for block in blocks:  # headings in a box belong to the box, not to the chapter's outline
+            block.walk(lambda e, d: e.classes.append("boxed") if isinstance(e, pf.Header) else None)
         box_id = elem.identifier or f"{cid}-sidebar-{count[0]}-box"
         open_tag = (f'<aside class="sidebar" id="{box_id}" aria-labelledby="{title.identifier}">')
         return [pf.RawBlock(open_tag, format="html"), *blocks, pf.RawBlock("</aside>", format="html")]

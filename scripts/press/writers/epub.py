@@ -172,7 +172,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
     with atomic_file(target) as fh:
         tmp = Path(fh.name).with_suffix(".unpacked")
         epub.write_epub(str(tmp), eb, {"mtime": stamp, "epub3_pages": False, "play_order": {"enabled": False}})
-        normalise_zip(tmp, fh, stamp)
+        normalise_zip(tmp, fh, stamp, lang)
         tmp.unlink()
 
 
@@ -213,7 +213,16 @@ def _fonts_and_css(eb, text: str) -> None:
                                   media_type="text/plain", content=licence.encode("utf-8")))
 
 
-def normalise_zip(source: Path, out, stamp: dt.datetime) -> None:
+def _fix_package(data: bytes, lang: str) -> bytes:
+    """What ebooklib cannot be told: the package's xml:lang, and no spine@toc without an NCX."""
+    root = etree.fromstring(data)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+    for spine in root.iter("{http://www.idpf.org/2007/opf}spine"):
+        spine.attrib.pop("toc", None)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def normalise_zip(source: Path, out, stamp: dt.datetime, lang: str) -> None:
     """Rewrite ebooklib's zip reproducibly: mimetype first and stored, then META-INF, the package
     document and everything else in name order, all with the same timestamp and permissions."""
     date_time = (max(stamp.year, 1980),) + stamp.timetuple()[1:6]
@@ -226,4 +235,7 @@ def normalise_zip(source: Path, out, stamp: dt.datetime) -> None:
                 info.external_attr = 0o644 << 16
                 info.create_system = 3
                 info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-                zout.writestr(info, zin.read(name), compresslevel=9 if name != "mimetype" else None)
+                data = zin.read(name)
+                if name.endswith(".opf"):
+                    data = _fix_package(data, lang)
+                zout.writestr(info, data, compresslevel=9 if name != "mimetype" else None)

@@ -1,0 +1,51 @@
+# The press's commands. Every target calls the `press` command line (scripts/press/cli.py);
+# set-up (system packages, fonts, the Python environment) is part of `make`.
+#   make                 all editions of $(MANUSCRIPT) into $(DIST)
+#   make epub|pdf|html   one edition
+#   make check           the press's checks and the validators, on the manuscript and the editions
+#   make test            the test suite
+#   make clean           build outputs and caches (the environment stays); make distclean: also .venv
+#   make MANUSCRIPT=path DIST=path ...   another manuscript and output folder
+MANUSCRIPT ?= manuscript
+DIST ?= dist
+VENV ?= .venv
+PRESS := $(VENV)/bin/press
+STAMP := $(VENV)/.installed
+TOOLS := node_modules/.installed
+export MANUSCRIPT DIST
+
+.PHONY: all epub pdf html check release linkcheck test clean distclean setup tools
+.DEFAULT_GOAL := all
+
+all: $(STAMP)
+	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST)
+
+epub pdf html: $(STAMP)
+	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) --only $@
+
+check: $(STAMP) $(TOOLS)
+	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) -q
+	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST)
+
+release: $(STAMP) $(TOOLS)
+	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST) --release
+	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST)
+
+test: $(STAMP) $(TOOLS)
+	@$(VENV)/bin/python -m pytest
+
+setup: $(STAMP)
+tools: $(TOOLS)
+
+$(STAMP): pyproject.toml styles/fonts.yaml scripts/setup.sh
+	@scripts/setup.sh all
+
+$(TOOLS): package.json scripts/setup.sh
+	@scripts/setup.sh tools
+	@touch $@
+
+clean:
+	rm -rf $(DIST) .cache .pytest_cache .hypothesis
+
+distclean: clean
+	rm -rf $(VENV) node_modules
