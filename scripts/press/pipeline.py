@@ -91,6 +91,7 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[li
             _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         htmls = list(pool.map(lambda dc: pandoc.ast_to_html(_to_ast(dc[0]), dc[1].chapter.rel), zip(docs, ctxs)))
+    htmls = [sanitize.clean_fragment(h) for h in htmls]
     findings = [f for ctx in ctxs for f in ctx.findings]
     return [ChapterResult(ctx, html) for ctx, html in zip(ctxs, htmls)], findings
 

@@ -55,10 +55,12 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             ctx.report("IMG-001", needle=needle, src=src)
         else:
             images.append(path.relative_to(root.resolve()).as_posix())
-        alt = elem.attributes.get("alt", "").strip() or caption_of(elem)
+        explicit = elem.attributes.pop("alt", "").strip()
+        alt = explicit or caption_of(elem)
         if not alt:
             ctx.report("IMG-004", needle=needle, src=src)
-        elem.attributes["alt"] = alt
+        if explicit:  # pandoc writes alt from the image's own inlines
+            elem.content = [pf.Str(explicit)]
         return None
 
     return doc.walk(action)

@@ -1,0 +1,56 @@
+"""Golden tests for the filters: each folder in tests/filters/ holds an ``input.md`` chapter and the
+``expected.html`` fragment the pipeline must produce from it (plus ``expected-findings.txt`` when
+the input is meant to raise findings). Regenerate after a deliberate change with
+``pytest tests/test_filters.py --regen`` and review the diff in git before committing."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from press.book import load_book
+from press.pipeline import process
+
+CASES = sorted(p for p in (Path(__file__).parent / "filters").iterdir() if (p / "input.md").exists())
+BOOK = """title: "Golden"
+lang: {lang}
+authors: [Test]
+publisher: Test
+date: 2024-01-01
+identifier: "urn:uuid:00000000-0000-4000-8000-000000000000"
+rights: "Test"
+description: "Golden test book."
+contents:
+  - file: 01-case.md
+{more}"""
+
+
+def run_case(case: Path, tmp: Path) -> tuple[str, str]:
+    lang = (case / "lang").read_text().strip() if (case / "lang").exists() else "en"
+    extra = sorted(case.glob("[0-9][0-9]-*.md"))
+    more = "".join(f"  - file: {p.name}\n" for p in extra)
+    (tmp / "book.yaml").write_text(BOOK.format(lang=lang, more=more), encoding="utf-8")
+    (tmp / "01-case.md").write_text((case / "input.md").read_text(encoding="utf-8"), encoding="utf-8")
+    for p in extra:
+        (tmp / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    if (case / "images").exists():
+        shutil.copytree(case / "images", tmp / "images")
+    results, findings = process(load_book(tmp))
+    found = "".join(f"{Path(f.path).name}:{f.line}: {f.code}\n" for f in sorted(findings))
+    return results[0].html, found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_filter_golden(case: Path, tmp_path: Path, regen: bool, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    html, found = run_case(case, tmp_path)
+    expected_html, expected_found = case / "expected.html", case / "expected-findings.txt"
+    if regen:
+        expected_html.write_text(html, encoding="utf-8")
+        if found:
+            expected_found.write_text(found, encoding="utf-8")
+        elif expected_found.exists():
+            expected_found.unlink()
+    assert html == expected_html.read_text(encoding="utf-8")
+    assert found == (expected_found.read_text(encoding="utf-8") if expected_found.exists() else "")
