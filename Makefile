@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 TOOLS := node_modules/.installed
 export MANUSCRIPT DIST
 
-.PHONY: all epub pdf html check release linkcheck test clean distclean setup tools
+.PHONY: all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints screenshots
 .DEFAULT_GOAL := all
 
 all: $(STAMP)
@@ -33,6 +33,27 @@ release: $(STAMP) $(TOOLS)
 
 test: $(STAMP) $(TOOLS)
 	@$(VENV)/bin/python -m pytest
+
+linkcheck: $(STAMP)
+	@$(PRESS) linkcheck -m $(MANUSCRIPT) -d $(DIST)
+
+bench: $(STAMP)
+	@$(PRESS) bench -m $(MANUSCRIPT)
+
+preview: $(STAMP)
+	@$(PRESS) preview -m $(MANUSCRIPT) -d $(DIST)
+
+serve: all
+	@$(PRESS) serve -d $(DIST)
+
+proofs: all
+	@$(PRESS) proofs -m $(MANUSCRIPT) -d $(DIST)
+
+offprints: $(STAMP)
+	@$(PRESS) offprints -m $(MANUSCRIPT) -d $(DIST)
+
+screenshots: all $(TOOLS)
+	@$(PRESS) serve -d $(DIST) --screenshots
 
 setup: $(STAMP)
 tools: $(TOOLS)

@@ -3,6 +3,7 @@
     press build  [-m MANUSCRIPT] [-d DIST] [--only pdf,epub,html] [--force] [--dump-ast DIR]
     press check  [-m MANUSCRIPT] [-d DIST] [--json] [--release]
     press clean  [-d DIST]
+    press linkcheck | bench | preview | serve | proofs | offprints  [options]  (see each module)
 
 A manuscript mistake prints ``file:line: CODE message`` lines and exits 1, never a traceback.
 """
@@ -14,6 +15,17 @@ import sys
 from pathlib import Path
 
 from .rules import ManuscriptError
+
+
+# Commands with their own options, each in its own module with a main(argv) -> int.
+TOOLS = [
+    ("linkcheck", "linkcheck", "check external web addresses online (bounded time-outs, a report)"),
+    ("bench", "bench", "measure build speed and memory against the bare tools"),
+    ("preview", "preview", "build, watch and serve a live preview on 127.0.0.1"),
+    ("serve", "serve", "serve the HTML edition on 127.0.0.1"),
+    ("proofs", "proofs", "render chosen PDF pages to PNG and write the pagination report"),
+    ("offprints", "offprints", "one PDF per essay with its own title page"),
+]
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -37,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--no-validators", action="store_true", help="skip EPUBCheck, Ace, axe-core and vnu")
     k = sub.add_parser("clean", help="remove build outputs and caches")
     _common(k)
+    for name, module, text in TOOLS:
+        t = sub.add_parser(name, help=text, add_help=False)
+        t.add_argument("rest", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     try:
         if args.command == "build":
@@ -48,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             from .check import check
             return check(args.manuscript, args.dist, as_json=args.json, release=args.release,
                          validators=not args.no_validators)
+        for name, module, _ in TOOLS:
+            if args.command == name:
+                import importlib
+                return importlib.import_module(f"press.{module}").main(args.rest)
         if args.command == "clean":
             from .build import clean
             clean(args.dist, Path(os.environ.get("PRESS_CACHE", ".cache")))

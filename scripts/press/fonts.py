@@ -3,7 +3,9 @@ their @font-face rules, subsets them to the characters a book uses (fontTools) a
 every character of the book has a glyph (PDF-002)."""
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import logging
 import unicodedata
 import subprocess
@@ -66,14 +68,28 @@ def font_face_css(styles: Path, url_of) -> str:
 
 
 def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
-    """The face reduced to the glyphs ``text`` needs (plus basic Latin), as OTF or WOFF2."""
+    """The face reduced to the glyphs ``text`` needs (plus basic Latin), as OTF or WOFF2.
+    Cached by face file and character set: an edit that adds no new character costs nothing."""
+    chars = "".join(sorted(set(text) | set(chr(c) for c in range(0x20, 0x7F))))
+    key = hashlib.sha256(f"{face.path}|{face.path.stat().st_size}|{flavor}|{chars}".encode()).hexdigest()
+    cached = Path(os.environ.get("PRESS_CACHE", ".cache")) / "fonts" / f"{key}.bin"
+    if cached.exists():
+        return cached.read_bytes()
+    data = _subset(face, chars, flavor)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".{os.getpid()}.part")
+    tmp.write_bytes(data)
+    os.replace(tmp, cached)
+    return data
+
+
+def _subset(face: Face, chars: str, flavor: str | None) -> bytes:
     options = subset.Options()
     options.flavor = flavor
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
     font = TTFont(str(face.path))
-    chars = set(text) | set(chr(c) for c in range(0x20, 0x7F))
     sub = subset.Subsetter(options)
     sub.populate(unicodes=[ord(c) for c in chars])
     sub.subset(font)

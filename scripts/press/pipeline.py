@@ -6,8 +6,10 @@ chapters). ``dump`` writes the AST after every filter as JSON, to see what each 
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from .book import Book
 from .context import ChapterContext, labels_for
 from .filters import (divs, figures, headings, ids, links, notes, outline, pending, pullquotes, sanitize,
                       sidebars, xrefs)
-from .rules import ManuscriptError
+from .rules import ManuscriptError, finding
 
 CHAPTER_FILTERS = [
     sanitize,    # raw HTML cleaned, script/event handlers/javascript: removed      HTML-001
@@ -68,6 +70,54 @@ def _dump(dump_dir: Path | None, ctx: ChapterContext, step: int, name: str, doc:
                                                     encoding="utf-8")
 
 
+def _filters_version() -> str:
+    """A hash of the code the chapter filters run: a changed filter invalidates the cache."""
+    global _VERSION
+    if _VERSION is None:
+        h = hashlib.sha256()
+        here = Path(__file__).parent
+        for path in sorted([*(here / "filters").glob("*.py"), here / "context.py", here / "pipeline.py",
+                            *(here / "locales").glob("*.yaml")]):
+            h.update(path.read_bytes())
+        _VERSION = h.hexdigest()
+    return _VERSION
+
+
+_VERSION = None
+
+
+def _chapter_key(ctx: ChapterContext) -> str:
+    ch, root = ctx.chapter, ctx.book.root
+    images = sorted((p.relative_to(root).as_posix(), p.stat().st_size) for p in root.rglob("*")
+                    if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"))
+    blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.title, ch.body, ch.body_line,
+                       ctx.book.lang, str(root.resolve()), images], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _chapter_stage(ctx: ChapterContext, dump_dir: Path | None) -> pf.Doc:
+    """pandoc and the chapter filters for one chapter; the result (AST, findings, data) is cached
+    by the chapter's text, its images and the filters' code, so an unchanged chapter costs a read."""
+    path = pandoc.cache_dir().parent / "filtered" / f"{_chapter_key(ctx)}.json"
+    if dump_dir is None and path.exists():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in cached["findings"])
+        ctx.data.update(cached["data"])
+        return _to_doc(cached["ast"])
+    doc = _to_doc(pandoc.markdown_to_ast(ctx.chapter.body, ctx.chapter.rel))
+    _dump(dump_dir, ctx, 0, "pandoc", doc)
+    for step, flt in enumerate(CHAPTER_FILTERS, 1):
+        doc = flt.run(doc, ctx)
+        _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
+    record = {"ast": _to_ast(doc), "data": ctx.data,
+              "findings": [(f.code, f.line, dict(f.fields)) for f in ctx.findings]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.part")
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return doc
+
+
 def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[list[ChapterResult], list]:
     """Run the whole pipeline; returns the chapters' results and every finding (errors included).
 
@@ -75,16 +125,8 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[li
     returned as a finding, so one run reports them all."""
     labels = labels_for(book.lang)
     ctxs = [ChapterContext(book=book, chapter=ch, labels=labels) for ch in book.chapters]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        asts = list(pool.map(lambda c: pandoc.markdown_to_ast(c.chapter.body, c.chapter.rel), ctxs))
-    docs = []
-    for ctx, ast in zip(ctxs, asts):
-        doc = _to_doc(ast)
-        _dump(dump_dir, ctx, 0, "pandoc", doc)
-        for step, flt in enumerate(CHAPTER_FILTERS, 1):
-            doc = flt.run(doc, ctx)
-            _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
-        docs.append(doc)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # pandoc runs as a subprocess: threads suffice
+        docs = list(pool.map(lambda c: _chapter_stage(c, dump_dir), ctxs))
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
         docs = flt.run(docs, ctxs)
         for ctx, doc in zip(ctxs, docs):

@@ -58,9 +58,9 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         return pf.Superscript(link)
 
     doc = doc.walk(action)
-    ctx.data["notes"] = notes
     if notes:
         doc.content.extend(_section(cid, notes, words))
+    ctx.data["notes"] = [{k: v for k, v in note.items() if k != "blocks"} for note in notes]
     return doc
 
 
