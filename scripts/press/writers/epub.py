@@ -66,6 +66,12 @@ def chapter_body(r: ChapterResult, page_starts: dict[str, list[int]], labels: di
     return out.replace('data-epub-type="', 'epub:type="')
 
 
+def _pagebreak_markup(n: int, labels: dict) -> str:
+    label = labels["page_label"].format(n=n)
+    return (f'<span id="page-{n}" role="doc-pagebreak" epub:type="pagebreak" aria-label="{label}" '
+            f'class="pagebreak"></span>')
+
+
 def _insert_breaks(el, numbers: list[int], labels: dict) -> None:
     for n in numbers:
         span = etree.Element("span", {"id": f"page-{n}", "role": "doc-pagebreak", "data-epub-type": "pagebreak",
@@ -139,8 +145,12 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
     for kind, item in items:
         chapters = item.chapters if kind == "part" else [item]
         if kind == "part":
+            page = (pagemap or {}).get("anchors", {}).get(item.id)
+            marker = _pagebreak_markup(page, labels) if page else ""
+            if page:
+                page_hrefs.append((page, f"{item.id}.xhtml#page-{page}"))
             spine.append(add(f"{item.id}.xhtml", item.title, env.get_template("epub/part.xhtml").render(
-                part=item, labels=labels, roman=roman)))
+                part=item, labels=labels, roman=roman, pagebreak=markup(marker))))
         for r in chapters:
             starts = page_starts(pagemap, r.chapter.id)
             for ident, numbers in starts.items():

@@ -1,0 +1,344 @@
+"""``press bench``: how fast the press builds, against what the bare tools cost on the same book.
+
+Takes a manuscript folder (``-m``), copies it, the styles and an empty cache into a temporary
+folder, and runs in one session, each as a fresh child process: a clean build, a no-op build, a
+CSS edit rebuilt (all editions, then the PDF only), one WeasyPrint render of the press's own print
+HTML, a one-essay text edit rebuilt, and the baseline a user would get from the bare tools (pandoc
+→ one standalone HTML, WeasyPrint on that HTML with tokens.css, base.css and print.css, pandoc's
+own EPUB writer). Prints wall time, CPU time (user+sys of the child and everything it waited for),
+peak memory and the ratios against the floors, and writes them with the machine to
+``docs/performance.md`` (``--no-write``: print only). The real manuscript and styles are never
+touched. Returns 0, or 1 when a measured command failed.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+GIB = 1024 ** 3
+WRAPPER = "import sys; from press.bench import measured; sys.exit(measured(sys.argv[1:]))"
+STAGE = re.compile(r"^  (\S.*?)\s+(\d+\.\d+) s$")
+
+# name, what it is (the table's first column)
+MEASURES = [
+    ("base_html", "baseline: pandoc → one standalone HTML"),
+    ("base_pdf", "baseline: WeasyPrint on that HTML (print CSS)"),
+    ("base_epub", "baseline: pandoc's EPUB writer"),
+    ("baseline", "baseline total (the three above)"),
+    ("clean", "press build, clean (empty cache and dist)"),
+    ("noop", "press build, nothing changed"),
+    ("css_all", "press build after a print.css edit"),
+    ("css_pdf", "press build --only pdf after a print.css edit"),
+    ("render1", "one WeasyPrint render of the press's print HTML"),
+    ("essay", "press build after a one-essay text edit"),
+]
+
+
+# ---------------------------------------------------------------- the measuring child
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def measured(argv: list[str]) -> int:
+    """Run ``argv[2:]`` with its output in the file ``argv[1]``; write its figures to ``argv[0]`` as
+    JSON. Runs in a fresh process of its own, so the rusage of its children is this command's."""
+    out, log, cmd = Path(argv[0]), argv[1], argv[2:]
+    peak = [0]
+    with open(log, "wb") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample():  # the summed PSS of the whole process tree (shared pages counted once)
+            while not done.wait(0.1):
+                peak[0] = max(peak[0], sum(_pss_kb(p) for p in _tree(proc.pid)))
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        rc = proc.wait()
+        wall = time.perf_counter() - t0
+        done.set()
+        sampler.join()
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out.write_text(json.dumps({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss * 1024,
+                               "tree": peak[0] * 1024, "rc": rc}))
+    return 0
+
+
+# ---------------------------------------------------------------- the session
+
+class Session:
+    def __init__(self, manuscript: Path, work: Path):
+        from .writers.common import STYLES
+        self.work, self.ms, self.styles = work, work / "manuscript", work / "styles"
+        self.dist, self.cache, self.base = work / "dist", work / "cache", work / "baseline"
+        shutil.copytree(manuscript, self.ms)
+        shutil.copytree(STYLES, self.styles)
+        self.base.mkdir()
+        self.env = dict(os.environ, PRESS_STYLES=str(self.styles), PRESS_CACHE=str(self.cache))
+        self.results: dict[str, list[dict]] = {}
+        self.logs: dict[str, str] = {}
+        self.n = 0
+
+    def run(self, name: str, cmd: list[str], cwd: Path | None = None, keep: bool = True) -> dict:
+        self.n += 1
+        out, log = self.work / f"m{self.n}.json", self.work / f"m{self.n}.log"
+        subprocess.run([sys.executable, "-c", WRAPPER, str(out), str(log), *cmd], cwd=cwd or self.work,
+                       env=self.env, check=True)
+        fig = json.loads(out.read_text())
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if fig["rc"] != 0:
+            raise RuntimeError(f"{name}: `{' '.join(cmd)}` exited {fig['rc']}:\n{text[-3000:]}")
+        if keep:
+            self.results.setdefault(name, []).append(fig)
+            self.logs[name] = text
+        return fig
+
+    def press(self, name: str, *args: str) -> dict:
+        return self.run(name, [sys.executable, "-m", "press.cli", "build", "-m", str(self.ms),
+                               "-d", str(self.dist), *args])
+
+    def python(self, name: str, code: str, *args: str, keep: bool = True) -> dict:
+        return self.run(name, [sys.executable, "-c", code, *args], keep=keep)
+
+
+BASE_PDF = """import sys
+from weasyprint import CSS, HTML
+html, base, out, styles = sys.argv[1:5]
+sheets = [CSS(filename=f"{styles}/{n}") for n in ("tokens.css", "base.css", "print.css")]
+HTML(filename=html, base_url=base).write_pdf(out, stylesheets=sheets)
+"""
+PRINT_HTML = """import sys
+from pathlib import Path
+from press import pipeline
+from press.book import load_book
+from press.writers import pdf
+book = load_book(Path(sys.argv[1]))
+results, findings = pipeline.process(book)
+Path(sys.argv[2]).write_text(pdf.book_html(book, results)[0], encoding="utf-8")
+"""
+RENDER_ONE = """import hashlib, sys
+from pathlib import Path
+from press.book import load_book
+from press.writers import pdf
+book = load_book(Path(sys.argv[1]))
+ident = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
+html = Path(sys.argv[2]).read_text(encoding="utf-8")
+r = pdf._render(html, str(book.root.resolve()) + "/", "screen", sys.argv[3], ident)
+sys.exit(1 if r["log"] else 0)
+"""
+
+
+def _edit_essay(book, n: int) -> Path:
+    """Append a sentence to the first prose paragraph of an essay in the middle of the book."""
+    essays = [c for c in book.chapters if c.authors] or book.chapters
+    path = essays[len(essays) // 2].path
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = next((i for i, l in enumerate(lines[1:], 1) if l.strip() in ("---", "...")), 0) + 1
+    for i in range(start, len(lines)):
+        if re.match(r"^[A-Za-zÀ-ÿ‘“]", lines[i]) and len(lines[i]) > 40:
+            lines[i] += f" Bewerkt voor meting {n}."
+            break
+    else:
+        lines.append(f"\nBewerkt voor meting {n}.\n")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def session(manuscript: Path, runs: int, work: Path) -> Session:
+    import pypandoc
+    from .book import load_book
+    s = Session(manuscript, work)
+    book = load_book(s.ms)
+    files = [str(c.path.relative_to(s.ms)) for c in book.chapters]
+    title = ["--metadata", f"title={book.meta['title']}"]
+    pandoc = pypandoc.get_pandoc_path()
+    html, pdf_out, epub = s.base / "book.html", s.base / "book.pdf", s.base / "book.epub"
+    for n in range(runs):
+        s.run("base_html", [pandoc, "-s", "-f", "markdown", "-t", "html5", *title, "-o", str(html), *files], s.ms)
+        s.python("base_pdf", BASE_PDF, str(html), str(s.ms) + "/", str(pdf_out), str(s.styles))
+        s.run("base_epub", [pandoc, "-f", "markdown", "-t", "epub3", *title, "-o", str(epub), *files], s.ms)
+        shutil.rmtree(s.dist, ignore_errors=True)
+        shutil.rmtree(s.cache, ignore_errors=True)
+        s.press("clean")
+        s.press("noop")
+        css = s.styles / "print.css"
+        css.write_text(css.read_text() + f"\nh1 {{ color: #1a1a{n % 100:02d}; }}\n")
+        s.press("css_all")
+        css.write_text(css.read_text() + f"\nh2 {{ color: #1b1b{n % 100:02d}; }}\n")
+        s.press("css_pdf", "--only", "pdf")
+        if n == 0:
+            s.python("print_html", PRINT_HTML, str(s.ms), str(s.base / "print.html"), keep=False)
+        s.python("render1", RENDER_ONE, str(s.ms), str(s.base / "print.html"), str(s.base / "one.pdf"))
+        _edit_essay(book, n)
+        s.press("essay")
+    s.results["baseline"] = [{k: (max if k in ("rss", "tree") else sum)(s.results[m][i][k]
+                                                                          for m in ("base_html", "base_pdf", "base_epub"))
+                              for k in ("wall", "cpu", "rss", "tree")} for i in range(runs)]
+    return s
+
+
+# ---------------------------------------------------------------- the report
+
+def summary(results: dict[str, list[dict]]) -> dict[str, dict]:
+    return {name: {"wall": statistics.median(r["wall"] for r in runs), "cpu": statistics.median(r["cpu"] for r in runs),
+                   "rss": max(r["rss"] for r in runs), "tree": max(r["tree"] for r in runs),
+                   "walls": [r["wall"] for r in runs]}
+            for name, runs in results.items()}
+
+
+def floors(f: dict[str, dict]) -> list[tuple[str, str, float, str, bool]]:
+    """(floor, measured as, value, limit, met) for each floor of the issue."""
+    press = [k for k in ("clean", "noop", "css_all", "css_pdf", "essay")]
+    peak = max(max(f[k]["rss"], f[k]["tree"]) for k in press)
+    rows = [
+        ("full clean build", "clean ÷ baseline (wall)", f["clean"]["wall"] / f["baseline"]["wall"], "≤ 1.5 ×"),
+        ("no-op build", "wall", f["noop"]["wall"], "< 1 s"),
+        ("CSS-only rebuild of the PDF", "css_pdf ÷ render1 (wall)", f["css_pdf"]["wall"] / f["render1"]["wall"], "≤ 1.2 ×"),
+        ("one-essay text edit", "essay ÷ clean (wall)", f["essay"]["wall"] / f["clean"]["wall"], "≤ 0.6 ×"),
+        ("peak memory", "largest of any press build, GiB", peak / GIB, "< 1 GiB"),
+    ]
+    limit = {"≤ 1.5 ×": lambda v: v <= 1.5, "< 1 s": lambda v: v < 1, "≤ 1.2 ×": lambda v: v <= 1.2,
+             "≤ 0.6 ×": lambda v: v <= 0.6, "< 1 GiB": lambda v: v < 1}
+    return [(a, b, v, lim, limit[lim](v)) for a, b, v, lim in rows]
+
+
+def machine() -> dict[str, str]:
+    import pypandoc
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor() or "unknown")
+    mem = next((int(l.split()[1]) * 1024 for l in Path("/proc/meminfo").read_text().splitlines()
+                if l.startswith("MemTotal")), 0)
+    return {"nproc": f"{len(os.sched_getaffinity(0))} (os.cpu_count() = {os.cpu_count()})", "CPU": cpu,
+            "memory": f"{mem / GIB:.1f} GiB", "OS": platform.platform(), "Python": platform.python_version(),
+            "pandoc": pypandoc.get_pandoc_version(), "WeasyPrint": metadata.version("weasyprint")}
+
+
+def stages(log: str) -> list[tuple[str, float]]:
+    return [(m.group(1), float(m.group(2))) for m in map(STAGE.match, log.splitlines()) if m]
+
+
+def table(f: dict[str, dict]) -> list[str]:
+    base, clean = f["baseline"]["wall"], f["clean"]["wall"]
+    rows = ["| measure | wall | CPU | peak RSS (largest process) | peak PSS (whole tree) | wall ÷ baseline |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for name, text in MEASURES:
+        x = f[name]
+        walls = "" if len(x["walls"]) < 2 else " (" + ", ".join(f"{w:.2f}" for w in x["walls"]) + ")"
+        rows.append(f"| {text} | {x['wall']:.2f} s{walls} | {x['cpu']:.2f} s | {x['rss'] / 2**20:.0f} MiB | "
+                    f"{x['tree'] / 2**20:.0f} MiB | {x['wall'] / base:.2f} |")
+    return rows
+
+
+def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
+    f = summary(s.results)
+    out = ["# Performance", "",
+           "Written by `press bench` (scripts/press/bench.py); do not edit by hand, run it again.", "",
+           f"Command: `{command}` (`press bench -m {manuscript} --runs {runs}`), "
+           f"{_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC, manuscript `{manuscript}` "
+           f"({len(list((s.ms).glob('*.md')))} Markdown files).", "",
+           "## Machine", "", "| | |", "|---|---|", *[f"| {k} | {v} |" for k, v in machine().items()], "",
+           "## Floors", "", "Measured, never asserted in tests.", "",
+           "| floor | measured as | value | limit | met |", "|---|---|---:|---|---|"]
+    for what, how, v, lim, ok in floors(f):
+        out.append(f"| {what} | {how} | {v:.2f} | {lim} | {'yes' if ok else '**no**'} |")
+    out += ["", "## Figures", "",
+            f"Median of {runs} run(s) (every run listed when more than one); memory is the maximum.", "",
+            *table(f), "",
+            "## Where a build spends its time", "",
+            "The stages the build itself reports (last run).", "",
+            "| stage | clean | one-essay edit | print.css edit |", "|---|---:|---:|---:|"]
+    cols = [dict(stages(s.logs.get(k, ""))) for k in ("clean", "essay", "css_all")]
+    for name in dict.fromkeys(n for c in cols for n in c):
+        out.append(f"| {name} | " + " | ".join(f"{c[name]:.2f} s" if name in c else "" for c in cols) + " |")
+    out += ["", "## How it is measured", "",
+            "- Everything runs on a copy of the manuscript and of `styles/` in a temporary folder "
+            "(`PRESS_STYLES`), with an empty `PRESS_CACHE`; the real files are never changed.",
+            "- Each command runs as a fresh child of a small wrapper process: wall time is its elapsed "
+            "time, CPU time is `getrusage(RUSAGE_CHILDREN)` user + system (the command and every process "
+            "it waited for), peak RSS is `ru_maxrss` (the largest single process), peak PSS sums the "
+            "proportional set size of the whole process tree, sampled every 0.1 s from `/proc`.",
+            "- Baseline: `pandoc -s -f markdown -t html5` on the chapter files in reading order, "
+            "WeasyPrint's `HTML(...).write_pdf` with `tokens.css`, `base.css` and `print.css`, and "
+            "`pandoc -t epub3` on the same files; its figure is the sum of the three (memory: the largest).",
+            "- The press builds two PDFs (screen PDF/UA-1 and print PDF/X-4), the EPUB (with a page list "
+            "from the PDF) and the HTML site with subset web fonts; the baseline builds one plain PDF, "
+            "a plain EPUB and one HTML page.",
+            "- `one WeasyPrint render` renders the press's own print HTML once (the screen variant, "
+            "in a fresh process) with the press's stylesheets: the floor for a CSS-only rebuild.",
+            "- The one-essay edit appends a sentence to one paragraph of an essay in the middle of the book.",
+            ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="press bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
+    ap.add_argument("--runs", type=int, default=1, help="repeat every measure N times (median)")
+    ap.add_argument("--out", type=Path, default=Path("docs/performance.md"))
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
+    args = ap.parse_args(argv)
+    if not (args.manuscript / "book.yaml").is_file():
+        print(f"press bench: {args.manuscript}/book.yaml not found", file=sys.stderr)
+        return 2
+    runs = max(1, args.runs)
+    with tempfile.TemporaryDirectory(prefix="press-bench-") as tmp:
+        print(f"press bench: {args.manuscript}, {runs} run(s), in {tmp} …", flush=True)
+        try:
+            s = session(args.manuscript, runs, Path(tmp))
+        except RuntimeError as e:
+            print(f"press bench: {e}", file=sys.stderr)
+            return 1
+        f = summary(s.results)
+        print("\n".join(table(f)))
+        print()
+        for what, how, v, lim, ok in floors(f):
+            print(f"{what:<30} {how:<34} {v:8.2f}  {lim:<8} {'met' if ok else 'NOT met'}")
+        if not args.no_write:
+            command = "make bench" if args.manuscript == Path("manuscript") else f"make bench MANUSCRIPT={args.manuscript}"
+            text = report(s, args.manuscript, runs, command)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            tmp_out = args.out.with_name(f".{args.out.name}.part")
+            tmp_out.write_text(text, encoding="utf-8")
+            os.replace(tmp_out, args.out)
+            print(f"\nwritten: {args.out}")
+    return 0

@@ -1,0 +1,122 @@
+"""Offprints: one PDF per essay, the way the firm sends a single essay to a client.
+
+    press offprints [-m MANUSCRIPT] [-d DIST] [--only ID,ID] [-j JOBS]
+
+Takes the manuscript; writes ``DIST/offprints/<chapter-id>.pdf`` for every essay (a chapter with
+authors): a title page (book title, essay title, subtitle, authors, publisher), a colophon on its
+verso (date, rights, identifier), then the essay opening on a recto with the book's running heads
+(verso: the book's title, recto: the essay's) and its own endnotes. Laid out from
+``templates/print/offprint.html`` with the print edition's style layers and rendered by the PDF
+writer's renderer as a tagged PDF/UA-1 file, the essays in parallel. Every file is written under
+a temporary name and renamed into place only when all offprints rendered without a WeasyPrint
+warning (PDF-001); a failed run leaves ``DIST/offprints/`` as it was. Returns the exit status.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from html import unescape
+from pathlib import Path
+
+from . import fonts, pipeline
+from .book import Book, load_book
+from .pipeline import ChapterResult
+from .rules import ManuscriptError, finding
+from .writers import pdf
+from .writers.common import STYLES, environment, markup, rewrite_links
+
+TEMPLATE = "print/offprint.html"
+# A link into another chapter: the offprint does not hold its target, so it becomes plain text.
+ELSEWHERE = re.compile(r'<a href="#[^"]*"[^>]*? data-chapter="([^"]*)"[^>]*>(.*?)</a>', re.S)
+
+
+def essays(results: list[ChapterResult]) -> list[ChapterResult]:
+    """The chapters that get an offprint: those with authors (essays, not front or back matter)."""
+    return [r for r in results if r.chapter.authors]
+
+
+def offprint_html(book: Book, r: ChapterResult) -> str:
+    """The offprint's HTML: the same chapter markup, block ids and page references as the book."""
+    labels = r.ctx.labels
+    html = ELSEWHERE.sub(lambda m: m.group(0) if m.group(1) == r.chapter.id
+                         else f'<span class="xref-elsewhere">{m.group(2)}</span>', r.html)
+    html = rewrite_links(html, r.chapter.id, pdf._href)
+    html = pdf.PAGEREF.sub(r"\1\2", html)
+    body, _ = pdf.mark_blocks(html, r.chapter.id)
+    page = labels.get("page", "p.")
+    label_css = (f'a.xref:not(.pageref)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
+                 f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
+    part = book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
+    return environment().get_template(TEMPLATE).render(
+        book=book, meta=book.meta, labels=labels, r=r, keywords=f"{book.meta['title']}, {part}",
+        part_title=lambda _: book.meta["title"], body=lambda _: markup(body), label_css=markup(label_css))
+
+
+def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
+          only: list[str] | None = None) -> dict[str, dict]:
+    """Render the offprints into ``folder``; returns {chapter id: {"path", "pages", "opening"}}.
+    Without ``only``, offprints of chapters that are no longer essays are removed."""
+    chosen = [r for r in essays(results) if only is None or r.chapter.id in only]
+    where = str(book.root / "book.yaml")
+    htmls = {r.chapter.id: offprint_html(book, r) for r in chosen}
+    lacking = fonts.uncovered(STYLES, unescape(re.sub(r"<[^>]+>", " ", "".join(htmls.values()))), where)
+    if lacking:
+        raise ManuscriptError(lacking)
+    folder.mkdir(parents=True, exist_ok=True)
+    base_url = str(book.root.resolve()) + "/"
+    targets = {cid: folder / f"{cid}.pdf" for cid in htmls}
+    temps = {cid: p.with_name(f".{p.name}.{os.getpid()}.part") for cid, p in targets.items()}
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(htmls))), mp_context=ctx) as pool:
+            futures = {cid: pool.submit(pdf._render, html, base_url, "screen", str(temps[cid]),
+                                        _identifier(book, cid)) for cid, html in htmls.items()}
+            outcome = {cid: f.result() for cid, f in futures.items()}
+        messages = sorted({f"{cid}: {m}" for cid, o in outcome.items() for m in o["log"]})
+        if messages:
+            raise ManuscriptError([finding("PDF-001", where, 0, detail=m) for m in messages])
+        for cid, path in targets.items():
+            os.replace(temps[cid], path)
+    finally:
+        for t in temps.values():
+            t.unlink(missing_ok=True)
+    if only is None:
+        for stale in sorted(folder.glob("*.pdf")):
+            if stale.stem not in targets:
+                stale.unlink()
+    return {cid: {"path": targets[cid], "pages": o["pages"], "opening": o["anchors"].get(cid)}
+            for cid, o in outcome.items()}
+
+
+def _identifier(book: Book, cid: str) -> bytes:
+    return hashlib.sha256(f"{book.meta['identifier']}#{cid}".encode()).hexdigest()[:32].encode()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="press offprints", description="One PDF per essay, with its own title page.")
+    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
+    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    ap.add_argument("--only", help="comma-separated chapter ids (default: every essay)")
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
+    args = ap.parse_args(argv)
+    book = load_book(args.manuscript)
+    only = [c.strip() for c in args.only.split(",") if c.strip()] if args.only else None
+    results, findings = pipeline.process(book, jobs=args.jobs)
+    pipeline.require_clean(findings)
+    known = {r.chapter.id for r in essays(results)}
+    unknown = sorted(set(only or []) - known)
+    if unknown:
+        print(f"press offprints: not an essay: {', '.join(unknown)} (essays: {', '.join(sorted(known))})")
+        return 2
+    if not known:
+        print("press offprints: the book has no essays (chapters with authors); nothing to do")
+        return 0
+    written = write(book, results, args.dist / "offprints", jobs=args.jobs, only=only)
+    print(f"Offprints in {args.dist / 'offprints'}/:")
+    for cid, info in written.items():
+        print(f"  {info['path'].name:<44} {info['pages']:3d} pages, essay from p. {info['opening']}")
+    return 0

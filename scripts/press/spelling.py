@@ -1,0 +1,250 @@
+"""Spelling (SPELL-001, warnings): hunspell with the dictionary of the book's language.
+
+Takes a :class:`~press.book.Book`; returns one SPELL-001 finding per unknown word per file, at the
+line where the word first occurs. The words come from pandoc's reading of each chapter (the same
+AST the pipeline starts from, cached), so code, raw HTML, link targets, web and e-mail addresses
+are never checked, and neither is text marked as another language (``[living labs]{lang=en}``).
+The front matter's title and subtitle and book.yaml's title, subtitle, description and part
+titles are checked too. Words listed in the manuscript's ``words.txt`` (one per line, ``#`` starts
+a comment) are accepted: names, loanwords, the book's own coinages.
+
+All words of the book go to one hunspell process (``hunspell -a``, one word per line). When
+hunspell or a dictionary for the language is missing, the check reports nothing and prints one
+note on stderr.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .book import Book, display_path, read_text
+from .rules import Finding, finding
+
+WORDS_FILE = "words.txt"
+WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+OPTIONAL_PART = re.compile(r"(?<!\w)\([^\W\d_]+\)[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+DOMAIN = re.compile(r"\S*\w\.[^\W\d_]{2,}\S*")
+SKIP_INLINE = {"Code", "RawInline", "Math", "Cite"}
+SKIP_BLOCK = {"CodeBlock", "RawBlock"}
+# Dictionaries to try per primary language when the tag itself (nl-BE → nl_BE) is not installed.
+PREFERRED = {"nl": ["nl_NL", "nl"], "en": ["en_GB", "en_US", "en"], "de": ["de_DE", "de"],
+             "fr": ["fr_FR", "fr"]}
+# Masked before a word's line is looked up: code, addresses, link targets, attribute blocks.
+MASKS = [re.compile(p) for p in (r"`[^`]*`", r"<[^<>\s]+>", r"\]\([^)]*\)", r"https?://\S+", r"\S+@\S+\.\w+",
+                                 r"\{[^{}]*\}")]
+# Languages that mark emphasis with an acute accent on any vowel (Dutch: "dat is écht zo").
+EMPHASIS_ACCENTS = {"nl"}
+EMPHASIS = str.maketrans("áéíóúÁÉÍÓÚ", "aeiouAEIOU")
+_noted: set[str] = set()
+
+
+def dictionary_dirs() -> list[Path]:
+    extra = [Path(p) for p in os.environ.get("DICPATH", "").split(os.pathsep) if p]
+    return extra + [Path("/usr/share/hunspell"), Path("/usr/share/myspell"), Path("/usr/share/myspell/dicts")]
+
+
+def dictionary(lang: str) -> Path | None:
+    """The hunspell dictionary (path without .dic/.aff) for a BCP 47 tag, or None."""
+    primary = lang.split("-")[0].lower()
+    names = []
+    if "-" in lang:
+        names.append(f"{primary}_{lang.split('-')[1].upper()}")
+    names += PREFERRED.get(primary, [primary])
+    for name in names:
+        for folder in dictionary_dirs():
+            if (folder / f"{name}.dic").is_file() and (folder / f"{name}.aff").is_file():
+                return folder / name
+    for folder in dictionary_dirs():  # any regional variant of the language
+        for dic in sorted(folder.glob(f"{primary}_*.dic")) if folder.is_dir() else []:
+            if dic.with_suffix(".aff").is_file():
+                return dic.with_suffix("")
+    return None
+
+
+def load_words(root: Path) -> set[str]:
+    path = root / WORDS_FILE
+    if not path.is_file():
+        return set()
+    words = set()
+    for line in read_text(path, display_path(path)).splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word:
+            words.add(word.replace("’", "'"))
+    return words
+
+
+def _primary(lang: str) -> str:
+    return str(lang).split("-")[0].lower()
+
+
+def texts_of(ast, lang: str) -> list[str]:
+    """The reader's text in a pandoc JSON AST, leaving out code, raw HTML, addresses and text in
+    another language than ``lang``."""
+    out: list[str] = []
+    primary = _primary(lang)
+
+    def other_language(attr) -> bool:
+        for key, value in attr[2]:
+            if key == "lang":
+                return _primary(value) != primary
+        return False
+
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind, content = node.get("t"), node.get("c")
+        if kind in SKIP_INLINE or kind in SKIP_BLOCK:
+            return
+        if kind == "Str":
+            if "://" not in content and "@" not in content and not content.startswith("www."):
+                out.append(content)
+            return
+        if kind in ("Span", "Div") and other_language(content[0]):
+            return
+        if kind in ("Link", "Image"):
+            attr, inlines, _target = content
+            if kind == "Link" and {"uri", "email"} & set(attr[1]):
+                return
+            out.extend(value for key, value in attr[2] if key == "alt")
+            walk(inlines)
+            return
+        if "blocks" in node:  # the document itself
+            walk(node["blocks"])
+            return
+        walk(content)
+
+    walk(ast)
+    return out
+
+
+def tokens(texts) -> list[str]:
+    """The words of the texts. A word followed by a full stop is kept with it (``bijv.``): the
+    dictionary knows abbreviations with their stop. Left out: the first part of a suspended
+    compound (``onderzoeks- en actierichtingen``: no dictionary can judge it alone), words
+    joined to a number (``24-uurs``) and domain names (``digicampus.tech``). An optional part
+    in brackets stays with its word: ``(beleids)regels`` is right when ``beleidsregels`` or
+    ``regels`` is."""
+    out = []
+    for text in texts:
+        text = DOMAIN.sub(" ", text)
+        out.extend(OPTIONAL_PART.findall(text))
+        text = OPTIONAL_PART.sub(" ", text)
+        for m in WORD.finditer(text):
+            word, before, after = m.group(0), text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]
+            if len(word) < 2 or before[-1:].isdigit() or before[-1:] == "-" and before[:1].isdigit() \
+                    or after[:1] == "-" and after[1:2] in ("", " ", "\u00a0"):
+                continue
+            out.append(word + "." if after[:1] == "." else word)
+    return out
+
+
+def plain(text: str, lang: str) -> str:
+    """A front-matter title as text: other-language spans left out, attribute blocks removed."""
+    primary = _primary(lang)
+
+    def span(m: re.Match) -> str:
+        return m.group(1) if _primary(m.group(2)) == primary else " "
+    text = re.sub(r"\[([^\[\]]*)\]\{[^}]*\blang=[\"']?([\w-]+)[^}]*\}", span, text)
+    return re.sub(r"\{[^{}]*\}", " ", text)
+
+
+def unknown(words: set[str], dic: Path) -> set[str]:
+    """The words hunspell does not know: one process for all of them, one word a line; ``-L``
+    echoes the lines that hold an unknown word."""
+    order = {w.replace("’", "'"): w for w in words}
+    if not order:
+        return set()
+    feed = "".join(f"{w}\n" for w in sorted(order))
+    proc = subprocess.run(["hunspell", "-d", str(dic), "-L", "-i", "UTF-8"], input=feed.encode("utf-8"),
+                          capture_output=True, check=False)
+    return {order[line] for line in proc.stdout.decode("utf-8", "replace").split("\n") if line in order}
+
+
+def _accepted(word: str, words: set[str]) -> bool:
+    w = word.replace("’", "'")
+    return w in words or w[:1].lower() + w[1:] in words or w.lower() in words
+
+
+def _variants(word: str, lang: str) -> list[str]:
+    """Spellings of a word that make it correct if the dictionary knows any of them: without its
+    full stop; without an optional part in brackets; in Dutch, without the acute accents that mark emphasis (``écht``, ``Eén``)."""
+    if word.startswith("("):  # (beleids)regels
+        optional, rest = word[1:].split(")", 1)
+        return _variants(optional + rest, lang) + _variants(rest, lang)
+    forms = [word, word[:-1]] if word.endswith(".") else [word]
+    if _primary(lang) in EMPHASIS_ACCENTS:
+        forms += [f.translate(EMPHASIS) for f in forms if f.translate(EMPHASIS) != f]
+    return forms
+
+
+def _line_of(word: str, lines: list[str], first: int, default: int) -> tuple[int, str]:
+    """(line, the word as written) of the word's first occurrence outside code and addresses."""
+    apostrophe = "['\u2019]"
+    body = re.escape(word.replace("’", "'")).replace("'", apostrophe)
+    end = r"(?![\w'\u2019-])" if word.endswith(".") else r"(?![\w'\u2019.-])"
+    pattern = re.compile(r"(?<![\w'\u2019-])" + body + end)
+    for masked in (True, False):
+        for n, text in enumerate(lines, first):
+            if masked:
+                for mask in MASKS:
+                    text = mask.sub(lambda m: " " * len(m.group(0)), text)
+            m = pattern.search(text)
+            if m:
+                return n, m.group(0)
+    return default, word
+
+
+def _note(message: str) -> None:
+    if message not in _noted:
+        _noted.add(message)
+        print(f"spelling: {message}", file=sys.stderr)
+
+
+def check(book: Book) -> list[Finding]:
+    if not shutil.which("hunspell"):
+        _note("hunspell is not installed; the spelling was not checked (run `make setup`)")
+        return []
+    dic = dictionary(book.lang)
+    if dic is None:
+        _note(f"no hunspell dictionary for '{book.lang}' is installed; the spelling was not checked")
+        return []
+    from . import pandoc
+    words = load_words(book.root)
+    book_file = book.root / "book.yaml"
+    book_texts = [book.meta.get(k) or "" for k in ("title", "subtitle", "description")] + list(book.parts)
+    files = [(display_path(book_file), read_text(book_file, display_path(book_file)).split("\n"), 1, 1,
+              tokens(plain(str(t), book.lang) for t in book_texts))]
+    for ch in book.chapters:
+        ast = pandoc.markdown_to_ast(ch.body, ch.rel)
+        texts = [plain(ch.title, book.lang), plain(ch.subtitle or "", book.lang)] + texts_of(ast, book.lang)
+        files.append((ch.rel, read_text(ch.path, ch.rel).split("\n"), 1, ch.body_line, tokens(texts)))
+    candidates = {w for *_, toks in files for w in toks if not _accepted(w.rstrip("."), words)}
+    forms = {f for w in candidates for f in _variants(w, book.lang)}
+    forms |= {p for f in forms if "-" in f for p in f.split("-") if len(p) > 1}
+    bad = unknown(forms, dic)
+
+    def wrong(word: str) -> bool:
+        if _accepted(word.rstrip("."), words) or not all(f in bad for f in _variants(word, book.lang)):
+            return False
+        parts = word.rstrip(".").split("-")  # a hyphenated compound of known words and the book's own
+        return len(parts) == 1 or not all(len(p) < 2 or _accepted(p, words) or not wrong(p) for p in parts)
+
+    found = []
+    for rel, lines, first, default, toks in files:
+        seen = set()
+        for w in toks:
+            base = w.rstrip(".")
+            if base in seen or w not in candidates or not wrong(w):
+                continue
+            seen.add(base)
+            line, written = _line_of(w, lines, first, default)
+            found.append(finding("SPELL-001", rel, line, word=written.rstrip(".")))
+    return found
