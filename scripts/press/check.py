@@ -49,7 +49,8 @@ def _matches(entry: dict, f: Finding) -> bool:
 
 
 def collect(manuscript: Path, dist: Path | None = None, validators: bool = True) -> list[Finding]:
-    """All findings: the manuscript's (book.yaml, chapters, filters) and, if built, the editions'."""
+    """All findings: the manuscript's (book.yaml, chapters, filters, spelling) and, if built, the
+    editions'."""
     try:
         book = load_book(manuscript)
     except ManuscriptError as e:
@@ -59,6 +60,8 @@ def collect(manuscript: Path, dist: Path | None = None, validators: bool = True)
         results, findings = pipeline.process(book)
     except ManuscriptError as e:
         return e.findings
+    from . import spelling
+    findings += spelling.check(book)
     if dist is not None:
         from . import validate
         findings += validate.outputs(book, results, dist, external=validators)

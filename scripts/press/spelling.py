@@ -33,8 +33,9 @@ SKIP_BLOCK = {"CodeBlock", "RawBlock"}
 # Dictionaries to try per primary language when the tag itself (nl-BE → nl_BE) is not installed.
 PREFERRED = {"nl": ["nl_NL", "nl"], "en": ["en_GB", "en_US", "en"], "de": ["de_DE", "de"],
              "fr": ["fr_FR", "fr"]}
-# Masked before a word's line is looked up: code, addresses, link targets, attribute blocks.
-MASKS = [re.compile(p) for p in (r"`[^`]*`", r"<[^<>\s]+>", r"\]\([^)]*\)", r"https?://\S+", r"\S+@\S+\.\w+",
+# Masked before a word's line is looked up: other-language spans, code, addresses, link targets,
+# attribute blocks.
+MASKS = [re.compile(p) for p in (r"\[[^\[\]]*\]\{[^{}]*\blang=[^{}]*\}", r"`[^`]*`", r"<[^<>\s]+>", r"\]\([^)]*\)", r"https?://\S+", r"\S+@\S+\.\w+",
                                  r"\{[^{}]*\}")]
 # Languages that mark emphasis with an acute accent on any vowel (Dutch: "dat is écht zo").
 EMPHASIS_ACCENTS = {"nl"}
