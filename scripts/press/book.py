@@ -66,8 +66,15 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+MAX_CHAPTER_MB = 4  # a long novel is about 3 MB in all; beyond this a file is a mistake, not a chapter
+
+
 def read_text(path: Path, rel: str) -> str:
-    """The file's text, or a FILE-001 error for anything that is not UTF-8 text."""
+    """The file's text, or a FILE-001 error for anything that is not UTF-8 text (FILE-008 for a
+    file too large to be a chapter: refused before it is read, so memory stays bounded)."""
+    size = path.stat().st_size
+    if size > MAX_CHAPTER_MB * 1_000_000:
+        raise ManuscriptError([finding("FILE-008", rel, 0, size=f"{size / 1e6:.1f}", limit=MAX_CHAPTER_MB)])
     data = path.read_bytes()
     if b"\x00" in data:
         raise ManuscriptError([finding("FILE-001", rel, 0, detail="it looks like a binary file")])

@@ -7,7 +7,7 @@ and ``tests/test_rules.py`` proves every code can fire.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ERROR, WARNING = "error", "warning"
@@ -47,6 +47,7 @@ _rule("FILE-004", ERROR, "the front matter key '{key}' has an invalid value: {de
 _rule("FILE-005", ERROR, "the chapter has no text")
 _rule("FILE-006", ERROR, "pandoc could not read the chapter: {detail}")
 _rule("FILE-007", ERROR, "the chapter id '{id}' is used by another chapter too ({other})")
+_rule("FILE-008", ERROR, "the file is {size} MB; a chapter may be at most {limit} MB: split it into several chapters")
 # Identifiers and links
 _rule("LINK-001", ERROR, "the link to '#{target}' points at no chapter, heading or figure in the book")
 _rule("LINK-002", ERROR, "the id '{id}' is used more than once in the book (also in {other})")
@@ -95,7 +96,7 @@ class Finding:
     path: str
     line: int
     code: str
-    fields: tuple = field(default=(), compare=False)
+    fields: tuple = ()  # (name, value) pairs, sorted; part of identity: two problems on one line stay two
 
     @property
     def rule(self) -> Rule:

@@ -23,7 +23,7 @@ from .. import fonts
 from ..book import Book
 from ..pipeline import ChapterResult
 from .common import STYLES, atomic_file, environment, markup, parts_view, rewrite_links, roman
-from .pdf import mark_blocks
+from .pdf import build_time, mark_blocks
 
 EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
     ("a", "noteref", "noteref"), ("a", "backlink", "backlink"), ("section", "endnotes", "endnotes"),
@@ -31,13 +31,6 @@ EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles 
 ]
 CSS_LAYERS = ["tokens.css", "base.css", "epub.css"]
 MEDIA = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
-
-
-def build_time(book: Book) -> dt.datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
-    return dt.datetime.fromisoformat(book.meta["date"])
 
 
 def _href(chapter: str, target: str, current: str) -> str:

@@ -8,11 +8,13 @@ above fails the build (PDF-001).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
 import multiprocessing
 import re
+import uuid
 from html import unescape
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -76,8 +78,29 @@ def book_html(book: Book, results: list[ChapterResult], chapters: list[str] | No
     html = env.get_template("print/book.html").render(
         book=book, meta=book.meta, labels=labels, items=parts_view(book, selected), roman=roman,
         part_title=part_title, body=lambda r: markup(bodies[r.chapter.id]), label_css=markup(label_css),
-        keywords=keywords)
+        keywords=keywords, modified=build_time(book).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return html, blocks
+
+
+def build_time(book: Book) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.fromisoformat(book.meta["date"])
+
+
+def _fixed_document_id(path: str, identifier: bytes) -> None:
+    """WeasyPrint's PDF/X metadata carries a random xmpMM:DocumentID; write one derived from the
+    book instead (same length, so every byte offset in the file stays valid)."""
+    data = Path(path).read_bytes()
+    stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, identifier.decode())}".encode()
+    fixed = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, data)
+    if fixed != data:  # the second half of the file /ID was a hash of the random version: redo it
+        blank = re.sub(rb"(/ID \[\([0-9a-f]{32}\) \()[0-9a-f]{32}", rb"\g<1>" + b"0" * 32, fixed)
+        digest = hashlib.md5(blank).hexdigest().encode()
+        fixed = re.sub(rb"(/ID \[\([0-9a-f]{32}\) \()[0-9a-f]{32}", rb"\g<1>" + digest, fixed)
+        Path(path).write_bytes(fixed)
 
 
 class _Collect(logging.Handler):
@@ -112,6 +135,7 @@ def _render(html: str, base_url: str, variant: str, out: str, identifier: bytes)
                 anchors.setdefault(name, number)
         if not handler.messages:
             doc.write_pdf(out, **options)
+            _fixed_document_id(out, identifier)
         return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages}
     finally:
         log.removeHandler(handler)
@@ -133,9 +157,16 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         p.parent.mkdir(parents=True, exist_ok=True)
     try:
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(targets))), mp_context=ctx) as pool:
+        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(targets))), mp_context=ctx)
+        try:
             futures = {v: pool.submit(_render, html, base_url, v, str(temps[v]), identifier) for v in targets}
             outcome = {v: f.result() for v, f in futures.items()}
+        except BaseException:  # interrupted or failed: stop the renderers now, not when they finish
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
         messages = sorted({m for o in outcome.values() for m in o["log"]})
         if messages:
             raise ManuscriptError([finding("PDF-001", str(book.root / "book.yaml"), 0, detail=m) for m in messages])
