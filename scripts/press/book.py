@@ -135,6 +135,8 @@ def load_book(root: Path) -> Book:
     if meta.get("identifier") and not IDENTIFIER.match(str(meta["identifier"])):
         errors.append(finding("BOOK-009", rel, line("identifier"), key="identifier",
                               detail="use urn:isbn:… (13 digits) or urn:uuid:…"))
+    for key in ("subtitle", "slug"):  # optional keys: present for templates, None when not given
+        meta.setdefault(key, None)
     if isinstance(meta.get("authors"), str):
         meta["authors"] = [meta["authors"]]
     for key in ("title", "subtitle", "publisher", "rights", "description", "slug"):

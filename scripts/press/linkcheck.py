@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import sys
 import urllib.error
@@ -38,11 +39,29 @@ def collect(manuscript: Path) -> list[tuple[str, str, int]]:
     for ch in book.chapters:
         urls: list[str] = []
         _walk(pandoc.markdown_to_ast(ch.body, ch.rel), urls)
-        lines = ch.body.split("\n")
+        lines = _without_code(ch.body.split("\n"))
         for url in dict.fromkeys(urls):
             hits = [ch.body_line + i for i, text in enumerate(lines) if url in text] or [ch.body_line]
             found.extend((url, ch.rel, line) for line in hits)
     return found
+
+
+def _without_code(lines: list[str]) -> list[str]:
+    """The lines with inline code and fenced code blocks blanked, so an address is found only
+    where the reader sees it as a link."""
+    out, fence = [], None
+    for line in lines:
+        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if fence is None and marker:
+            fence = marker.group(1)[0] * 3
+            out.append("")
+        elif fence is not None:
+            out.append("")
+            if line.strip().startswith(fence):
+                fence = None
+        else:
+            out.append(re.sub(r"`[^`]*`", "", line))
+    return out
 
 
 def _walk(node, out: list[str]) -> None:

@@ -34,7 +34,8 @@ from .writers.common import atomic_dir, atomic_file
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HYPHENS = ("-", "\u2010", "\u2011", "\u00ad")
-KINDS = ("widow", "orphan", "hyphens", "stranded-heading", "stranded-sidebar-title", "split-sidebar")
+KINDS = ("widow", "orphan", "hyphens", "stranded-heading", "stranded-sidebar-title", "split-sidebar", "short-page")
+SHORT = 0.5   # a page filled less than this, in the middle of a chapter, is flagged "short-page"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Line:
     text: str
     chapter: str | None = None  # id of the chapter (article) it stands in
     sidebar: str | None = None  # id of the sidebar it stands in
+    bottom: float = 0.0        # where the line ends, as a fraction of the page's text area height
 
 
 # --- reading the layout ------------------------------------------------------------------------
@@ -114,6 +116,9 @@ def read_lines(doc) -> tuple[list[Line], list[dict]]:
         if entry:
             starts.append({"page": page, "id": ident, **entry})
 
+    def bottom(box) -> float:
+        return round((box.position_y + box.margin_height() - area[0]) / area[1], 2)
+
     def walk(box, page: int, named: str, chapter, sidebar) -> None:
         element = box.element
         if element is not None and "::" not in (box.element_tag or ""):
@@ -130,16 +135,18 @@ def read_lines(doc) -> tuple[list[Line], list[dict]]:
                 return
             text = "".join(t.text for t in box.descendants() if isinstance(t, B.TextBox)).strip()
             if text:
-                lines.append(Line(page, name_of(element, named), _tag(element), text, chapter, sidebar))
+                lines.append(Line(page, name_of(element, named), _tag(element), text, chapter, sidebar, bottom(box)))
             return
         if isinstance(box, B.BlockReplacedBox):
-            lines.append(Line(page, name_of(element, named), "img", "", chapter, sidebar))
+            lines.append(Line(page, name_of(element, named), "img", "", chapter, sidebar, bottom(box)))
             return
         for child in getattr(box, "children", []):
             if isinstance(child, B.Box) and not isinstance(child, B.MarginBox):
                 walk(child, page, named, chapter, sidebar)
 
+    area = [0.0, 1.0]
     for number, page in enumerate(doc.pages, 1):
+        area[:] = [page._page_box.content_box_y(), page._page_box.height]
         walk(page._page_box, number, "", None, None)
     return lines, starts
 
@@ -176,8 +183,9 @@ def flags(lines: list[Line]) -> list[dict]:
     run: list[Line] = []
     for line in lines + [Line(0, "", "", "")]:
         if run and (line.block != run[-1].block or not line.text.endswith(HYPHENS)):
-            if len(run) > 2:
-                flag("hyphens", run[0], lines=len(run))
+            if len(run) > 2:   # more than two consecutive lines of a paragraph end in a hyphen
+                out.append({"page": run[0].page, "kind": "hyphens", "block": run[0].block, "lines": len(run),
+                            "text": " / ".join(_words(r.text, 1, last=True) for r in run)})
             run = []
         if line.text.endswith(HYPHENS):
             run.append(line)
@@ -198,6 +206,14 @@ def flags(lines: list[Line]) -> list[dict]:
         if len(set(pages)) > 1:
             out.append({"page": min(pages), "kind": "split-sidebar", "block": box, "text": "",
                         "pages": sorted(set(pages))})
+    fill: dict[int, float] = {}
+    for line in lines:
+        fill[line.page] = max(fill.get(line.page, 0.0), line.bottom)
+    chapter_of = {page: line.chapter for page, line in last_on.items()}
+    for page, line in last_on.items():
+        if line.chapter and chapter_of.get(page + 1) == line.chapter and fill[page] < SHORT:
+            out.append({"page": page, "kind": "short-page", "block": line.block, "text": line.text,
+                        "fill": fill[page]})   # a box or figure that did not fit left a gap
     return sorted(out, key=lambda f: (f["page"], KINDS.index(f["kind"]), f["block"]))
 
 
@@ -246,6 +262,7 @@ def report_text(data: dict) -> str:
     for f in data["flags"]:
         more = f" (pages {', '.join(map(str, f['pages']))})" if "pages" in f else ""
         more += f" ({f['lines']} lines)" if "lines" in f else ""
+        more += f" (filled to {f['fill']:.0%})" if "fill" in f else ""
         out.append(f"  p. {f['page']:>4}  {f['kind']:<22} {f['block']}{more}  “{f['text'][:60]}”")
     out += ["", "Pages (first words … last words)"]
     for p in data["page_list"]:
@@ -257,14 +274,14 @@ def report_text(data: dict) -> str:
 # --- proofs ------------------------------------------------------------------------------------
 
 def default_proofs(data: dict, essays: list[str]) -> dict[str, list[int]]:
-    """{file stem: pages}: the first essay opening, the first spread with a sidebar (not on an
-    opening page), the first endnotes page."""
+    """{file stem: pages}: the first essay opening, the first spread with a sidebar (preferably
+    not on an opening page), the first endnotes page."""
     chosen: dict[str, list[int]] = {}
     openings = {s["page"] for s in data["starts"] if s["kind"] == "chapter"}
     first = next((s["page"] for s in data["starts"] if s["kind"] == "chapter" and s["id"] in essays), None)
     if first:
         chosen["essay-opening"] = [first]
-    sidebar = next((p for p in data["sidebar_pages"] if p not in openings), None)
+    sidebar = next((p for p in data["sidebar_pages"] if p not in openings), None) or next(iter(data["sidebar_pages"]), None)
     if sidebar:
         verso = sidebar if sidebar % 2 == 0 else sidebar - 1
         chosen["sidebar-spread"] = [p for p in (verso, verso + 1) if 1 <= p <= data["pages"]]

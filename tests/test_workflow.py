@@ -1,0 +1,160 @@
+"""The designer's and editor's workflow: `press serve` serves the built HTML edition, `press preview`
+builds, watches, reports errors and keeps the last good build, `press bench` measures and reports."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from lxml import html as lh
+from pypdf import PdfReader
+
+from conftest import FIXTURE, ROOT
+
+
+def tool(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "press.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        assert r.status == 200
+        return r.read()
+
+
+def tree_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(folder)).encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def retitle(chapter: Path, title: str | None, text: str | None = None) -> None:
+    """Replace (or, with None, remove) the title line in the front matter of ``text`` (default: the
+    chapter's text) and write the result to the chapter."""
+    text = text or chapter.read_text(encoding="utf-8")
+    new = re.sub(r"(?m)^title:.*\n", "" if title is None else f'title: "{title}"\n', text, count=1)
+    assert new != text
+    chapter.write_text(new, encoding="utf-8")
+
+
+def test_serve_serves_the_html_edition_on_localhost(fixture_book):
+    proc = subprocess.Popen([sys.executable, "-m", "press.cli", "serve", "-d", str(fixture_book.dist), "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert found, line + (proc.stderr.read() if proc.poll() is not None else "")
+        url = found.group(0)
+        for name in ("index.html", "tides.html"):
+            assert get(url + name) == (fixture_book.html / name).read_bytes()
+        page = lh.fromstring(get(url + "tides.html"))
+        assert page.xpath("string(//h1)").strip().startswith("Tides")
+        assert get(url + "assets/book.css") == (fixture_book.html / "assets" / "book.css").read_bytes()
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            get(url + "no-such-chapter.html")
+        assert missing.value.code == 404
+        with pytest.raises(urllib.error.HTTPError) as outside:  # only html/ is served, not the rest of dist/
+            get(url + f"../{fixture_book.slug}.pdf")
+        assert outside.value.code == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_preview_once_builds_and_keeps_the_last_good_build(fixture_copy, tmp_path):
+    dist = tmp_path / "dist"
+    good = tool("preview", "-m", str(fixture_copy), "-d", str(dist), "--once")
+    assert good.returncode == 0, good.stdout + good.stderr
+    status = json.loads(good.stdout.strip().splitlines()[-1])
+    assert status["ok"] and status["error"] == "" and status["build"] == 1
+    pdf, index = dist / "tides-and-harbours.pdf", dist / "html" / "index.html"
+    assert status["pdf"] == pdf.name and len(PdfReader(pdf).pages) > 4
+    before = tree_hash(dist)
+
+    retitle(fixture_copy / "02-harbours.md", None)
+    bad = tool("preview", "-m", str(fixture_copy), "-d", str(dist), "--once")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    status = json.loads(bad.stdout.strip().splitlines()[-1])
+    assert not status["ok"]
+    assert re.search(r"02-harbours\.md:\d+: FILE-003 the front matter lacks a title", status["error"])
+    assert "FILE-003" in bad.stderr and "Traceback" not in bad.stderr
+    assert status["pdf"] == pdf.name  # the page still shows the last good PDF
+    assert tree_hash(dist) == before
+    assert "Harbours" in index.read_text(encoding="utf-8")
+
+
+def test_preview_watches_rebuilds_and_serves_errors(fixture_copy, tmp_path):
+    from press.preview import Preview, server
+    chapter = fixture_copy / "02-harbours.md"
+    original = chapter.read_text(encoding="utf-8")
+    preview = Preview(fixture_copy, tmp_path / "dist", ["html"])
+    assert preview.build()
+    httpd = server(preview, 0)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    try:
+        first = get(url + "html/harbours.html")
+        assert preview.poll() is False  # nothing changed, nothing built
+        assert json.loads(get(url + "__status"))["build"] == 1
+
+        retitle(chapter, None)
+        assert preview.poll(settle=0.05) is True
+        status = json.loads(get(url + "__status"))
+        assert status["build"] == 2 and not status["ok"] and status["last_good"] == 1
+        assert "FILE-003" in status["error"]
+        page = lh.fromstring(get(url))
+        box = page.get_element_by_id("error")
+        assert "FILE-003" in box.text_content() and "hidden" not in box.attrib
+        assert get(url + "html/harbours.html") == first  # the last good build is still served
+
+        retitle(chapter, "Harbours Renamed", original)
+        assert preview.poll(settle=0.05) is True
+        status = json.loads(get(url + "__status"))
+        assert status["build"] == 3 and status["ok"] and status["last_good"] == 3
+        assert "Harbours Renamed" in lh.fromstring(get(url + "html/harbours.html")).xpath("string(//h1)")
+        assert "hidden" in lh.fromstring(get(url)).get_element_by_id("error").attrib
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_preview_rebuilds_only_the_editions_an_edit_touches(tmp_path):
+    from press.preview import changed_editions
+    ms, styles, templates = tmp_path / "ms", tmp_path / "styles", tmp_path / "templates"
+    every = {"pdf", "epub", "html"}
+
+    def editions(*paths):
+        return changed_editions({Path(p) for p in paths}, ms, styles, templates)
+    assert editions(ms / "01-tides.md") == every
+    assert editions(ms / "images" / "tide.svg") == every
+    assert editions(styles / "print.css") == {"pdf"}
+    assert editions(styles / "html.css") == {"html"}
+    assert editions(styles / "epub.css") == {"epub"}
+    assert editions(styles / "tokens.css") == every
+    assert editions(templates / "print" / "book.html") == {"pdf"}
+    assert editions(templates / "html" / "chapter.html") == {"html"}
+    assert editions(templates / "epub" / "cover.svg") == {"epub", "html"}
+    assert editions(styles / "print.css", templates / "html" / "base.html") == {"pdf", "html"}
+
+
+def test_bench_measures_against_the_bare_tools(tmp_path):
+    out = tmp_path / "performance.md"
+    before = tree_hash(FIXTURE)
+    proc = tool("bench", "--runs", "1", "-m", str(FIXTURE), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert tree_hash(FIXTURE) == before  # edits happen on a copy
+    for line in ("clean ÷ baseline (wall)", "css_pdf ÷ render1 (wall)", "essay ÷ clean (wall)"):
+        assert re.search(re.escape(line) + r"\s+\d+\.\d\d\s", proc.stdout), proc.stdout
+    rows = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\| ([^|]+?) \| (\d+\.\d\d) s", proc.stdout, re.M)}
+    assert len(rows) == 10 and all(v > 0 for v in rows.values()), rows
+    text = out.read_text(encoding="utf-8")
+    assert "`make bench MANUSCRIPT=" in text and "| nproc |" in text and "| WeasyPrint |" in text
+    assert re.search(r"^\| PDF .* \| \d+\.\d\d s \|", text, re.M), text  # the build's own stages
