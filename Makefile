@@ -27,9 +27,12 @@ check: $(STAMP) $(TOOLS)
 	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) -q
 	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST)
 
+# release: the manuscript must be clean (pending notes count as errors) before anything is built,
+# and the built editions must pass every validator.
 release: $(STAMP) $(TOOLS)
-	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST) --release
+	@$(PRESS) check -m $(MANUSCRIPT) --release --manuscript-only
 	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST)
+	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST) --release
 
 test: $(STAMP) $(TOOLS)
 	@$(VENV)/bin/python -m pytest

@@ -185,7 +185,7 @@ def test_word_list_accepts_names_and_words(dutch_book):
     chapter = dutch_book / "01-hoofdstuk.md"
     edit(chapter, "Wij denken rigoreus na", "Wij denken rigoreus na met Qwertyx en de JPF-aanpak. Rigoreus")
     assert misspelt(dutch_book) == [("book/01-hoofdstuk.md", 7, "rigoreus"), ("book/01-hoofdstuk.md", 7, "Qwertyx"),
-                                    ("book/01-hoofdstuk.md", 7, "JPF-aanpak")]
+                                    ("book/01-hoofdstuk.md", 7, "JPF-aanpak"), ("book/01-hoofdstuk.md", 7, "Rigoreus")]
     (dutch_book / "words.txt").write_text("# names\nQwertyx\nJPF  # an abbreviation\n\nrigoreus\n", encoding="utf-8")
     assert misspelt(dutch_book) == []
 
@@ -196,7 +196,7 @@ def test_other_languages_code_and_addresses_are_not_checked(dutch_book):
          "Wij denken na over [rigoreus thinking]{lang=en}, `rigoreus`, <https://rigoreus.example.org/rigoreus>,\n"
          "[de site](https://example.org/rigoreus) en [mail](mailto:rigoreus@example.org).\n\n"
          "```\nrigoreus\n```\n\nHet is écht zo, bijv. hier. Eén keer (beleids)regels, onderzoeks- en actierichtingen.\n\n"
-         "Pas hier staat het fout: rigoreus.")
+         "Pas hier staat het fout: rigoreus, zegt de redactie.")
     assert misspelt(dutch_book) == [("book/01-hoofdstuk.md", line_number(chapter, "Pas hier"), "rigoreus")]
 
 

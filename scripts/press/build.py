@@ -134,8 +134,8 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
     pipeline.require_clean(findings)
 
     dist.mkdir(parents=True, exist_ok=True)
-    pagemap = None
-    if "pdf" in todo or "epub" in todo:
+    pagemap = _load_pagemap(out) if manifest.get("pdf") == fp else None
+    if "pdf" in todo or ("epub" in todo and pagemap is None):  # the EPUB's page-list needs the layout
         from .writers import pdf
         with progress.stage("PDF (screen and print) with WeasyPrint"):
             pagemap = pdf.write(book, results, {"screen": out.pdf, "print": out.pdf_print}, jobs=jobs)
@@ -182,6 +182,13 @@ def _show_warnings(warnings: list) -> None:
 class _Blank(dict):
     def __missing__(self, key):
         return "…"
+
+
+def _load_pagemap(out: Outputs) -> dict | None:
+    try:
+        return json.loads((out.dist / "reports" / "pagemap.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _save_pagemap(out: Outputs, pagemap: dict) -> None:

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--json", action="store_true", help="findings as JSON on stdout")
     c.add_argument("--release", action="store_true", help="pending notes are errors")
     c.add_argument("--no-validators", action="store_true", help="skip EPUBCheck, Ace, axe-core and vnu")
+    c.add_argument("--manuscript-only", action="store_true", help="check the manuscript, not the built editions")
     k = sub.add_parser("clean", help="remove build outputs and caches")
     _common(k)
     for name, module, text in TOOLS:
@@ -61,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                          quiet=args.quiet)
         if args.command == "check":
             from .check import check
-            return check(args.manuscript, args.dist, as_json=args.json, release=args.release,
+            return check(args.manuscript, None if args.manuscript_only else args.dist, as_json=args.json,
+                         release=args.release,
                          validators=not args.no_validators)
         for name, module, _ in TOOLS:
             if args.command == name:

@@ -145,6 +145,10 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
           chapters: list[str] | None = None) -> dict:
     """Render the variants named in ``targets`` ({"screen": path, "print": path}) in parallel.
     Returns {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}}."""
+    absent = fonts.missing(STYLES)
+    if absent:
+        raise ManuscriptError([finding("PDF-003", str(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
+                               for f in absent])
     html, blocks = book_html(book, results, chapters)
     text = unescape(re.sub(r"<[^>]+>", " ", html))
     lacking = fonts.uncovered(STYLES, text, str(book.root / "book.yaml"))
