@@ -1,0 +1,40 @@
+"""Reproducibility: two clean builds of the same manuscript with the same SOURCE_DATE_EPOCH, each
+with its own empty cache, give byte-identical EPUB, PDF (both variants) and HTML files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURE, press
+
+
+def _files(dist: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(dist)): p.read_bytes() for p in sorted(dist.rglob("*"))
+            if p.is_file() and p.name != ".press-manifest.json"}
+
+
+def test_two_clean_builds_are_byte_identical(tmp_path):
+    outputs = []
+    for run in ("a", "b"):
+        dist = tmp_path / run / "dist"
+        env = {"SOURCE_DATE_EPOCH": "1700000000", "PRESS_CACHE": str(tmp_path / run / "cache")}
+        proc = press("build", "-m", str(FIXTURE), "-d", str(dist), env=env)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(_files(dist))
+    a, b = outputs
+    assert sorted(a) == sorted(b)
+    assert {"tides-and-harbours.epub", "tides-and-harbours.pdf", "tides-and-harbours-print.pdf",
+            "html/index.html"} <= set(a)
+    different = [name for name in a if a[name] != b[name]]
+    assert different == []
+
+
+def test_the_date_comes_from_source_date_epoch(tmp_path):
+    import zipfile
+    from pypdf import PdfReader
+    dist = tmp_path / "dist"
+    assert press("build", "-m", str(FIXTURE), "-d", str(dist), "--only", "pdf,epub",
+                 env={"SOURCE_DATE_EPOCH": "1600000000"}).returncode == 0
+    with zipfile.ZipFile(dist / "tides-and-harbours.epub") as z:
+        assert "2020-09-13T12:26:40Z" in z.read("EPUB/content.opf").decode()
+    info = PdfReader(str(dist / "tides-and-harbours.pdf")).metadata
+    assert info["/ModDate"].startswith("D:20200913122640")
