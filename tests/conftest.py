@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from press.build import Outputs
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "book"
 MANUSCRIPT = ROOT / "manuscript"
@@ -34,25 +36,12 @@ def press(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.C
                           env=dict(os.environ, **(env or {})))
 
 
-class Built:
+class Built(Outputs):
+    """The outputs of a build (paths from press.build.Outputs), plus readers for tests."""
+
     def __init__(self, manuscript: Path, dist: Path, slug: str):
-        self.manuscript, self.dist, self.slug = manuscript, dist, slug
-
-    @property
-    def epub(self) -> Path:
-        return self.dist / f"{self.slug}.epub"
-
-    @property
-    def pdf(self) -> Path:
-        return self.dist / f"{self.slug}.pdf"
-
-    @property
-    def pdf_print(self) -> Path:
-        return self.dist / f"{self.slug}-print.pdf"
-
-    @property
-    def html(self) -> Path:
-        return self.dist / "html"
+        super().__init__(dist, slug)
+        self.manuscript = manuscript
 
     def epub_xml(self, name: str):
         with zipfile.ZipFile(self.epub) as z:
