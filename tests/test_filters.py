@@ -38,7 +38,9 @@ def run_case(case: Path, tmp: Path) -> tuple[str, str]:
         shutil.copytree(case / "images", tmp / "images")
     results, findings = process(load_book(tmp))
     found = "".join(f"{Path(f.path).name}:{f.line}: {f.code}\n" for f in sorted(findings))
-    return results[0].html, found
+    ch = results[0].chapter
+    head = f"<!-- title: {ch.title_html} | subtitle: {ch.subtitle_html} -->\n"
+    return head + results[0].html, found
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -252,6 +252,25 @@ def test_character_no_font_can_show(fixture_copy, tmp_path, monkeypatch):
     assert not out.exists()
 
 
+@covers("PDF-003")
+def test_font_not_installed(fixture_pipeline, tmp_path, monkeypatch):
+    from press.writers import pdf
+    book, results = fixture_pipeline
+    styles = tmp_path / "styles"
+    shutil.copytree(ROOT / "styles", styles)
+    with (styles / "fonts.yaml").open("a", encoding="utf-8") as fh:
+        fh.write('  - {family: "Nowhere Serif", style: normal, weight: 400, file: NowhereSerif-Regular.otf, '
+                 "package: fonts-nowhere}\n")
+    monkeypatch.setattr(pdf, "STYLES", styles)
+    out = tmp_path / "book.pdf"
+    with pytest.raises(ManuscriptError) as caught:
+        pdf.write(book, results, {"screen": out})
+    assert [(f.path, f.code) for f in caught.value.findings] == [(str(styles / "fonts.yaml"), "PDF-003")]
+    assert "NowhereSerif-Regular.otf" in caught.value.findings[0].message
+    assert "fonts-nowhere" in caught.value.findings[0].message
+    assert not out.exists()
+
+
 @covers("FILE-008")
 def test_chapter_too_large_is_refused_unread(tmp_path, monkeypatch):
     from press.book import MAX_CHAPTER_MB

@@ -21,6 +21,7 @@ LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?(-([
 IDENTIFIER = re.compile(r"^urn:(isbn:(97[89])?\d{9}[\dX]|uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.I)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 NOT_CHAPTERS = {"EDITORIAL.md", "README.md"}
+TITLE_HEADING = re.compile(r"\A\s*# +(.+?)\s*$", re.M)
 
 
 @dataclass
@@ -35,6 +36,9 @@ class Chapter:
     body: str           # Markdown after the front matter
     body_line: int      # line number of the body's first line in the file
     meta: dict = field(default_factory=dict)
+    source: str = ""    # the whole file, front matter included (pandoc reads the title from it)
+    title_html: str = ""     # title and subtitle as HTML, set by the pipeline (titles may carry
+    subtitle_html: str = ""  # markup such as [a phrase]{lang=en})
 
 
 @dataclass
@@ -227,6 +231,9 @@ def load_chapter(path: Path, part: int | None) -> Chapter:
     fm, body, body_line = split_front_matter(text, rel)
     errors = []
     title = fm.get("title")
+    opening = TITLE_HEADING.match(body)
+    if title is None and opening:  # the title block at the top of the body: `# Title`
+        title = plain_inline(opening.group(1))
     if not isinstance(title, str) or not title.strip():
         errors.append(finding("FILE-003", rel, 1))
     authors = fm.get("author", fm.get("authors", []))
@@ -246,4 +253,11 @@ def load_chapter(path: Path, part: int | None) -> Chapter:
     if errors:
         raise ManuscriptError(errors)
     return Chapter(path=path, rel=rel, id=cid, title=title.strip(), subtitle=subtitle, authors=authors,
-                   part=part, body=body, body_line=body_line, meta=fm)
+                   part=part, body=body, body_line=body_line, meta=fm, source=text)
+
+
+def plain_inline(markdown: str) -> str:
+    """A first, plain-text reading of a one-line Markdown title (the pipeline sets the exact one)."""
+    text = re.sub(r"\{[^{}]*\}\s*$", "", markdown)
+    text = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text)
+    return re.sub(r"[*_`]", "", text).strip()

@@ -20,10 +20,11 @@ from . import pandoc
 from .book import Book
 from .context import ChapterContext, labels_for
 from .filters import (divs, figures, headings, ids, links, notes, outline, pending, pullquotes, sanitize,
-                      sidebars, xrefs)
+                      sidebars, titleblock, xrefs)
 from .rules import ManuscriptError, finding
 
 CHAPTER_FILTERS = [
+    titleblock,  # title and subtitle (front matter or the opening `# Title`) set apart from the body
     sanitize,    # raw HTML cleaned, script/event handlers/javascript: removed      HTML-001
     divs,        # unknown ::: classes flagged                                        DIV-001
     headings,    # heading levels and empty headings                                  HEAD-00x
@@ -90,7 +91,7 @@ def _chapter_key(ctx: ChapterContext) -> str:
     ch, root = ctx.chapter, ctx.book.root
     images = sorted((p.relative_to(root).as_posix(), p.stat().st_size) for p in root.rglob("*")
                     if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"))
-    blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.title, ch.body, ch.body_line,
+    blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.title, ch.source or ch.body, ch.body_line,
                        ctx.book.lang, str(root.resolve()), images], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -104,7 +105,7 @@ def _chapter_stage(ctx: ChapterContext, dump_dir: Path | None) -> pf.Doc:
         ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in cached["findings"])
         ctx.data.update(cached["data"])
         return _to_doc(cached["ast"])
-    doc = _to_doc(pandoc.markdown_to_ast(ctx.chapter.body, ctx.chapter.rel))
+    doc = _to_doc(pandoc.markdown_to_ast(ctx.chapter.source or ctx.chapter.body, ctx.chapter.rel))
     _dump(dump_dir, ctx, 0, "pandoc", doc)
     for step, flt in enumerate(CHAPTER_FILTERS, 1):
         doc = flt.run(doc, ctx)
@@ -133,7 +134,15 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[li
             _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         htmls = list(pool.map(lambda dc: pandoc.ast_to_html(_to_ast(dc[0]), dc[1].chapter.rel), zip(docs, ctxs)))
-    htmls = [sanitize.clean_fragment(h) for h in htmls]
+    bodies = []
+    for ctx, html in zip(ctxs, htmls):
+        title, subtitle, body = titleblock.split(html)
+        ch = ctx.chapter
+        ch.title, ch.subtitle = ctx.data["title"], ctx.data["subtitle"]
+        ch.title_html = sanitize.clean_fragment(title)
+        ch.subtitle_html = sanitize.clean_fragment(subtitle) if subtitle else ""
+        bodies.append(sanitize.clean_fragment(body))
+    htmls = bodies
     findings = [f for ctx in ctxs for f in ctx.findings]
     return [ChapterResult(ctx, html) for ctx, html in zip(ctxs, htmls)], findings
 

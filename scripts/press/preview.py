@@ -4,7 +4,8 @@ Takes a manuscript folder (``-m``) and an output folder (``-d``). Builds once, t
 watched folders every half second (modification time and size) and rebuilds, in this process, the
 editions an edit touches: a chapter, ``book.yaml``, ``tokens.css``/``base.css`` or ``fonts.yaml``
 all of them; ``print.css`` or a print template the PDF; ``html.css`` or an HTML template the HTML
-edition; ``epub.css`` or an EPUB template the EPUB (when it is previewed). Serves on 127.0.0.1:
+edition; ``epub.css`` or an EPUB template the EPUB (when it is previewed); after a failed build, the
+editions that failed are rebuilt with the next edit too. Serves on 127.0.0.1:
 
     /            the preview page: the build's state, links to the HTML edition, the current PDF
     /__status    JSON {"build": n, "ok": bool, "error": text, "editions": [...], "last_good": n, "time": …}
@@ -73,6 +74,7 @@ class Preview:
         self.styles, self.templates = STYLES.resolve(), TEMPLATES.resolve()
         self.editions = [e for e in EDITIONS if e in editions]
         self.lock = threading.Lock()
+        self.failed: set[str] = set()  # editions whose last build failed: rebuilt with the next edit
         self.status = {"build": 0, "ok": False, "error": "", "editions": [], "last_good": 0, "time": None,
                        "pdf": None}
         self.seen = self.scan()
@@ -109,7 +111,8 @@ class Preview:
             if not more:
                 break
             changed |= more
-        wanted = changed_editions(changed, self.manuscript, self.styles, self.templates) & set(self.editions)
+        wanted = (changed_editions(changed, self.manuscript, self.styles, self.templates) | self.failed) \
+            & set(self.editions)
         names = ", ".join(sorted(_rel(p) for p in changed)[:5]) + (" …" if len(changed) > 5 else "")
         print(f"\npreview: changed {names}", flush=True)
         if wanted:
@@ -129,6 +132,7 @@ class Preview:
             raise
         except Exception as e:  # a designer's template or style mistake must not stop the preview
             error = "".join(traceback.format_exception_only(type(e), e)).strip()
+        self.failed = set() if ok else set(editions)
         if error:
             print(error, file=sys.stderr)
             print(f"preview: build failed; still serving the last good build from {self.dist}/", file=sys.stderr,

@@ -158,7 +158,8 @@ def _text(element) -> str:
 # --- flags -------------------------------------------------------------------------------------
 
 def flags(lines: list[Line]) -> list[dict]:
-    """Widows, orphans, hyphen stacks, stranded headings and sidebar titles, split sidebars."""
+    """The flags, sorted by page: widows, orphans, hyphen stacks, stranded headings and sidebar
+    titles, split sidebars and short pages (see KINDS)."""
     out: list[dict] = []
 
     def flag(kind: str, line: Line, **extra) -> None:

@@ -8,7 +8,7 @@ The front matter's title and subtitle and book.yaml's title, subtitle, descripti
 titles are checked too. Words listed in the manuscript's ``words.txt`` (one per line, ``#`` starts
 a comment) are accepted: names, loanwords, the book's own coinages.
 
-All words of the book go to one hunspell process (``hunspell -a``, one word per line). When
+All words of the book go to one hunspell process (``hunspell -L``, one word per line). When
 hunspell or a dictionary for the language is missing, the check reports nothing and prints one
 note on stderr.
 """
@@ -35,8 +35,8 @@ PREFERRED = {"nl": ["nl_NL", "nl"], "en": ["en_GB", "en_US", "en"], "de": ["de_D
              "fr": ["fr_FR", "fr"]}
 # Masked before a word's line is looked up: other-language spans, code, addresses, link targets,
 # attribute blocks.
-MASKS = [re.compile(p) for p in (r"\[[^\[\]]*\]\{[^{}]*\blang=[^{}]*\}", r"`[^`]*`", r"<[^<>\s]+>", r"\]\([^)]*\)", r"https?://\S+", r"\S+@\S+\.\w+",
-                                 r"\{[^{}]*\}")]
+MASKS = [re.compile(p) for p in (r"\[[^\[\]]*\]\{[^{}]*\blang=[^{}]*\}", r"`[^`]*`", r"<[^<>\s]+>",
+                                 r"\]\([^)]*\)", r"https?://\S+", r"\S+@\S+\.\w+", r"\{[^{}]*\}")]
 # Languages that mark emphasis with an acute accent on any vowel (Dutch: "dat is écht zo").
 EMPHASIS_ACCENTS = {"nl"}
 EMPHASIS = str.maketrans("áéíóúÁÉÍÓÚ", "aeiouAEIOU")
@@ -67,6 +67,7 @@ def dictionary(lang: str) -> Path | None:
 
 
 def load_words(root: Path) -> set[str]:
+    """The manuscript's ``words.txt``: one word a line, ``#`` starts a comment."""
     path = root / WORDS_FILE
     if not path.is_file():
         return set()
@@ -83,8 +84,8 @@ def _primary(lang: str) -> str:
 
 
 def texts_of(ast, lang: str) -> list[str]:
-    """The reader's text in a pandoc JSON AST, leaving out code, raw HTML, addresses and text in
-    another language than ``lang``."""
+    """The reader's text in a pandoc JSON AST (the title and subtitle in its metadata included),
+    leaving out code, raw HTML, addresses and text in another language than ``lang``."""
     out: list[str] = []
     primary = _primary(lang)
 
@@ -117,7 +118,12 @@ def texts_of(ast, lang: str) -> list[str]:
             out.extend(value for key, value in attr[2] if key == "alt")
             walk(inlines)
             return
-        if "blocks" in node:  # the document itself
+        if kind == "MetaString":
+            out.append(content)
+            return
+        if "blocks" in node:  # the document itself: its title, subtitle and text
+            meta = node.get("meta", {})
+            walk([meta[key] for key in ("title", "subtitle") if key in meta])
             walk(node["blocks"])
             return
         walk(content)
@@ -148,7 +154,7 @@ def tokens(texts) -> list[str]:
 
 
 def plain(text: str, lang: str) -> str:
-    """A front-matter title as text: other-language spans left out, attribute blocks removed."""
+    """A title written in YAML as text: other-language spans left out, attribute blocks removed."""
     primary = _primary(lang)
 
     def span(m: re.Match) -> str:
@@ -176,7 +182,8 @@ def _accepted(word: str, words: set[str]) -> bool:
 
 def _variants(word: str, lang: str) -> list[str]:
     """Spellings of a word that make it correct if the dictionary knows any of them: without its
-    full stop; without an optional part in brackets; in Dutch, without the acute accents that mark emphasis (``écht``, ``Eén``)."""
+    full stop; with or without an optional part in brackets; in Dutch, without the acute accents
+    that mark emphasis (``écht``, ``Eén``)."""
     if word.startswith("("):  # (beleids)regels
         optional, rest = word[1:].split(")", 1)
         return _variants(optional + rest, lang) + _variants(rest, lang)
@@ -186,17 +193,33 @@ def _variants(word: str, lang: str) -> list[str]:
     return forms
 
 
-def _line_of(word: str, lines: list[str], first: int, default: int) -> tuple[int, str]:
-    """(line, the word as written) of the word's first occurrence outside code and addresses."""
+def masked(lines: list[str]) -> list[str]:
+    """The lines with code blocks, other-language spans, code, addresses, link targets and
+    attribute blocks blanked, so a word is found where the reader sees it."""
+    out, fence = [], None
+    for text in lines:
+        marker = re.match(r"^\s*(`{3,}|~{3,})", text)
+        if fence is None and marker:
+            fence = marker.group(1)[0] * 3
+            text = ""
+        elif fence is not None:
+            fence = None if text.strip().startswith(fence) else fence
+            text = ""
+        for mask in MASKS:
+            text = mask.sub(lambda m: " " * len(m.group(0)), text)
+        out.append(text)
+    return out
+
+
+def _line_of(word: str, views: tuple[list[str], list[str]], default: int) -> tuple[int, str]:
+    """(line, the word as written) of the word's first occurrence: where the reader sees it if
+    possible (the masked lines), anywhere otherwise."""
     apostrophe = "['\u2019]"
     body = re.escape(word.replace("’", "'")).replace("'", apostrophe)
     end = r"(?![\w'\u2019-])" if word.endswith(".") else r"(?![\w'\u2019.-])"
     pattern = re.compile(r"(?<![\w'\u2019-])" + body + end)
-    for masked in (True, False):
-        for n, text in enumerate(lines, first):
-            if masked:
-                for mask in MASKS:
-                    text = mask.sub(lambda m: " " * len(m.group(0)), text)
+    for lines in views:
+        for n, text in enumerate(lines, 1):
             m = pattern.search(text)
             if m:
                 return n, m.group(0)
@@ -210,6 +233,7 @@ def _note(message: str) -> None:
 
 
 def check(book: Book) -> list[Finding]:
+    """SPELL-001 for every word of the book the dictionary and ``words.txt`` do not know."""
     if not shutil.which("hunspell"):
         _note("hunspell is not installed; the spelling was not checked (run `make setup`)")
         return []
@@ -221,12 +245,14 @@ def check(book: Book) -> list[Finding]:
     words = load_words(book.root)
     book_file = book.root / "book.yaml"
     book_texts = [book.meta.get(k) or "" for k in ("title", "subtitle", "description")] + list(book.parts)
-    files = [(display_path(book_file), read_text(book_file, display_path(book_file)).split("\n"), 1, 1,
+    files = [(display_path(book_file), read_text(book_file, display_path(book_file)).split("\n"), 1,
               tokens(plain(str(t), book.lang) for t in book_texts))]
     for ch in book.chapters:
-        ast = pandoc.markdown_to_ast(ch.body, ch.rel)
-        texts = [plain(ch.title, book.lang), plain(ch.subtitle or "", book.lang)] + texts_of(ast, book.lang)
-        files.append((ch.rel, read_text(ch.path, ch.rel).split("\n"), 1, ch.body_line, tokens(texts)))
+        source = getattr(ch, "source", "")  # the whole file, so pandoc reads the title as Markdown
+        ast = pandoc.markdown_to_ast(source or ch.body, ch.rel)
+        texts = ([] if source else [plain(ch.title, book.lang), plain(ch.subtitle or "", book.lang)]) \
+            + texts_of(ast, book.lang)
+        files.append((ch.rel, read_text(ch.path, ch.rel).split("\n"), ch.body_line, tokens(texts)))
     candidates = {w for *_, toks in files for w in toks if not _accepted(w.rstrip("."), words)}
     forms = {f for w in candidates for f in _variants(w, book.lang)}
     forms |= {p for f in forms if "-" in f for p in f.split("-") if len(p) > 1}
@@ -239,13 +265,14 @@ def check(book: Book) -> list[Finding]:
         return len(parts) == 1 or not all(len(p) < 2 or _accepted(p, words) or not wrong(p) for p in parts)
 
     found = []
-    for rel, lines, first, default, toks in files:
+    for rel, lines, default, toks in files:
+        views = (masked(lines), lines)
         seen = set()
         for w in toks:
             base = w.rstrip(".")
             if base in seen or w not in candidates or not wrong(w):
                 continue
             seen.add(base)
-            line, written = _line_of(w, lines, first, default)
+            line, written = _line_of(w, views, default)
             found.append(finding("SPELL-001", rel, line, word=written.rstrip(".")))
     return found

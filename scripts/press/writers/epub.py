@@ -59,6 +59,14 @@ def chapter_body(r: ChapterResult, page_starts: dict[str, list[int]], labels: di
     return out.replace('data-epub-type="', 'epub:type="')
 
 
+def to_xhtml(html: str) -> str:
+    """An HTML fragment (as pandoc and nh3 write it) re-serialised as well-formed XHTML."""
+    if not html:
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    return (root.text or "") + "".join(etree.tostring(c, method="xml", encoding="unicode") for c in root)
+
+
 def _pagebreak_markup(n: int, labels: dict) -> str:
     label = labels["page_label"].format(n=n)
     return (f'<span id="page-{n}" role="doc-pagebreak" epub:type="pagebreak" aria-label="{label}" '
@@ -150,7 +158,8 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
                 page_hrefs.extend((n, f"{r.chapter.id}.xhtml#page-{n}") for n in numbers)
             part_title = book.parts[r.chapter.part] if r.chapter.part is not None else None
             body = env.get_template("epub/chapter.xhtml").render(
-                chapter=r.chapter, labels=labels, part_title=part_title,
+                chapter=r.chapter, title_html=markup(to_xhtml(r.chapter.title_html)),
+                subtitle_html=markup(to_xhtml(r.chapter.subtitle_html)), labels=labels, part_title=part_title,
                 body=markup(chapter_body(r, starts, labels)))
             spine.append(add(f"{r.chapter.id}.xhtml", r.chapter.title, body, "bodymatter"))
     with_notes = [r for r in results if r.ctx.data.get("notes")]
