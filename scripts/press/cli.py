@@ -51,9 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     k = sub.add_parser("clean", help="remove build outputs and caches")
     _common(k)
     for name, module, text in TOOLS:
-        t = sub.add_parser(name, help=text, add_help=False)
-        t.add_argument("rest", nargs=argparse.REMAINDER)
-    args = ap.parse_args(argv)
+        sub.add_parser(name, help=text, add_help=False)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in {name for name, _, _ in TOOLS}:  # these parse their own options
+        args = argparse.Namespace(command=argv[0], rest=argv[1:], dist=Path(os.environ.get("DIST", "dist")))
+    else:
+        args = ap.parse_args(argv)
     try:
         if args.command == "build":
             from .build import build

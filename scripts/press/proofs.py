@@ -104,7 +104,7 @@ def read_lines(doc) -> tuple[list[Line], list[dict]]:
         entry = None
         if tag == "article" and "chapter" in cls:
             title = next((e for e in element.iter() if _tag(e) == "h1"), None)
-            entry = {"kind": "chapter", "title": _text(title)}
+            entry = {"kind": "chapter", "title": (title.get("data-title") if title is not None else None) or _text(title)}
         elif tag == "section" and "part-title" in cls:
             entry = {"kind": "part", "title": element.get("data-part-title", "")}
         elif tag == "nav" and "toc" in cls:
