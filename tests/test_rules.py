@@ -374,43 +374,6 @@ def test_linkcheck_reports_dead_addresses(local_site, tmp_path, monkeypatch, cap
 
 
 # ---------------------------------------------------------------------------------------------
-# Rules that fire at the wrong place today (reported to the lead). Each states the right
-# behaviour; strict, so the day it is fixed the mark must go.
-
-KNOWN_WRONG = [  # (code, chapter body from file line 5, the right line(s), what goes wrong)
-    ("HEAD-002", "## Begin\n\nTekst.\n\n## \n\nMeer tekst.", {9},
-     "the needle '##' finds the first heading, not the empty one"),
-    ("LINK-002", "## Eb {#getij}\n\nTekst.\n\n## Vloed {#getij}\n\nMeer tekst.", {9},
-     "a duplicate in the same chapter is reported at the first use"),
-    ("TEXT-001", "Eerst []{.pending} hier.\n\nDan []{.pending} daar.", {7},
-     "every pending span of a chapter is reported at the first one, and the duplicates collapse"),
-    ("FILE-006", "Tekst.\n\n---\ntitel: [niet gesloten\n---\n\nMeer.", {7, 8, 9},
-     "pandoc's YAML error names a line, but the finding has none"),
-]
-
-
-@pytest.mark.parametrize("code, body, right, why", KNOWN_WRONG, ids=[k[0] for k in KNOWN_WRONG])
-@pytest.mark.xfail(strict=True, reason="fires at the wrong line; reported to the lead")
-def test_known_wrong_lines(code, body, right, why, tmp_path, monkeypatch, pandoc_cache):
-    work = tmp_path / "case"
-    shutil.copytree(CASES_DIR / "SPELL-001", work, ignore=shutil.ignore_patterns("expected.txt"))
-    (work / "01-hoofdstuk.md").write_text('---\ntitle: "Eerste hoofdstuk"\n---\n\n' + body + "\n", encoding="utf-8")
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("PRESS_CACHE", str(pandoc_cache))
-    assert {f.line for f in collect(Path("."), None) if f.code == code} & right
-
-
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="an impossible date crashes load_book (reported)")
-def test_impossible_date_is_a_finding_not_a_crash(tmp_path, monkeypatch):
-    work = tmp_path / "case"
-    shutil.copytree(CASES_DIR / "SPELL-001", work, ignore=shutil.ignore_patterns("expected.txt"))
-    text = (work / "book.yaml").read_text(encoding="utf-8")
-    (work / "book.yaml").write_text(text.replace("date: 2024-05-01", "date: 2024-13-45"), encoding="utf-8")
-    monkeypatch.chdir(work)
-    assert [where(f) for f in collect(Path("."), None)] == ["book.yaml:6: BOOK-009"]
-
-
-# ---------------------------------------------------------------------------------------------
 # Completeness
 
 

@@ -135,10 +135,17 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
 
     dist.mkdir(parents=True, exist_ok=True)
     pagemap = _load_pagemap(out) if manifest.get("pdf") == fp else None
+    def prepare_fonts():  # the e-editions' font subsets, made while the PDF renders in other processes
+        if "epub" in todo or "html" in todo:
+            from . import fonts
+            from .writers.common import STYLES
+            fonts.prepare(STYLES, fonts.book_characters(book, results))
+
     if "pdf" in todo or ("epub" in todo and pagemap is None):  # the EPUB's page-list needs the layout
         from .writers import pdf
         with progress.stage("PDF (screen and print) with WeasyPrint"):
-            pagemap = pdf.write(book, results, {"screen": out.pdf, "print": out.pdf_print}, jobs=jobs)
+            pagemap = pdf.write(book, results, {"screen": out.pdf, "print": out.pdf_print}, jobs=jobs,
+                                while_rendering=prepare_fonts)
         manifest["pdf"] = fp
         _save_manifest(dist, manifest)
         _save_pagemap(out, pagemap)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
+import threading
 import logging
 import unicodedata
 import subprocess
@@ -67,26 +69,53 @@ def font_face_css(styles: Path, url_of) -> str:
     return "\n".join(rules)
 
 
+def book_characters(book, results) -> str:
+    """Every character an edition of the book can show: its chapters, titles, metadata and labels
+    (plus printable ASCII). Both e-editions subset to this one set, so they share the work."""
+    from html import unescape
+    parts = [unescape(re.sub(r"<[^>]+>", " ", r.html)) for r in results]
+    for r in results:
+        parts += [r.chapter.title, r.chapter.subtitle or "", " ".join(r.chapter.authors)]
+    parts += [str(v) for v in book.meta.values() if isinstance(v, (str, list))] + book.parts
+    if results:
+        parts += [str(v) for v in results[0].ctx.labels.values()]
+    return "".join(sorted(set("".join(parts)) | {chr(c) for c in range(0x20, 0x7F)} | set("IVXLCDM0123456789")))
+
+
 def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
-    """The face reduced to the glyphs ``text`` needs (plus basic Latin), as OTF or WOFF2.
-    Cached by face file and character set: an edit that adds no new character costs nothing."""
-    chars = "".join(sorted(set(text) | set(chr(c) for c in range(0x20, 0x7F))))
+    """The face reduced to the glyphs ``text`` needs (plus printable ASCII), as OTF or WOFF2
+    (the WOFF2 is the same subset, compressed). Cached by face file and character set, so an edit
+    that adds no new character costs nothing."""
+    chars = "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)}))
     key = hashlib.sha256(f"{face.path}|{face.path.stat().st_size}|{flavor}|{chars}".encode()).hexdigest()
     cached = Path(os.environ.get("PRESS_CACHE", ".cache")) / "fonts" / f"{key}.bin"
     if cached.exists():
         return cached.read_bytes()
-    data = _subset(face, chars, flavor)
+    if flavor is None:
+        data = _subset(face, chars)
+    else:
+        font = TTFont(io.BytesIO(subset_font(face, chars)))
+        font.flavor = flavor
+        out = io.BytesIO()
+        font.save(out)
+        data = out.getvalue()
     cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.part")
+    tmp = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
     tmp.write_bytes(data)
     os.replace(tmp, cached)
     return data
 
 
-def _subset(face: Face, chars: str, flavor: str | None) -> bytes:
+def prepare(styles: Path, text: str) -> None:
+    """Make (and cache) every face's subsets for ``text`` ahead of the writers that need them."""
+    for face in faces(styles):
+        if face.path is not None:
+            subset_font(face, text, "woff2")
+
+
+def _subset(face: Face, chars: str) -> bytes:
     options = subset.Options()
-    options.flavor = flavor
-    options.layout_features = ["*"]
+    options.layout_features = options.layout_features + FEATURES
     options.name_IDs = ["*"]
     options.notdef_outline = True
     font = TTFont(str(face.path))
@@ -94,9 +123,11 @@ def _subset(face: Face, chars: str, flavor: str | None) -> bytes:
     sub.populate(unicodes=[ord(c) for c in chars])
     sub.subset(font)
     out = io.BytesIO()
-    font.flavor = flavor
     font.save(out)
     return out.getvalue()
+
+
+FEATURES = ["onum", "lnum", "pnum", "tnum", "smcp", "c2sc", "case"]  # what the styles ask for
 
 
 def licence_text(face: Face) -> str:

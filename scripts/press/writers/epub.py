@@ -169,8 +169,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
         pages=sorted(page_hrefs), sections_of=lambda r: r.ctx.data.get("sections", []))
     spine.insert(nav_at, add("nav.xhtml", labels["contents"], nav, None, ["nav"]))
 
-    text = " ".join(re.sub(r"<[^>]+>", " ", d.content.decode("utf-8")) for d in documents)
-    _fonts_and_css(eb, text)
+    _fonts_and_css(eb, fonts.book_characters(book, results))
     for r in results:
         for rel in r.ctx.data.get("images", []):
             name = f"images/{Path(rel).name}" if not rel.startswith("images/") else rel

@@ -64,8 +64,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         (out / "images").mkdir()
         (out / "downloads").mkdir()
         bodies = {r.chapter.id: rewrite_links(r.html, r.chapter.id, _href) for r in results}
-        text = " ".join(_plain(b) for b in bodies.values()) + " " + json.dumps(meta, ensure_ascii=False, default=str)
-        _assets(out / "assets", text, meta)
+        _assets(out / "assets", fonts.book_characters(book, results), meta)
         files = []
         for path, label in downloads:
             if path.exists():

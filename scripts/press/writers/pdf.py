@@ -142,8 +142,9 @@ def _render(html: str, base_url: str, variant: str, out: str, identifier: bytes)
 
 
 def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jobs: int = 2,
-          chapters: list[str] | None = None) -> dict:
-    """Render the variants named in ``targets`` ({"screen": path, "print": path}) in parallel.
+          chapters: list[str] | None = None, while_rendering=None) -> dict:
+    """Render the variants named in ``targets`` ({"screen": path, "print": path}) in parallel;
+    ``while_rendering()`` runs in this process meanwhile.
     Returns {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}}."""
     absent = fonts.missing(STYLES)
     if absent:
@@ -164,6 +165,8 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(targets))), mp_context=ctx)
         try:
             futures = {v: pool.submit(_render, html, base_url, v, str(temps[v]), identifier) for v in targets}
+            if while_rendering is not None:  # the workers are forked by now: other work may run here
+                while_rendering()
             outcome = {v: f.result() for v, f in futures.items()}
         except BaseException:  # interrupted or failed: stop the renderers now, not when they finish
             for proc in list(getattr(pool, "_processes", {}).values()):
