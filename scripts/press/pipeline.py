@@ -91,7 +91,7 @@ def _chapter_key(ctx: ChapterContext) -> str:
     ch, root = ctx.chapter, ctx.book.root
     images = sorted((p.relative_to(root).as_posix(), p.stat().st_size) for p in root.rglob("*")
                     if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"))
-    blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.title, ch.source or ch.body, ch.body_line,
+    blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.source or ch.body, ch.body_line,
                        ctx.book.lang, str(root.resolve()), images], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -126,6 +126,11 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[li
     returned as a finding, so one run reports them all."""
     labels = labels_for(book.lang)
     ctxs = [ChapterContext(book=book, chapter=ch, labels=labels) for ch in book.chapters]
+    book_key = hashlib.sha256(json.dumps([[_chapter_key(c) for c in ctxs], book.meta, book.parts,
+                                          [c.chapter.part for c in ctxs]], default=str).encode()).hexdigest()
+    book_cache = pandoc.cache_dir().parent / "books" / f"{book_key}.json"
+    if dump_dir is None and book_cache.exists():  # nothing in the book changed: a CSS edit costs a read
+        return _restore(book_cache, ctxs)
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # pandoc runs as a subprocess: threads suffice
         docs = list(pool.map(lambda c: _chapter_stage(c, dump_dir), ctxs))
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
@@ -142,9 +147,37 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[li
         ch.title_html = sanitize.clean_fragment(title)
         ch.subtitle_html = sanitize.clean_fragment(subtitle) if subtitle else ""
         bodies.append(sanitize.clean_fragment(body))
-    htmls = bodies
-    findings = [f for ctx in ctxs for f in ctx.findings]
-    return [ChapterResult(ctx, html) for ctx, html in zip(ctxs, htmls)], findings
+    results = [ChapterResult(ctx, html) for ctx, html in zip(ctxs, bodies)]
+    if dump_dir is None:
+        _store(book_cache, results)
+    return results, [f for ctx in ctxs for f in ctx.findings]
+
+
+BOOK_ONLY = ("ids", "ambiguous")  # the id registry: needed by the xrefs filter only, not kept
+
+
+def _store(path: Path, results: list[ChapterResult]) -> None:
+    record = [{"html": r.html, "title": r.chapter.title, "subtitle": r.chapter.subtitle,
+               "title_html": r.chapter.title_html, "subtitle_html": r.chapter.subtitle_html,
+               "data": {k: v for k, v in r.ctx.data.items() if k not in BOOK_ONLY},
+               "findings": [(f.code, f.line, dict(f.fields)) for f in r.ctx.findings]} for r in results]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.part")
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _restore(path: Path, ctxs: list[ChapterContext]) -> tuple[list[ChapterResult], list]:
+    record = json.loads(path.read_text(encoding="utf-8"))
+    results = []
+    for ctx, rec in zip(ctxs, record):
+        ch = ctx.chapter
+        ch.title, ch.subtitle, ch.title_html, ch.subtitle_html = (rec["title"], rec["subtitle"],
+                                                                  rec["title_html"], rec["subtitle_html"])
+        ctx.data.update(rec["data"])
+        ctx.findings.extend(finding(code, ch.rel, line, **fields) for code, line, fields in rec["findings"])
+        results.append(ChapterResult(ctx, rec["html"]))
+    return results, [f for ctx in ctxs for f in ctx.findings]
 
 
 def errors_of(findings: list) -> list:
