@@ -1,6 +1,6 @@
 """``press check`` as an editor meets it: the report grouped by file with a summary, the exit
 status, ``--json``, ``--release``, suppressions with their reasons, the spelling check and its word
-list, rules that fire at the wrong line today (strict xfail, reported), and this book's own
+list, rules that once fired at the wrong line, and this book's own
 manuscript and editions, which report nothing but pending text."""
 from __future__ import annotations
 
@@ -226,10 +226,9 @@ def test_missing_dictionary_reports_nothing_and_says_so_once(dutch_book, monkeyp
 
 
 # ---------------------------------------------------------------------------------------------
-# Rules that fire at the wrong place today (reported to the lead). Each states the right
-# behaviour; strict, so the day it is fixed the mark must go.
+# Rules that once fired at the wrong place: each case states the right line.
 
-KNOWN_WRONG = [  # (code, chapter body from file line 5, the right line(s), what goes wrong)
+KNOWN_WRONG = [  # (code, chapter body from file line 5, the right line(s), what went wrong before)
     ("HEAD-002", "## Begin\n\nTekst.\n\n## \n\nMeer tekst.", {9},
      "the needle '##' finds the first heading, not the empty one"),
     ("LINK-002", "## Eb {#getij}\n\nTekst.\n\n## Vloed {#getij}\n\nMeer tekst.", {9},
@@ -242,7 +241,6 @@ KNOWN_WRONG = [  # (code, chapter body from file line 5, the right line(s), what
 
 
 @pytest.mark.parametrize("code, body, right, why", KNOWN_WRONG, ids=[k[0] for k in KNOWN_WRONG])
-@pytest.mark.xfail(strict=True, reason="fires at the wrong line; reported to the lead")
 def test_known_wrong_lines(code, body, right, why, tmp_path, monkeypatch):
     work = tmp_path / "case"
     shutil.copytree(RULES_DIR / "SPELL-001", work, ignore=shutil.ignore_patterns("expected.txt"))
@@ -251,7 +249,6 @@ def test_known_wrong_lines(code, body, right, why, tmp_path, monkeypatch):
     assert {f.line for f in collect(Path("."), None) if f.code == code} & right
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="an impossible date crashes load_book (reported)")
 def test_impossible_date_is_a_finding_not_a_crash(tmp_path, monkeypatch):
     work = tmp_path / "case"
     shutil.copytree(RULES_DIR / "SPELL-001", work, ignore=shutil.ignore_patterns("expected.txt"))

@@ -99,12 +99,24 @@ def _yaml_line(node, key: str) -> int:
     return node.start_mark.line + 1 if node is not None else 0
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: a date stays text, checked by the press with a line
+    number (PyYAML would raise a bare ValueError on 2024-13-45)."""
+
+
+_Loader.yaml_implicit_resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+                                   for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def _load_yaml(text: str, rel: str, code: str, offset: int = 0):
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
+        context = getattr(e, "context", None) or ""
+        # an unclosed quote or bracket: where it opens; otherwise where the parser gave up
+        opened = context.startswith(("while scanning a quoted", "while parsing a flow"))
+        mark = getattr(e, "context_mark", None) if opened else getattr(e, "problem_mark", None)
         line = (mark.line + 1 + offset) if mark else offset + 1
         detail = (getattr(e, "problem", None) or str(e)).strip()
         raise ManuscriptError([finding(code, rel, line, detail=detail)])

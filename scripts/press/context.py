@@ -2,6 +2,7 @@
 and a place to report findings with the file and line they concern."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -36,13 +37,23 @@ class ChapterContext:
     def lines(self) -> list[str]:
         return self.chapter.body.split("\n")
 
-    def line_of(self, needle: str, default: int = 0) -> int:
-        """The file line where ``needle`` first occurs in the chapter body (0 when not found)."""
+    def line_of(self, needle: str, default: int = 0, nth: int = 1) -> int:
+        """The file line of the ``nth`` occurrence of ``needle`` in the chapter body (0 when not found)."""
         if needle:
+            seen = 0
             for i, text in enumerate(self.lines):
-                if needle in text:
+                seen += text.count(needle)
+                if seen >= nth:
                     return self.chapter.body_line + i
         return default
 
-    def report(self, code: str, needle: str = "", line: int = 0, **fields) -> None:
-        self.findings.append(finding(code, self.chapter.rel, line or self.line_of(needle), **fields))
+    def line_matching(self, pattern: str, default: int = 0) -> int:
+        """The file line of the first body line that matches the regular expression ``pattern``."""
+        rx = re.compile(pattern)
+        for i, text in enumerate(self.lines):
+            if rx.search(text):
+                return self.chapter.body_line + i
+        return default
+
+    def report(self, code: str, needle: str = "", line: int = 0, nth: int = 1, **fields) -> None:
+        self.findings.append(finding(code, self.chapter.rel, line or self.line_of(needle, nth=nth), **fields))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -64,8 +65,11 @@ def _cached(key: str, suffix: str, produce) -> str:
 def _run(args: list[str], text: str, rel: str) -> tuple[str, str]:
     proc = subprocess.run([pandoc_path(), *args], input=text.encode("utf-8"), capture_output=True)
     if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ManuscriptError([finding("FILE-006", rel, 0, detail=detail[-1] if detail else f"exit {proc.returncode}")])
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        where = re.search(r"line (\d+)", err)
+        lines = [x.strip() for x in err.splitlines() if x.strip()]
+        detail = "; ".join(lines[-2:]) if lines else f"exit {proc.returncode}"
+        raise ManuscriptError([finding("FILE-006", rel, int(where.group(1)) if where else 0, detail=detail)])
     return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
 
 

@@ -22,7 +22,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         text = pf.stringify(elem).strip()
         needle = "#" * elem.level + " " + text[:30] if text else "#" * elem.level
         if not text:
-            ctx.report("HEAD-002", needle=needle)
+            ctx.report("HEAD-002", line=ctx.line_matching(r"^#{%d}\s*(\{[^}]*\})?\s*$" % elem.level))
             continue
         if _in_box(elem):
             continue

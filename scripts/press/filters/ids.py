@@ -41,7 +41,8 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
         if isinstance(elem, pf.Header) and not _explicit(ctx, ident):
             return
         if ident in where:
-            ctx.report("LINK-002", needle="#" + ident, id=ident, other=where[ident])
+            same = where[ident] == ctx.chapter.rel
+            ctx.report("LINK-002", needle="#" + ident, nth=2 if same else 1, id=ident, other=where[ident])
             return
         where[ident] = ctx.chapter.rel
         owner[ident] = ctx.chapter.id

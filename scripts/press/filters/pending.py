@@ -8,10 +8,12 @@ import panflute as pf
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     marker = ctx.labels["pending_text"]
+    count = [0]
 
     def action(elem, doc):
         if isinstance(elem, pf.Span) and "pending" in elem.classes and not pf.stringify(elem).strip():
-            ctx.report("TEXT-001", needle="{.pending}")
+            count[0] += 1  # body spans come before the note definitions in the file
+            ctx.report("TEXT-001", needle="{.pending}", nth=count[0])
             return pf.Span(pf.Str(marker), classes=["pending"])
 
     return doc.walk(action)
