@@ -369,3 +369,19 @@ def test_the_report_is_stable_and_refuses_an_out_of_date_pdf(proofed, tmp_path):
     assert proofs.main(["-m", str(FIXTURE), "-d", str(dist)]) == 1
     assert not (dist / "reports" / "pagination.json").exists()
     assert {p.name for p in (dist / "proofs").iterdir()} == {"page-011.png", "page-012.png"}
+
+
+def test_trim_size_from_book_yaml(tmp_path):
+    """book.yaml's optional `trim` overrides the design tokens' page size, in every box."""
+    import shutil
+    import pikepdf
+    from conftest import FIXTURE, press
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURE, book)
+    (book / "book.yaml").write_text((book / "book.yaml").read_text() + 'trim: "150mm 220mm"\n')
+    assert press("build", "-m", str(book), "-d", str(tmp_path / "d"), "--only", "pdf").returncode == 0
+    mm = lambda box: [round(float(x) * 25.4 / 72, 1) for x in box]  # noqa: E731
+    screen = pikepdf.open(tmp_path / "d" / "tides-and-harbours.pdf").pages[0]
+    printer = pikepdf.open(tmp_path / "d" / "tides-and-harbours-print.pdf").pages[0]
+    assert mm(screen.MediaBox) == [0, 0, 150, 220]
+    assert mm(printer.TrimBox) == [0, 0, 150, 220] and mm(printer.MediaBox) == [-3, -3, 153, 223]

@@ -168,7 +168,7 @@ from press.writers import pdf
 book = load_book(Path(sys.argv[1]))
 ident = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
 html = Path(sys.argv[2]).read_text(encoding="utf-8")
-r = pdf._render(html, str(book.root.resolve()) + "/", "screen", sys.argv[3], ident)
+r = pdf.render(html, str(book.root.resolve()) + "/", "screen", sys.argv[3], ident)
 sys.exit(1 if r["log"] else 0)
 """
 

@@ -21,6 +21,7 @@ LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?(-([
 IDENTIFIER = re.compile(r"^urn:(isbn:(97[89])?\d{9}[\dX]|uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.I)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 NOT_CHAPTERS = {"EDITORIAL.md", "README.md"}
+TRIM = re.compile(r"\d+(\.\d+)?(mm|cm|in|pt) \d+(\.\d+)?(mm|cm|in|pt)")
 TITLE_HEADING = re.compile(r"\A\s*# +(.+?)\s*$", re.M)
 
 
@@ -151,13 +152,16 @@ def load_book(root: Path) -> Book:
     if meta.get("identifier") and not IDENTIFIER.match(str(meta["identifier"])):
         errors.append(finding("BOOK-009", rel, line("identifier"), key="identifier",
                               detail="use urn:isbn:… (13 digits) or urn:uuid:…"))
-    for key in ("subtitle", "slug"):  # optional keys: present for templates, None when not given
+    for key in ("subtitle", "slug", "trim"):  # optional keys: present for templates, None when not given
         meta.setdefault(key, None)
     if isinstance(meta.get("authors"), str):
         meta["authors"] = [meta["authors"]]
     for key in ("title", "subtitle", "publisher", "rights", "description", "slug"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
             errors.append(finding("BOOK-009", rel, line(key), key=key, detail="it must be text"))
+    if meta.get("trim") is not None and not TRIM.fullmatch(str(meta["trim"])):
+        errors.append(finding("BOOK-009", rel, line("trim"), key="trim",
+                              detail="width and height with a unit, for example '170mm 240mm'"))
     if meta.get("slug") and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(meta["slug"])):
         errors.append(finding("BOOK-009", rel, line("slug"), key="slug", detail="lower-case letters, digits and hyphens only"))
     contents = meta.get("contents")

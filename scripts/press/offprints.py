@@ -73,7 +73,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(htmls))), mp_context=ctx) as pool:
-            futures = {cid: pool.submit(pdf._render, html, base_url, "screen", str(temps[cid]),
+            futures = {cid: pool.submit(pdf.render, html, base_url, "screen", str(temps[cid]),
                                         _identifier(book, cid)) for cid, html in htmls.items()}
             outcome = {cid: f.result() for cid, f in futures.items()}
         messages = sorted({f"{cid}: {m}" for cid, o in outcome.items() for m in o["log"]})

@@ -55,16 +55,12 @@ class Line:
 def layout(book, results):
     """Lay out the print HTML as the PDF writer does (the screen variant; the printer's bleed does
     not move anything inside the trim). Returns the WeasyPrint document."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
-    from . import fonts
     from .writers import pdf
-    from .writers.common import STYLES
 
     html, _ = pdf.book_html(book, results)
-    faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
-    sheets = [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in pdf.LAYERS]
-    return HTML(string=html, base_url=str(book.root.resolve()) + "/").render(stylesheets=sheets)
+    return HTML(string=html, base_url=str(book.root.resolve()) + "/").render(stylesheets=pdf.stylesheets())
 
 
 def _classes(element) -> set[str]:

@@ -55,15 +55,13 @@ def _href(chapter: str, target: str, current: str) -> str:
     return f"#{target}"
 
 
-def book_html(book: Book, results: list[ChapterResult], chapters: list[str] | None = None) -> tuple[str, dict]:
-    """The print HTML and, per chapter id, its block ids in order. ``chapters`` limits the book
-    to those chapter ids (an offprint)."""
+def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
+    """The print HTML and, per chapter id, its block ids in order."""
     env = environment()
     labels = results[0].ctx.labels if results else {}
-    selected = [r for r in results if chapters is None or r.chapter.id in chapters]
     blocks: dict[str, list[str]] = {}
     bodies: dict[str, str] = {}
-    for r in selected:
+    for r in results:
         html = rewrite_links(r.html, r.chapter.id, _href)
         html = PAGEREF.sub(r"\1\2", html)
         bodies[r.chapter.id], blocks[r.chapter.id] = mark_blocks(html, r.chapter.id)
@@ -76,7 +74,7 @@ def book_html(book: Book, results: list[ChapterResult], chapters: list[str] | No
                  f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
     keywords = ", ".join(book.parts) if book.parts else book.meta["title"]
     html = env.get_template("print/book.html").render(
-        book=book, meta=book.meta, labels=labels, items=parts_view(book, selected), roman=roman,
+        book=book, meta=book.meta, labels=labels, items=parts_view(book, results), roman=roman,
         part_title=part_title, body=lambda r: markup(bodies[r.chapter.id]), label_css=markup(label_css),
         keywords=keywords, modified=build_time(book).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return html, blocks
@@ -112,18 +110,24 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _render(html: str, base_url: str, variant: str, out: str, identifier: bytes) -> dict:
-    """Render and write one PDF (runs in a worker process). Returns the page map and the log."""
-    from weasyprint import CSS, HTML
+def stylesheets(variant: str = "screen") -> list:
+    """The print edition's style layers for WeasyPrint, fonts first; the printer variant adds bleed."""
+    from weasyprint import CSS
+    layers = LAYERS + (BLEED_LAYER if variant == "print" else [])
+    faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
+    return [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in layers]
+
+
+def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) -> dict:
+    """Render and write one PDF (runs in a worker process; the offprints use it too). Returns the
+    page map and everything WeasyPrint logged at warning level or above."""
+    from weasyprint import HTML
 
     handler = _Collect()
     log = logging.getLogger("weasyprint")
     log.addHandler(handler)
     try:
-        layers = LAYERS + (BLEED_LAYER if variant == "print" else [])
-        faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
-        sheets = [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in layers]
-        doc = HTML(string=html, base_url=base_url).render(stylesheets=sheets)
+        doc = HTML(string=html, base_url=base_url).render(stylesheets=stylesheets(variant))
         options = {"pdf_identifier": identifier, "uncompressed_pdf": False}
         if variant == "print":
             options.update(pdf_variant="pdf/x-4", output_intent="srgb")
@@ -142,7 +146,7 @@ def _render(html: str, base_url: str, variant: str, out: str, identifier: bytes)
 
 
 def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jobs: int = 2,
-          chapters: list[str] | None = None, while_rendering=None) -> dict:
+          while_rendering=None) -> dict:
     """Render the variants named in ``targets`` ({"screen": path, "print": path}) in parallel;
     ``while_rendering()`` runs in this process meanwhile.
     Returns {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}}."""
@@ -150,7 +154,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     if absent:
         raise ManuscriptError([finding("PDF-003", str(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
                                for f in absent])
-    html, blocks = book_html(book, results, chapters)
+    html, blocks = book_html(book, results)
     text = unescape(re.sub(r"<[^>]+>", " ", html))
     lacking = fonts.uncovered(STYLES, text, str(book.root / "book.yaml"))
     if lacking:
@@ -164,7 +168,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         ctx = multiprocessing.get_context("fork")
         pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(targets))), mp_context=ctx)
         try:
-            futures = {v: pool.submit(_render, html, base_url, v, str(temps[v]), identifier) for v in targets}
+            futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
             if while_rendering is not None:  # the workers are forked by now: other work may run here
                 while_rendering()
             outcome = {v: f.result() for v, f in futures.items()}
