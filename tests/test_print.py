@@ -381,7 +381,8 @@ def test_trim_size_from_book_yaml(tmp_path):
     (book / "book.yaml").write_text((book / "book.yaml").read_text() + 'trim: "150mm 220mm"\n')
     assert press("build", "-m", str(book), "-d", str(tmp_path / "d"), "--only", "pdf").returncode == 0
     mm = lambda box: [round(float(x) * 25.4 / 72, 1) for x in box]  # noqa: E731
-    screen = pikepdf.open(tmp_path / "d" / "tides-and-harbours.pdf").pages[0]
-    printer = pikepdf.open(tmp_path / "d" / "tides-and-harbours-print.pdf").pages[0]
-    assert mm(screen.MediaBox) == [0, 0, 150, 220]
-    assert mm(printer.TrimBox) == [0, 0, 150, 220] and mm(printer.MediaBox) == [-3, -3, 153, 223]
+    with pikepdf.open(tmp_path / "d" / "tides-and-harbours.pdf") as screen, \
+            pikepdf.open(tmp_path / "d" / "tides-and-harbours-print.pdf") as printer:
+        assert mm(screen.pages[0].MediaBox) == [0, 0, 150, 220]
+        assert mm(printer.pages[0].TrimBox) == [0, 0, 150, 220]
+        assert mm(printer.pages[0].MediaBox) == [-3, -3, 153, 223]
