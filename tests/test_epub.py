@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from conftest import FIXTURE, NS, ROOT, press
+from conftest import FIXTURE, NS, press
 from press.validators import ace, epubcheck
 
 A11Y_FEATURES = {"structuralNavigation", "tableOfContents", "printPageNumbers", "pageNavigation",

@@ -2,7 +2,6 @@
 non-zero exit, no traceback, and the output folder keeps its last good editions."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE, ROOT, press
+from conftest import ROOT, press
 
 
 @pytest.fixture

@@ -272,7 +272,7 @@ def stages(log: str) -> list[tuple[str, float]]:
 
 
 def table(f: dict[str, dict]) -> list[str]:
-    base, clean = f["baseline"]["wall"], f["clean"]["wall"]
+    base = f["baseline"]["wall"]
     rows = ["| measure | wall | CPU | peak RSS (largest process) | peak PSS (whole tree) | wall ÷ baseline |",
             "|---|---:|---:|---:|---:|---:|"]
     for name, text in MEASURES:

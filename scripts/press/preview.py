@@ -28,7 +28,6 @@ import threading
 import time
 import traceback
 import urllib.request
-from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -255,16 +254,9 @@ class Handler(SimpleHTTPRequestHandler):
 
 def server(preview: Preview, port: int) -> ThreadingHTTPServer:
     """A server on 127.0.0.1:port (a free port if that one is taken), running in a thread."""
+    from .serve import start
     preview.dist.mkdir(parents=True, exist_ok=True)
-    handler = type("PreviewHandler", (Handler,), {"preview": preview})
-    factory = partial(handler, directory=str(preview.dist))
-    try:
-        httpd = ThreadingHTTPServer(("127.0.0.1", port), factory)
-    except OSError:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), factory)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
+    return start(preview.dist, port, handler=type("PreviewHandler", (Handler,), {"preview": preview}))
 
 
 def main(argv: list[str] | None = None) -> int:

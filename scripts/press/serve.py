@@ -32,9 +32,10 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def start(root: Path, port: int = 0, quiet: bool = True) -> ThreadingHTTPServer:
-    """Serve ``root`` on 127.0.0.1:port (a free port when 0 or when that one is taken), in a thread."""
-    factory = partial(QuietHandler if quiet else SimpleHTTPRequestHandler, directory=str(root))
+def start(root: Path, port: int = 0, quiet: bool = True, handler=None) -> ThreadingHTTPServer:
+    """Serve ``root`` on 127.0.0.1:port (a free port when 0 or when that one is taken), in a thread;
+    ``handler`` replaces the plain file handler (the preview adds its status page)."""
+    factory = partial(handler or (QuietHandler if quiet else SimpleHTTPRequestHandler), directory=str(root))
     try:
         httpd = ThreadingHTTPServer(("127.0.0.1", port), factory)
     except OSError:

@@ -9,7 +9,6 @@ and stored, entries in a fixed order, every timestamp from SOURCE_DATE_EPOCH (or
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import textwrap
 import zipfile
