@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import threading
 import logging
 import unicodedata
 import subprocess
@@ -19,6 +17,7 @@ import yaml
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from . import cache
 from .rules import finding
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
@@ -88,7 +87,7 @@ def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
     that adds no new character costs nothing."""
     chars = "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)}))
     key = hashlib.sha256(f"{face.path}|{face.path.stat().st_size}|{flavor}|{chars}".encode()).hexdigest()
-    cached = Path(os.environ.get("PRESS_CACHE", ".cache")) / "fonts" / f"{key}.bin"
+    cached = cache.folder("fonts") / f"{key}.bin"
     if cached.exists():
         return cached.read_bytes()
     if flavor is None:
@@ -99,10 +98,7 @@ def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
         out = io.BytesIO()
         font.save(out)
         data = out.getvalue()
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, cached)
+    cache.write(cached, data)
     return data
 
 

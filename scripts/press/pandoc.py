@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pypandoc
 
+from . import cache
 from .rules import ManuscriptError, finding
 
 READER = "markdown-citations"  # citations off: '@' in e-mail addresses stays text
@@ -38,9 +38,7 @@ def pandoc_version() -> str:
 
 
 def cache_dir() -> Path:
-    d = Path(os.environ.get("PRESS_CACHE", ".cache")) / "pandoc"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return cache.folder("pandoc")
 
 
 def _key(*parts: str) -> str:
@@ -56,9 +54,7 @@ def _cached(key: str, suffix: str, produce) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8")
     out = produce()
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(out, encoding="utf-8")
-    os.replace(tmp, path)
+    cache.write(path, out)
     return out
 
 

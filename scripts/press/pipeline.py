@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import panflute as pf
 
-from . import pandoc
+from . import cache, pandoc
 from .book import Book
 from .context import ChapterContext, labels_for
 from .filters import (divs, figures, headings, ids, links, notes, outline, pending, pullquotes, sanitize,
@@ -99,7 +98,7 @@ def _chapter_key(ctx: ChapterContext) -> str:
 def _chapter_stage(ctx: ChapterContext, dump_dir: Path | None) -> pf.Doc:
     """pandoc and the chapter filters for one chapter; the result (AST, findings, data) is cached
     by the chapter's text, its images and the filters' code, so an unchanged chapter costs a read."""
-    path = pandoc.cache_dir().parent / "filtered" / f"{_chapter_key(ctx)}.json"
+    path = cache.folder("filtered") / f"{_chapter_key(ctx)}.json"
     if dump_dir is None and path.exists():
         cached = json.loads(path.read_text(encoding="utf-8"))
         ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in cached["findings"])
@@ -112,10 +111,7 @@ def _chapter_stage(ctx: ChapterContext, dump_dir: Path | None) -> pf.Doc:
         _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
     record = {"ast": _to_ast(doc), "data": ctx.data,
               "findings": [(f.code, f.line, dict(f.fields)) for f in ctx.findings]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.part")
-    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    cache.write(path, json.dumps(record, ensure_ascii=False))
     return doc
 
 
@@ -128,7 +124,7 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[li
     ctxs = [ChapterContext(book=book, chapter=ch, labels=labels) for ch in book.chapters]
     book_key = hashlib.sha256(json.dumps([[_chapter_key(c) for c in ctxs], book.meta, book.parts,
                                           [c.chapter.part for c in ctxs]], default=str).encode()).hexdigest()
-    book_cache = pandoc.cache_dir().parent / "books" / f"{book_key}.json"
+    book_cache = cache.folder("books") / f"{book_key}.json"
     if dump_dir is None and book_cache.exists():  # nothing in the book changed: a CSS edit costs a read
         return _restore(book_cache, ctxs)
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # pandoc runs as a subprocess: threads suffice
@@ -161,10 +157,7 @@ def _store(path: Path, results: list[ChapterResult]) -> None:
                "title_html": r.chapter.title_html, "subtitle_html": r.chapter.subtitle_html,
                "data": {k: v for k, v in r.ctx.data.items() if k not in BOOK_ONLY},
                "findings": [(f.code, f.line, dict(f.fields)) for f in r.ctx.findings]} for r in results]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.part")
-    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    cache.write(path, json.dumps(record, ensure_ascii=False))
 
 
 def _restore(path: Path, ctxs: list[ChapterContext]) -> tuple[list[ChapterResult], list]:
