@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import multiprocessing
 import re
+import signal
 import uuid
 from html import unescape
 from concurrent.futures import ProcessPoolExecutor
@@ -118,37 +120,106 @@ def stylesheets(variant: str = "screen") -> list:
     return [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in layers]
 
 
+VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
+                   "screen": {"pdf_variant": "pdf/ua-1"}}
+
+
+def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
+    from weasyprint import HTML
+    doc = HTML(string=html, base_url=base_url).render(stylesheets=stylesheets(variant))
+    anchors: dict[str, int] = {}
+    for number, page in enumerate(doc.pages, 1):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+    return doc, anchors
+
+
+def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
+    doc.write_pdf(out, pdf_identifier=identifier, **VARIANT_OPTIONS[variant])
+    if variant == "print":
+        _fixed_document_id(out, identifier)
+    if cut_to_trim:  # laid out with the printer's bleed: the screen file shows the trimmed page only
+        import pikepdf
+        with pikepdf.open(out, allow_overwriting_input=True) as pdf:
+            for page in pdf.pages:
+                page.MediaBox = page.TrimBox
+                for box in ("/BleedBox", "/CropBox"):
+                    if box in page.obj:
+                        del page.obj[box]
+            pdf.save(out, deterministic_id=True)
+
+
 def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) -> dict:
     """Render and write one PDF (runs in a worker process; the offprints use it too). Returns the
     page map and everything WeasyPrint logged at warning level or above."""
-    from weasyprint import HTML
-
     handler = _Collect()
     log = logging.getLogger("weasyprint")
     log.addHandler(handler)
     try:
-        doc = HTML(string=html, base_url=base_url).render(stylesheets=stylesheets(variant))
-        options = {"pdf_identifier": identifier, "uncompressed_pdf": False}
-        if variant == "print":
-            options.update(pdf_variant="pdf/x-4", output_intent="srgb")
-        else:
-            options.update(pdf_variant="pdf/ua-1")
-        anchors = {}
-        for number, page in enumerate(doc.pages, 1):
-            for name in page.anchors:
-                anchors.setdefault(name, number)
+        doc, anchors = _layout(html, base_url, variant, handler)
         if not handler.messages:
-            doc.write_pdf(out, **options)
-            _fixed_document_id(out, identifier)
+            _write(doc, variant, out, identifier)
         return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages}
     finally:
         log.removeHandler(handler)
 
 
+def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes) -> dict:
+    """Both variants from one layout (runs in a worker process). The book is laid out once with
+    the printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves —
+    then the printer's PDF/X-4 is written here while a forked child writes the screen's PDF/UA-1
+    and cuts its pages to the trim. Returns the page map and all warnings."""
+    handler = _Collect()
+    log = logging.getLogger("weasyprint")
+    log.addHandler(handler)
+    try:
+        doc, anchors = _layout(html, base_url, "print", handler)
+        result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages}
+        if handler.messages:
+            return result
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: the screen variant
+            os.close(read)
+            _die_with_parent()
+            code, messages = 0, []
+            try:
+                before = len(handler.messages)
+                _write(doc, "screen", outs["screen"], identifier, cut_to_trim=True)
+                messages = handler.messages[before:]
+            except BaseException as e:  # noqa: BLE001 — reported to the parent, which decides
+                code, messages = 1, [f"writing the screen PDF failed: {e}"]
+                Path(outs["screen"]).unlink(missing_ok=True)
+            finally:
+                os.write(write, json.dumps(messages).encode())
+                os.close(write)
+                os._exit(code)
+        os.close(write)
+        try:
+            _write(doc, "print", outs["print"], identifier)
+        finally:
+            with os.fdopen(read) as fh:
+                child = json.loads(fh.read() or '["the screen PDF writer stopped"]')
+            os.waitpid(pid, 0)
+        result["log"] = handler.messages + child
+        return result
+    finally:
+        log.removeHandler(handler)
+
+
+def _die_with_parent() -> None:
+    """Linux: the forked writer gets SIGTERM when its parent worker is stopped (an interrupted build)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jobs: int = 2,
           while_rendering=None) -> dict:
-    """Render the variants named in ``targets`` ({"screen": path, "print": path}) in parallel;
-    ``while_rendering()`` runs in this process meanwhile.
+    """Render the variants named in ``targets`` ({"screen": path, "print": path}) in a worker
+    process (both from one layout); ``while_rendering()`` runs in this process meanwhile.
     Returns {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}}."""
     absent = fonts.missing(STYLES)
     if absent:
@@ -166,9 +237,14 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         p.parent.mkdir(parents=True, exist_ok=True)
     try:
         ctx = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(targets))), mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=1 if set(targets) == {"screen", "print"} else len(targets),
+                                   mp_context=ctx)
         try:
-            futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
+            if set(targets) == {"screen", "print"}:  # one layout, two files
+                futures = {"both": pool.submit(render_both, html, base_url,
+                                               {v: str(t) for v, t in temps.items()}, identifier)}
+            else:
+                futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
             if while_rendering is not None:  # the workers are forked by now: other work may run here
                 while_rendering()
             outcome = {v: f.result() for v, f in futures.items()}
