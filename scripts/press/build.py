@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import threading
 import sys
 import time
 from dataclasses import dataclass, field
@@ -127,8 +128,15 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
         return 0
 
     from . import pipeline
+    # WeasyPrint loads while pandoc parses (the PDF worker is forked from this process later);
+    # the thread is joined before any fork.
+    preload = threading.Thread(target=lambda: __import__("weasyprint"), daemon=True)
+    if "pdf" in todo or "epub" in todo:
+        preload.start()
     with progress.stage(f"pandoc and filters ({len(book.chapters)} chapters)"):
         results, findings = pipeline.process(book, dump_dir=dump_ast, jobs=jobs)
+    if preload.is_alive():
+        preload.join()
     warnings = [f for f in findings if f.severity != "error"]
     _show_warnings(warnings)
     pipeline.require_clean(findings)
