@@ -134,3 +134,17 @@ def test_interrupted_pdf_render_leaves_no_partial_file(built):
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
     assert not [p for p in dist.rglob("*") if p.name.endswith(".part")]
     assert _state(dist) == before
+
+
+def test_template_mistake_names_the_template_and_line(tmp_path):
+    """A designer's syntax error in a template: file and line, no traceback, nothing written."""
+    import shutil
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    page = templates / "html" / "chapter.html"
+    page.write_text(page.read_text().replace("{% endblock %}", "{% endblok %}", 1))
+    proc = press("build", "-m", str(ROOT / "tests" / "fixtures" / "book"), "-d", str(tmp_path / "d"),
+                 "--only", "html", env={"PRESS_TEMPLATES": str(templates)})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "chapter.html:" in proc.stderr and "template error" in proc.stderr
+    assert not (tmp_path / "d" / "html").exists()

@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from jinja2 import TemplateError
+
 from .rules import ManuscriptError
 
 
@@ -80,10 +82,16 @@ def main(argv: list[str] | None = None) -> int:
         for f in e.findings:
             print(f, file=sys.stderr)
         n = len(e.findings)
-        print(f"press: {n} error{'s' if n != 1 else ''}; nothing was written, {args.dist}/ is as it was.", file=sys.stderr)
+        print(f"press: {n} error{'s' if n != 1 else ''}; nothing was written, {getattr(args, 'dist', 'dist')}/ is as it was.",
+              file=sys.stderr)
+        return 1
+    except TemplateError as e:  # a designer's mistake in templates/: where, not a traceback
+        where = f"{getattr(e, 'filename', None) or 'templates'}:{getattr(e, 'lineno', None) or 0}"
+        print(f"{where}: template error: {e.message or e}", file=sys.stderr)
+        print(f"press: nothing was written, {getattr(args, 'dist', 'dist')}/ is as it was.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"press: interrupted; nothing was written, {args.dist}/ is as it was.", file=sys.stderr)
+        print(f"press: interrupted; nothing was written, {getattr(args, 'dist', 'dist')}/ is as it was.", file=sys.stderr)
         return 130
     return 2
 
