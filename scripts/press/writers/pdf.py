@@ -135,18 +135,19 @@ def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
 
 
 def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
-    doc.write_pdf(out, pdf_identifier=identifier, **VARIANT_OPTIONS[variant])
+    doc.write_pdf(out, pdf_identifier=identifier, finisher=_cut_to_trim if cut_to_trim else None,
+                  **VARIANT_OPTIONS[variant])
     if variant == "print":
         _fixed_document_id(out, identifier)
-    if cut_to_trim:  # laid out with the printer's bleed: the screen file shows the trimmed page only
-        import pikepdf
-        with pikepdf.open(out, allow_overwriting_input=True) as pdf:
-            for page in pdf.pages:
-                page.MediaBox = page.TrimBox
-                for box in ("/BleedBox", "/CropBox"):
-                    if box in page.obj:
-                        del page.obj[box]
-            pdf.save(out, deterministic_id=True)
+
+
+def _cut_to_trim(document, pdf) -> None:
+    """WeasyPrint finisher: pages laid out with the printer's bleed show only the trimmed page
+    (MediaBox = TrimBox, no BleedBox) — the screen file, from the same layout."""
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+            obj["MediaBox"] = obj["TrimBox"]
+            obj.pop("BleedBox", None)
 
 
 def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) -> dict:
