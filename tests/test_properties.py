@@ -35,7 +35,7 @@ contents:
 ALPHABET = string.ascii_letters + "éëïçñßøåœæ–—‘’“”…ĳ漢字😀\u00ad\u200b\u0301 "
 words = st.text(alphabet=ALPHABET, min_size=1, max_size=12).map(lambda w: w.strip() or "woord")
 long_word = st.text(alphabet=string.ascii_lowercase, min_size=60, max_size=200)
-sentence = st.lists(st.one_of(words, words, words, long_word), min_size=1, max_size=12).map(" ".join)
+sentence = st.lists(st.one_of(words, words, words, long_word), min_size=1, max_size=6).map(" ".join)
 
 
 @st.composite
@@ -52,7 +52,7 @@ def inline(draw, notes):
 
 @st.composite
 def block(draw, notes, depth=0):
-    kind = draw(st.sampled_from(["para", "list", "sidebar", "table", "quote", "heading"] if depth < 3 else ["para"]))
+    kind = draw(st.sampled_from(["para", "list", "sidebar", "table", "quote", "heading"] if depth < 2 else ["para"]))
     if kind == "para":
         return draw(inline(notes))
     if kind == "heading":
@@ -76,14 +76,14 @@ def block(draw, notes, depth=0):
 @st.composite
 def chapter(draw):
     notes: list = []
-    blocks = draw(st.lists(block(notes), min_size=1, max_size=6))
+    blocks = draw(st.lists(block(notes), min_size=1, max_size=4))
     body = "\n\n".join(blocks)
     defs = "\n".join(f"[^{label}]: {text}" for label, text in notes)
     return f"---\ntitle: \"{draw(words)}\"\n---\n\n{body}\n\n{defs}\n", len(notes)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+                                                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(a=chapter(), b=chapter())
 def test_generated_manuscripts_build_or_fail_cleanly(tmp_path_factory, a, b):
     root = tmp_path_factory.mktemp("gen")
