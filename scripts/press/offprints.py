@@ -47,13 +47,11 @@ def offprint_html(book: Book, r: ChapterResult) -> str:
     html = rewrite_links(html, r.chapter.id, pdf._href)
     html = pdf.PAGEREF.sub(r"\1\2", html)
     body, _ = pdf.mark_blocks(html, r.chapter.id)
-    page = labels.get("page", "p.")
-    label_css = (f'a.xref:not(.pageref)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
-                 f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
     part = book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
     return environment().get_template(TEMPLATE).render(
         book=book, meta=book.meta, labels=labels, r=r, keywords=f"{book.meta['title']}, {part}",
-        part_title=lambda _: book.meta["title"], body=lambda _: markup(body), label_css=markup(label_css))
+        part_title=lambda _: book.meta["title"], body=lambda _: markup(body), label_css=pdf.label_css(labels),
+        modified=pdf.build_time(book).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,

@@ -71,15 +71,20 @@ def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
     def part_title(r: ChapterResult) -> str:
         return book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
 
-    page = labels.get("page", "p.")
-    label_css = (f'a.xref:not(.pageref)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
-                 f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
     keywords = ", ".join(book.parts) if book.parts else book.meta["title"]
     html = env.get_template("print/book.html").render(
         book=book, meta=book.meta, labels=labels, items=parts_view(book, results), roman=roman,
-        part_title=part_title, body=lambda r: markup(bodies[r.chapter.id]), label_css=markup(label_css),
+        part_title=part_title, body=lambda r: markup(bodies[r.chapter.id]), label_css=label_css(labels),
         keywords=keywords, modified=build_time(book).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return html, blocks
+
+
+def label_css(labels: dict):
+    """Page references in the book's language: "(p. 117)" after a cross-reference, "p. 117" for a
+    page reference (custom properties cannot be used inside `content` in WeasyPrint)."""
+    page = labels.get("page", "p.")
+    return markup(f'a.xref:not(.pageref)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
+                  f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
 
 
 def build_time(book: Book) -> dt.datetime:
