@@ -21,7 +21,7 @@ from html import unescape
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ..book import Book
+from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
 from .. import fonts
@@ -229,13 +229,16 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     Returns {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}}."""
     absent = fonts.missing(STYLES)
     if absent:
-        raise ManuscriptError([finding("PDF-003", str(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
+        raise ManuscriptError([finding("PDF-003", display_path(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
                                for f in absent])
     html, blocks = book_html(book, results)
-    text = unescape(re.sub(r"<[^>]+>", " ", html))
-    lacking = fonts.uncovered(STYLES, text, str(book.root / "book.yaml"))
-    if lacking:
-        raise ManuscriptError(lacking)
+
+    def meanwhile():  # while the worker lays the book out: a missing glyph stops it (PDF-002)
+        lacking = fonts.uncovered(STYLES, unescape(re.sub(r"<[^>]+>", " ", html)), display_path(book.root / "book.yaml"))
+        if lacking:
+            raise ManuscriptError(lacking)
+        if while_rendering is not None:
+            while_rendering()
     base_url = str(book.root.resolve()) + "/"
     identifier = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
     temps = {v: p.with_name(f".{p.name}.{os.getpid()}.part") for v, p in targets.items()}
@@ -251,8 +254,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
                                                {v: str(t) for v, t in temps.items()}, identifier)}
             else:
                 futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
-            if while_rendering is not None:  # the workers are forked by now: other work may run here
-                while_rendering()
+            meanwhile()  # the workers are forked by now: other work may run here
             outcome = {v: f.result() for v, f in futures.items()}
         except BaseException:  # interrupted or failed: stop the renderers now, not when they finish
             for proc in list(getattr(pool, "_processes", {}).values()):
@@ -262,7 +264,8 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         pool.shutdown()
         messages = sorted({m for o in outcome.values() for m in o["log"]})
         if messages:
-            raise ManuscriptError([finding("PDF-001", str(book.root / "book.yaml"), 0, detail=m) for m in messages])
+            raise ManuscriptError([finding("PDF-001", display_path(book.root / "book.yaml"), 0, detail=m)
+                                   for m in messages])
         for v, p in targets.items():
             os.replace(temps[v], p)
     finally:
