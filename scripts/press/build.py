@@ -183,6 +183,7 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
 
 def _show_warnings(warnings: list) -> None:
     """Up to five warnings in full; beyond that a count per rule (``make check`` lists them all)."""
+    sys.stdout.flush()  # keep the progress lines and the warnings in order when both go to one pipe
     if len(warnings) <= 5:
         for f in sorted(warnings):
             print(f"{f}  [warning]", file=sys.stderr)
