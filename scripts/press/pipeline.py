@@ -86,19 +86,23 @@ def _filters_version() -> str:
 _VERSION = None
 
 
-def _chapter_key(ctx: ChapterContext) -> str:
+def _images(root: Path) -> list:
+    """Names and sizes of the manuscript's non-text files: a chapter's figure checks depend on them."""
+    return sorted((p.relative_to(root).as_posix(), p.stat().st_size) for p in root.rglob("*")
+                  if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"))
+
+
+def _chapter_key(ctx: ChapterContext, images: list) -> str:
     ch, root = ctx.chapter, ctx.book.root
-    images = sorted((p.relative_to(root).as_posix(), p.stat().st_size) for p in root.rglob("*")
-                    if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"))
     blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.source or ch.body, ch.body_line,
                        ctx.book.lang, str(root.resolve()), images], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _chapter_stage(ctx: ChapterContext, dump_dir: Path | None) -> pf.Doc:
+def _chapter_stage(ctx: ChapterContext, key: str, dump_dir: Path | None) -> pf.Doc:
     """pandoc and the chapter filters for one chapter; the result (AST, findings, data) is cached
     by the chapter's text, its images and the filters' code, so an unchanged chapter costs a read."""
-    path = cache.folder("filtered") / f"{_chapter_key(ctx)}.json"
+    path = cache.folder("filtered") / f"{key}.json"
     if dump_dir is None and path.exists():
         cached = json.loads(path.read_text(encoding="utf-8"))
         ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in cached["findings"])
@@ -122,13 +126,15 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[li
     returned as a finding, so one run reports them all."""
     labels = labels_for(book.lang)
     ctxs = [ChapterContext(book=book, chapter=ch, labels=labels) for ch in book.chapters]
-    book_key = hashlib.sha256(json.dumps([[_chapter_key(c) for c in ctxs], book.meta, book.parts,
+    images = _images(book.root)
+    keys = [_chapter_key(c, images) for c in ctxs]
+    book_key = hashlib.sha256(json.dumps([keys, book.meta, book.parts,
                                           [c.chapter.part for c in ctxs]], default=str).encode()).hexdigest()
     book_cache = cache.folder("books") / f"{book_key}.json"
     if dump_dir is None and book_cache.exists():  # nothing in the book changed: a CSS edit costs a read
         return _restore(book_cache, ctxs)
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # pandoc runs as a subprocess: threads suffice
-        docs = list(pool.map(lambda c: _chapter_stage(c, dump_dir), ctxs))
+        docs = list(pool.map(lambda ck: _chapter_stage(ck[0], ck[1], dump_dir), zip(ctxs, keys)))
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
         docs = flt.run(docs, ctxs)
         for ctx, doc in zip(ctxs, docs):
