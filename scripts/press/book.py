@@ -111,8 +111,12 @@ _Loader.yaml_implicit_resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag
 
 def _load_yaml(text: str, rel: str, code: str, offset: int = 0):
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
+        loader = _Loader(text)  # one parse: the node tree gives line numbers, the data is built from it
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as e:
         context = getattr(e, "context", None) or ""
         # an unclosed quote or bracket: where it opens; otherwise where the parser gave up

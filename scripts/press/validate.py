@@ -7,6 +7,7 @@ the EPUB nav and the PDF outline list exactly the chapters and sections the manu
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from pathlib import Path
@@ -42,11 +43,7 @@ def _resolve(files: dict[str, set[str]], base: str, href: str) -> bool:
     if parts.scheme or href.startswith("//"):
         return True
     target = unquote(parts.path)
-    name = str(Path(base).parent / target) if target else base
-    name = str(Path(name)).replace("\\", "/")
-    name = re.sub(r"(^|/)\./", r"\1", name)
-    while "/../" in f"/{name}":
-        name = re.sub(r"[^/]+/\.\./", "", name, count=1)
+    name = posixpath.normpath(posixpath.join(posixpath.dirname(base), target)) if target else base
     if name not in files:
         return False
     return not parts.fragment or unquote(parts.fragment) in files[name]
