@@ -3,3 +3,16 @@
 Every chapter filter is a module with ``run(doc, ctx) -> doc`` (a panflute Doc and a
 ``ChapterContext``); every book filter has ``run(docs, ctxs)`` over all chapters at once.
 """
+from __future__ import annotations
+
+import panflute as pf
+
+
+def inside_div(elem, classes: set[str]) -> bool:
+    """Whether ``elem`` stands inside a fenced div with one of ``classes`` (a sidebar, a pull quote)."""
+    p = elem.parent
+    while p is not None:
+        if isinstance(p, pf.Div) and set(p.classes) & classes:
+            return True
+        p = p.parent
+    return False

@@ -6,14 +6,7 @@ from __future__ import annotations
 
 import panflute as pf
 
-
-def _in_box(elem) -> bool:
-    p = elem.parent
-    while p is not None:
-        if isinstance(p, pf.Div) and set(p.classes) & {"sidebar", "pullquote"}:
-            return True
-        p = p.parent
-    return False
+from . import inside_div
 
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
@@ -24,7 +17,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         if not text:
             ctx.report("HEAD-002", line=ctx.line_matching(r"^#{%d}\s*(\{[^}]*\})?\s*$" % elem.level))
             continue
-        if _in_box(elem):
+        if inside_div(elem, {"sidebar", "pullquote"}):
             continue
         if elem.level == 1:
             ctx.report("HEAD-003", needle=needle)

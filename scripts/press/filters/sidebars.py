@@ -9,6 +9,8 @@ import re
 
 import panflute as pf
 
+from . import inside_div
+
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     cid = ctx.chapter.id
@@ -16,7 +18,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     level = [1]
 
     def action(elem, doc):
-        if isinstance(elem, pf.Header) and not _inside_sidebar(elem):
+        if isinstance(elem, pf.Header) and not inside_div(elem, {"sidebar"}):
             level[0] = elem.level
         if not (isinstance(elem, pf.Div) and "sidebar" in elem.classes):
             return None
@@ -45,12 +47,3 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         return [pf.RawBlock(open_tag, format="html"), *blocks, pf.RawBlock("</aside>", format="html")]
 
     return doc.walk(action)
-
-
-def _inside_sidebar(elem) -> bool:
-    p = elem.parent
-    while p is not None:
-        if isinstance(p, pf.Div) and "sidebar" in p.classes:
-            return True
-        p = p.parent
-    return False
