@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .book import Book, load_book
-from .rules import RULES, ManuscriptError
+from .book import load_book
+from .rules import RULES
 
 PACKAGE = Path(__file__).resolve().parent
 EDITIONS = ("pdf", "epub", "html")
@@ -219,6 +219,3 @@ def clean(dist: Path, cache: Path) -> None:
     for path in (dist, cache):
         if path.exists():
             shutil.rmtree(path)
-
-
-__all__ = ["build", "clean", "Book", "ManuscriptError"]
