@@ -1,12 +1,11 @@
 """The book's fonts: finds the faces ``styles/fonts.yaml`` names among the installed fonts, writes
-their @font-face rules, subsets them to the characters a book uses (fontTools) and checks that
-every character of the book has a glyph (PDF-002)."""
+their @font-face rules, subsets them to the characters a book uses (HarfBuzz; fontTools packs the
+WOFF2) and checks that every character of the book has a glyph (PDF-002)."""
 from __future__ import annotations
 
 import hashlib
 import io
 import re
-import logging
 import unicodedata
 import subprocess
 from dataclasses import dataclass
@@ -14,13 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from . import cache
 from .rules import finding
-
-logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -110,17 +106,21 @@ def prepare(styles: Path, text: str) -> None:
 
 
 def _subset(face: Face, chars: str) -> bytes:
-    options = subset.Options()
-    options.layout_features = options.layout_features + FEATURES
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    font = TTFont(str(face.path))
-    sub = subset.Subsetter(options)
-    sub.populate(unicodes=[ord(c) for c in chars])
-    sub.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    """HarfBuzz's subsetter (uharfbuzz): the same glyph closure as fontTools' for these faces, in
+    a few milliseconds instead of a few hundred per face. Keeps the default layout features plus
+    the ones the styles use, every name record (licence and copyright included) and .notdef."""
+    import uharfbuzz as hb
+    face_hb = hb.Face(hb.Blob.from_file_path(str(face.path)))
+    plan = hb.SubsetInput()
+    plan.unicode_set.update(ord(c) for c in chars)
+    features = plan.sets(hb.SubsetInputSets.LAYOUT_FEATURE_TAG)
+    features.update(int.from_bytes(tag.encode("ascii"), "big") for tag in FEATURES)
+    plan.sets(hb.SubsetInputSets.NAME_ID).invert()
+    plan.flags = hb.SubsetFlags.NOTDEF_OUTLINE
+    result = hb.subset(face_hb, plan)
+    if result is None:
+        raise RuntimeError(f"HarfBuzz could not subset {face.path}")
+    return result.blob.data
 
 
 FEATURES = ["onum", "lnum", "pnum", "tnum", "smcp", "c2sc", "case"]  # what the styles ask for
