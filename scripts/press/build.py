@@ -128,13 +128,12 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
         return 0
 
     from . import pipeline
-    # WeasyPrint loads while pandoc parses (the PDF worker is forked from this process later);
-    # the thread is joined before any fork.
+    # WeasyPrint loads while pandoc parses: the thread starts once the pipeline's workers are
+    # forked and is joined before the PDF worker is forked from this process.
     preload = threading.Thread(target=lambda: __import__("weasyprint"), daemon=True)
-    if "pdf" in todo or "epub" in todo:
-        preload.start()
+    start_preload = preload.start if ("pdf" in todo or "epub" in todo) else None
     with progress.stage(f"pandoc and filters ({len(book.chapters)} chapters)"):
-        results, findings = pipeline.process(book, dump_dir=dump_ast, jobs=jobs)
+        results, findings = pipeline.process(book, dump_dir=dump_ast, jobs=jobs, on_forked=start_preload)
     if preload.is_alive():
         preload.join()
     warnings = [f for f in findings if f.severity != "error"]

@@ -99,28 +99,67 @@ def _chapter_key(ctx: ChapterContext, images: list) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _chapter_stage(ctx: ChapterContext, key: str, dump_dir: Path | None) -> pf.Doc:
-    """pandoc and the chapter filters for one chapter; the result (AST, findings, data) is cached
-    by the chapter's text, its images and the filters' code, so an unchanged chapter costs a read."""
+def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str:
+    """pandoc and the chapter filters for one chapter, as a JSON record (AST, findings, data),
+    cached by the chapter's text, its images and the filters' code: an unchanged chapter costs a
+    read. Runs in a worker process when several chapters need the work."""
     path = cache.folder("filtered") / f"{key}.json"
     if dump_dir is None and path.exists():
-        cached = json.loads(path.read_text(encoding="utf-8"))
-        ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in cached["findings"])
-        ctx.data.update(cached["data"])
-        return _to_doc(cached["ast"])
+        return path.read_text(encoding="utf-8")
     doc = _to_doc(pandoc.markdown_to_ast(ctx.chapter.source or ctx.chapter.body, ctx.chapter.rel))
     _dump(dump_dir, ctx, 0, "pandoc", doc)
     for step, flt in enumerate(CHAPTER_FILTERS, 1):
         doc = flt.run(doc, ctx)
         _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
-    record = {"ast": _to_ast(doc), "data": ctx.data,
-              "findings": [(f.code, f.line, dict(f.fields)) for f in ctx.findings]}
-    cache.write(path, json.dumps(record, ensure_ascii=False))
-    return doc
+    record = json.dumps({"ast": _to_ast(doc), "data": ctx.data,
+                         "findings": [(f.code, f.line, dict(f.fields)) for f in ctx.findings]}, ensure_ascii=False)
+    cache.write(path, record)
+    return record
 
 
-def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[list[ChapterResult], list]:
+_WORK: list = []  # (ctx, key, dump_dir) per chapter, inherited by the forked workers
+
+
+def _record_of(index: int) -> str:
+    """The record of chapter ``index``, made on a fresh context (the caller's gets it applied)."""
+    ctx, key, dump_dir = _WORK[index]
+    return _chapter_record(ChapterContext(book=ctx.book, chapter=ctx.chapter, labels=ctx.labels), key, dump_dir)
+
+
+def _chapter_stage(ctx: ChapterContext, record: str) -> pf.Doc:
+    """A chapter's record applied to its context; returns the filtered AST."""
+    data = json.loads(record)
+    ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in data["findings"])
+    ctx.data.update(data["data"])
+    return _to_doc(data["ast"])
+
+
+def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None, jobs: int,
+             on_forked=None) -> list[str]:
+    """Every chapter's record. Chapters that need pandoc and the filters run in forked worker
+    processes (the filters are Python: threads would share one core); cached ones are read here.
+    ``on_forked()`` runs once no more processes will be forked (a build starts threads there)."""
+    global _WORK
+    _WORK = [(c, k, dump_dir) for c, k in zip(ctxs, keys)]
+    todo = [i for i, k in enumerate(keys) if dump_dir is not None or not (cache.folder("filtered") / f"{k}.json").exists()]
+    records: dict[int, str] = {}
+    if len(todo) > 1 and jobs > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {i: pool.submit(_record_of, i) for i in todo}  # fork: all workers start here
+            if on_forked is not None:
+                on_forked()
+            records = {i: f.result() for i, f in futures.items()}
+    elif on_forked is not None:
+        on_forked()
+    return [records[i] if i in records else _record_of(i) for i in range(len(keys))]
+
+
+def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
+            on_forked=None) -> tuple[list[ChapterResult], list]:
     """Run the whole pipeline; returns the chapters' results and every finding (errors included).
+    ``on_forked()`` is called once the pipeline has forked whatever worker processes it needs.
 
     Raises ManuscriptError only when pandoc cannot read a chapter; every other problem is
     returned as a finding, so one run reports them all."""
@@ -132,9 +171,11 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4) -> tuple[li
                                           [c.chapter.part for c in ctxs]], default=str).encode()).hexdigest()
     book_cache = cache.folder("books") / f"{book_key}.json"
     if dump_dir is None and book_cache.exists():  # nothing in the book changed: a CSS edit costs a read
+        if on_forked is not None:
+            on_forked()
         return _restore(book_cache, ctxs)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:  # pandoc runs as a subprocess: threads suffice
-        docs = list(pool.map(lambda ck: _chapter_stage(ck[0], ck[1], dump_dir), zip(ctxs, keys)))
+    records = _records(ctxs, keys, dump_dir, jobs, on_forked)
+    docs = [_chapter_stage(ctx, record) for ctx, record in zip(ctxs, records)]
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
         docs = flt.run(docs, ctxs)
         for ctx, doc in zip(ctxs, docs):

@@ -133,3 +133,6 @@ class ManuscriptError(Exception):
     def __init__(self, findings: list[Finding]):
         self.findings = sorted(findings)
         super().__init__("\n".join(str(f) for f in self.findings))
+
+    def __reduce__(self):  # raised in a worker process, re-raised in the build: keep the findings
+        return (ManuscriptError, (self.findings,))
