@@ -152,7 +152,10 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
         from .writers import pdf
         with progress.stage("PDF (screen and print) with WeasyPrint"):
             pagemap = pdf.write(book, results, {"screen": out.pdf, "print": out.pdf_print}, jobs=jobs,
-                                while_rendering=prepare_fonts)
+                                while_rendering=prepare_fonts, incremental=not force)
+        relaid = pagemap.pop("relaid", None)
+        if relaid is not None and not quiet:
+            print(f"    laid out again: {', '.join(relaid) or 'nothing'}; the rest of the book kept its pages", flush=True)
         manifest["pdf"] = fp
         _save_manifest(dist, manifest)
         _save_pagemap(out, pagemap)

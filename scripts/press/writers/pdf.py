@@ -19,12 +19,14 @@ import signal
 import uuid
 from html import unescape
 from concurrent.futures import ProcessPoolExecutor
+import shutil
 from pathlib import Path
 
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
 from .. import fonts
+from . import pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
@@ -87,6 +89,13 @@ def label_css(labels: dict):
                   f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
 
 
+def literal_label_css(labels: dict) -> str:
+    """The same references when a unit is laid out alone: the page number comes with the link."""
+    page = labels.get("page", "p.")
+    return (f'a.xref:not(.pageref)[data-page]::after {{ content: " ({page} " attr(data-page) ")"; }}\n'
+            f'a.pageref[data-page]::after {{ content: "{page} " attr(data-page); }}')
+
+
 def build_time(book: Book) -> dt.datetime:
     """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -123,6 +132,12 @@ def stylesheets(variant: str = "screen") -> list:
     layers = LAYERS + (BLEED_LAYER if variant == "print" else [])
     faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
     return [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in layers]
+
+
+def stylesheet_text() -> str:
+    """Every style rule the print layouts read, as one text (what a unit's layout depends on)."""
+    faces = fonts.font_face_css(STYLES, lambda f: f"{f.path.as_uri()}#{f.path.stat().st_size}")
+    return faces + "".join((STYLES / name).read_text(encoding="utf-8") for name in LAYERS + BLEED_LAYER)
 
 
 VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
@@ -170,16 +185,20 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
         log.removeHandler(handler)
 
 
-def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes) -> dict:
+def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False) -> dict:
     """Both variants from one layout (runs in a worker process). The book is laid out once with
     the printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves —
     then the printer's PDF/X-4 is written here while a forked child writes the screen's PDF/UA-1
-    and cuts its pages to the trim. Returns the page map and all warnings."""
+    and cuts its pages to the trim. ``drop_last`` leaves out the last page (a unit's closing
+    element, see pdfunits). Returns the page map and all warnings."""
     handler = _Collect()
     log = logging.getLogger("weasyprint")
     log.addHandler(handler)
     try:
         doc, anchors = _layout(html, base_url, "print", handler)
+        if drop_last:
+            doc = doc.copy(doc.pages[:-1])
+            anchors = {k: v for k, v in anchors.items() if v <= len(doc.pages)}
         result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages}
         if handler.messages:
             return result
@@ -223,17 +242,23 @@ def _die_with_parent() -> None:
 
 
 def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jobs: int = 2,
-          while_rendering=None) -> dict:
-    """Render the variants named in ``targets`` ({"screen": path, "print": path}) in a worker
-    process (both from one layout); ``while_rendering()`` runs in this process meanwhile.
-    Returns {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}}."""
+          while_rendering=None, incremental: bool = True) -> dict:
+    """Render the variants named in ``targets`` ({"screen": path, "print": path}) in worker
+    processes (both from one layout); ``while_rendering()`` runs in this process meanwhile. With
+    both variants and a record of the last build, only the units an edit touched are laid out
+    again (pdfunits); ``incremental=False`` always lays the whole book out. Returns
+    {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "relaid": [unit ids] or None}."""
     absent = fonts.missing(STYLES)
     if absent:
         raise ManuscriptError([finding("PDF-003", display_path(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
                                for f in absent])
     html, blocks = book_html(book, results)
+    ran = []
 
-    def meanwhile():  # while the worker lays the book out: a missing glyph stops it (PDF-002)
+    def meanwhile():  # while a worker lays the book out: a missing glyph stops it (PDF-002)
+        if ran:
+            return
+        ran.append(True)
         lacking = fonts.uncovered(STYLES, unescape(re.sub(r"<[^>]+>", " ", html)), display_path(book.root / "book.yaml"))
         if lacking:
             raise ManuscriptError(lacking)
@@ -244,32 +269,109 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     temps = {v: p.with_name(f".{p.name}.{os.getpid()}.part") for v, p in targets.items()}
     for p in targets.values():
         p.parent.mkdir(parents=True, exist_ok=True)
+    both = set(targets) == {"screen", "print"}
+    head, _, tail = pdfunits.split(html)
+    key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets)) if both else None
+    record_path = pdfunits.record_path(book.root, targets)
     try:
-        ctx = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(max_workers=1 if set(targets) == {"screen", "print"} else len(targets),
-                                   mp_context=ctx)
-        try:
-            if set(targets) == {"screen", "print"}:  # one layout, two files
-                futures = {"both": pool.submit(render_both, html, base_url,
-                                               {v: str(t) for v, t in temps.items()}, identifier)}
-            else:
-                futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
-            meanwhile()  # the workers are forked by now: other work may run here
-            outcome = {v: f.result() for v, f in futures.items()}
-        except BaseException:  # interrupted or failed: stop the renderers now, not when they finish
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown()
-        messages = sorted({m for o in outcome.values() for m in o["log"]})
-        if messages:
-            raise ManuscriptError([finding("PDF-001", display_path(book.root / "book.yaml"), 0, detail=m)
-                                   for m in messages])
+        outcome = None
+        if incremental and key is not None:
+            plan = pdfunits.Plan(html, pdfunits.load(record_path, targets), key)
+            if plan.ok:
+                outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile,
+                                    literal_label_css(results[0].ctx.labels if results else {}), record_path)
+        if outcome is None:
+            outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile)
         for v, p in targets.items():
             os.replace(temps[v], p)
     finally:
         for t in temps.values():
             t.unlink(missing_ok=True)
-    first = next(iter(outcome.values()))
-    return {"pages": first["pages"], "anchors": first["anchors"], "blocks": blocks}
+    pdfunits.save(record_path, html, key, outcome["anchors"], outcome["pages"], targets)
+    return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks,
+            "relaid": outcome.get("relaid")}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Interrupted or failed: stop the renderers now, not when they finish."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile) -> dict:
+    """The whole book in one layout (one worker; the two files are written in parallel)."""
+    both = set(targets) == {"screen", "print"}
+    pool = _pool(1 if both else len(targets))
+    try:
+        if both:  # one layout, two files
+            futures = {"both": pool.submit(render_both, html, base_url,
+                                           {v: str(t) for v, t in temps.items()}, identifier)}
+        else:
+            futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
+        meanwhile()  # the workers are forked by now: other work may run here
+        outcome = {v: f.result() for v, f in futures.items()}
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
+    messages = sorted({m for o in outcome.values() for m in o["log"]})
+    if messages:
+        raise ManuscriptError([finding("PDF-001", display_path(book.root / "book.yaml"), 0, detail=m)
+                               for m in messages])
+    return next(iter(outcome.values()))
+
+
+def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, meanwhile, literal_css: str,
+              record_path: Path) -> dict | None:
+    """Lay out the plan's changed units (in parallel), then any unit whose quoted page numbers
+    moved, and splice them into the last build's PDFs. None: lay the whole book out instead."""
+    import tempfile
+    work = Path(tempfile.mkdtemp(prefix="units-", dir=record_path.parent))
+    laid: dict[int, dict[str, str]] = {}
+    todo, rounds = set(plan.dirty), 0
+    pool = _pool(max(1, min(jobs, len(todo) or 1)))
+    done = False
+    try:
+        while todo:
+            rounds += 1
+            if rounds > pdfunits.ROUNDS:
+                return None
+            futures = {}
+            for i in sorted(todo):
+                html = plan.html_of(i, literal_css)
+                if html is None:
+                    return None
+                outs = {v: str(work / f"{i}-{rounds}-{v}.pdf") for v in temps}
+                last = i == len(plan.units) - 1
+                futures[i] = (outs, pool.submit(render_both, html, base_url, outs, identifier, not last))
+            meanwhile()
+            for i, (outs, future) in futures.items():
+                result = future.result()
+                if result["log"] or not plan.accept(i, result["pages"], result["anchors"]):
+                    return None  # warnings are reported by the whole layout; a page count moved
+                laid[i] = outs
+            todo = plan.stale()
+        meanwhile()
+        pool.shutdown()
+        done = True
+        for variant, out in temps.items():
+            base = record_path.with_name(f"{variant}.pdf")
+            reps = [pdfsplice.Replacement(plan.unit(i)["first"] - 1, Path(laid[i][variant]), plan.units[i][0])
+                    for i in sorted(laid)]
+            if reps:
+                pdfsplice.splice(base, reps, out)
+            else:
+                shutil.copyfile(base, out)
+        return {"pages": plan.record["pages"], "anchors": plan.anchors,
+                "relaid": [plan.units[i][0] for i in sorted(laid)]}
+    except pdfsplice.SpliceError:
+        return None
+    finally:
+        if not done:
+            _stop(pool)
+        shutil.rmtree(work, ignore_errors=True)

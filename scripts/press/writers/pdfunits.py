@@ -1,0 +1,177 @@
+"""The print edition after an edit: lay out again only the units the edit touched.
+
+A unit is what a ``press-unit`` comment opens in the print HTML: the front matter, a part page or
+a chapter; every unit opens on a recto. Takes the print HTML, the record of the last build (per
+unit its content hash, first page, page count and the page numbers it quoted from other units;
+every anchor's page) and that build's two PDFs; lays out each changed unit alone — its folios
+continued from the page it opens on, its references to other units as literal page numbers —
+and splices it into copies of the last PDFs (pdfsplice). Returns ``None`` whenever only a whole
+layout is right: no record, a changed stylesheet or front matter, a unit whose page count
+changed, page numbers that keep moving, or more than half the book changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .. import cache
+
+UNIT = re.compile(r"<!-- press-unit: ([\w.-]+) -->\n")
+ID = re.compile(r'\sid="([^"]+)"')
+HREF = re.compile(r'href="#([^"]+)"')
+# Style that would lay a unit out differently alone than inside the book: counters other than
+# the page's, first-page rules, the total page count, target-text.
+UNSAFE = re.compile(r"counter-(?:reset|increment|set)|@page[^{]*:(?:first|nth)|counters?\(\s*pages|target-text")
+ROUNDS = 3  # re-layouts allowed while quoted page numbers settle
+
+
+def split(html: str) -> tuple[str, list[tuple[str, str]], str]:
+    """(everything up to the first unit, [(unit id, unit HTML)], the closing tags)."""
+    parts = UNIT.split(html)
+    head, rest = parts[0], parts[1:]
+    units = list(zip(rest[0::2], rest[1::2]))
+    if not units:
+        return head, [], ""
+    last_id, last = units[-1]
+    end = last.rindex("</body>")
+    units[-1] = (last_id, last[:end])
+    return head, units, last[end:]
+
+
+def _sha(*texts: str) -> str:
+    h = hashlib.sha256()
+    for t in texts:
+        h.update(t.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _outside(body: str) -> list[str]:
+    """The ids a unit links to that lie in other units."""
+    own = set(ID.findall(body))
+    return sorted({t for t in HREF.findall(body) if t not in own})
+
+
+def layout_key(head: str, tail: str, css: str, variants: list[str]) -> str | None:
+    """What every unit's layout depends on besides its own text; None when the style rules out
+    laying units out alone."""
+    if UNSAFE.search(css):
+        return None
+    from weasyprint import __version__
+    return _sha(head, tail, css, ",".join(sorted(variants)), __version__)
+
+
+def record_path(book_root: Path, targets: dict[str, Path]) -> Path:
+    name = _sha(str(book_root.resolve()), *sorted(str(p.resolve()) for p in targets.values()))[:20]
+    return cache.folder("pdf") / name / "record.json"
+
+
+def load(path: Path, targets: dict[str, Path]) -> dict | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for variant in targets:
+        base = path.with_name(f"{variant}.pdf")
+        if not base.exists() or record.get("bases", {}).get(variant) != _file_sha(base):
+            return None
+    return record
+
+
+def _file_sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages: int,
+         outputs: dict[str, Path]) -> None:
+    """Record a good build (whole or spliced) and keep its PDFs as the next splice's base."""
+    if key is None:
+        return
+    _, units, _ = split(html)
+    firsts = [1 if i == 0 else anchors.get(uid) for i, (uid, _) in enumerate(units)]
+    if not units or None in firsts:
+        return
+    record_units = []
+    for i, (uid, body) in enumerate(units):
+        end = firsts[i + 1] if i + 1 < len(units) else pages + 1
+        record_units.append({"id": uid, "key": _sha(body), "first": firsts[i], "pages": end - firsts[i],
+                             "refs": {t: anchors.get(t) for t in _outside(body)}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bases = {}
+    for variant, out in outputs.items():
+        base = path.with_name(f"{variant}.pdf")
+        tmp = base.with_suffix(f".{os.getpid()}.part")
+        shutil.copyfile(out, tmp)
+        os.replace(tmp, base)
+        bases[variant] = _file_sha(base)
+    cache.write(path, json.dumps({"key": key, "units": record_units, "anchors": anchors, "pages": pages,
+                                  "bases": bases}, sort_keys=True))
+
+
+def unit_html(head: str, body: str, tail: str, first: int, anchors: dict[str, int], literal_css: str,
+              last: bool) -> str:
+    """One unit as a document of its own: folios from ``first``, links to other units as
+    ``press:<id>`` with their page number, and (unless it ends the book) a closing element that
+    opens the next recto, so a blank verso after the unit is laid out as in the book."""
+    own = set(ID.findall(body))
+
+    def link(m: re.Match) -> str:
+        target = m.group(1)
+        if target in own:
+            return m.group(0)
+        return f'href="press:{target}" data-page="{anchors[target]}"'
+    style = (f"<style>@page :first {{ counter-reset: page {first} }}\n"
+             f".press-unit-end {{ break-before: right; }}\n{literal_css}</style>\n")
+    end = "" if last else '<div class="press-unit-end"></div>\n'
+    return head.replace("</head>", style + "</head>", 1) + HREF.sub(link, body) + end + tail
+
+
+class Plan:
+    """Which units to lay out again, and the page numbers as they stand."""
+
+    def __init__(self, html: str, record: dict | None, key: str | None):
+        self.head, self.units, self.tail = split(html)
+        self.record = record
+        self.ok = (record is not None and key is not None and record.get("key") == key
+                   and [u["id"] for u in record["units"]] == [uid for uid, _ in self.units])
+        if not self.ok:
+            self.dirty: set[int] = set()
+            return
+        self.anchors: dict[str, int] = dict(record["anchors"])
+        self.refs = [dict(u["refs"]) for u in record["units"]]  # the numbers each unit shows now
+        self.dirty = {i for i, (_, body) in enumerate(self.units) if _sha(body) != record["units"][i]["key"]}
+        if 0 in self.dirty or len(self.dirty) > len(self.units) // 2:
+            self.ok = False
+
+    def unit(self, i: int) -> dict:
+        return self.record["units"][i]
+
+    def html_of(self, i: int, literal_css: str) -> str | None:
+        """The unit's document, or None when it links to an anchor the book no longer has."""
+        body = self.units[i][1]
+        targets = _outside(body)
+        if any(t not in self.anchors for t in targets):
+            return None
+        self.refs[i] = {t: self.anchors[t] for t in targets}
+        return unit_html(self.head, body, self.tail, self.unit(i)["first"], self.anchors, literal_css,
+                         last=i == len(self.units) - 1)
+
+    def accept(self, i: int, pages: int, anchors: dict[str, int]) -> bool:
+        """Take a unit's new layout (anchors numbered from its first page); False when its page
+        count changed, which moves every later page."""
+        u = self.unit(i)
+        if pages != u["pages"]:
+            return False
+        first, end = u["first"], u["first"] + u["pages"]
+        self.anchors = {k: v for k, v in self.anchors.items() if not first <= v < end}
+        self.anchors.update({name: first + page - 1 for name, page in anchors.items()})
+        return True
+
+    def stale(self) -> set[int]:
+        """Units whose quoted page numbers no longer match the anchors."""
+        return {i for i, refs in enumerate(self.refs)
+                if any(self.anchors.get(t) != page for t, page in refs.items())}

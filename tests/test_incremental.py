@@ -1,0 +1,188 @@
+"""After an edit the print edition lays out again only the units the edit touched (pdfunits) and
+splices them into the last build's PDFs (pdfsplice). What a reader gets must not depend on it:
+each test compares the spliced PDFs with a whole layout of the same edited book — every page's
+text and boxes, the outline, the named destinations, the links — and checks the structure tree."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from conftest import FIXTURE, press
+from press.writers import pdfunits
+
+SLUG = "tides-and-harbours"
+EPOCH = {"SOURCE_DATE_EPOCH": "1714521600"}
+
+
+def facts(path: Path) -> dict:
+    """What a reader of the PDF meets, page by page."""
+    r = PdfReader(path)
+    outline = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                outline.append((depth, item.title, r.get_destination_page_number(item)))
+    walk(r.outline, 0)
+    links = []
+    for i, page in enumerate(r.pages):
+        for annot in page.get("/Annots", []) or []:
+            a = annot.get_object()
+            uri = a["/A"].get("/URI") if a.get("/A") else None
+            links.append((i, str(a.get("/Dest")), str(uri), str(a.get("/Contents"))))
+    return {"pages": len(r.pages), "text": [p.extract_text() for p in r.pages], "outline": outline,
+            "dests": {k: r.get_destination_page_number(v) for k, v in r.named_destinations.items()},
+            "links": links, "boxes": [(list(map(float, p.mediabox)), list(map(float, p.trimbox))) for p in r.pages]}
+
+
+def structure_problems(path: Path) -> list[str]:
+    """Every marked-content id reaches its element through the parent tree, every link annotation
+    its Link element; no page object outside the page tree."""
+    problems = []
+    with pikepdf.open(path) as pdf:
+        pages = [p.obj for p in pdf.pages]
+        kept = sum(1 for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page")
+        if kept != len(pages):
+            problems.append(f"{kept - len(pages)} page object(s) outside the page tree")
+        if "/StructTreeRoot" not in pdf.Root:
+            return problems
+        tree = {int(k): v for k, v in pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree).items()}
+        if [int(p.StructParents) for p in pages] != list(range(len(pages))):
+            problems.append("pages are not numbered 0…n-1 in the parent tree")
+
+        def walk(elem):
+            kids = elem.K if isinstance(elem.K, pikepdf.Array) else [elem.K]
+            for kid in kids:
+                if isinstance(kid, int):
+                    if tree[int(elem.Pg.StructParents)][int(kid)].objgen != elem.objgen:
+                        problems.append(f"MCID {kid} on a page maps to another element")
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                    if tree[int(kid.Obj.StructParent)].objgen != elem.objgen:
+                        problems.append("a link annotation maps to another element")
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+                    if kid.P.objgen != elem.objgen:
+                        problems.append("an element's /P is not its parent")
+                    walk(kid)
+        walk(pdf.Root.StructTreeRoot.K[0])
+    return problems
+
+
+def build(book: Path, dist: Path, cache: Path, *extra: str):
+    proc = press("build", "-m", str(book), "-d", str(dist), *extra, env={**EPOCH, "PRESS_CACHE": str(cache)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    dest = tmp_path / "book"
+    shutil.copytree(FIXTURE, dest)
+    build(dest, tmp_path / "dist", tmp_path / "cache")
+    return dest
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def assert_same_as_whole_layout(book: Path, tmp_path: Path) -> None:
+    whole = tmp_path / "whole"
+    build(book, whole, tmp_path / "whole-cache")
+    for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
+        spliced, reference = facts(tmp_path / "dist" / name), facts(whole / name)
+        for key in reference:
+            assert spliced[key] == reference[key], f"{name}: {key} differs from a whole layout"
+        assert structure_problems(tmp_path / "dist" / name) == []
+    pagemap = lambda d: json.loads((d / "reports" / "pagemap.json").read_text())  # noqa: E731
+    assert pagemap(tmp_path / "dist") == pagemap(whole)
+    assert (tmp_path / "dist" / f"{SLUG}.epub").read_bytes() == (whole / f"{SLUG}.epub").read_bytes()
+
+
+def test_a_sentence_added_to_a_chapter_lays_out_that_chapter_only(book, tmp_path):
+    edit(book / "02-harbours.md", "The basin stays full", "The basin, as every harbour master knows, stays full")
+    proc = build(book, tmp_path / "dist", tmp_path / "cache")
+    assert "laid out again: harbours;" in proc.stdout
+    assert_same_as_whole_layout(book, tmp_path)
+
+
+def test_a_chapter_that_links_forward_is_laid_out_alone_with_the_right_page_numbers(book, tmp_path):
+    edit(book / "01-tides.md", "The pull of the moon is the main cause", "The pull of the moon is, in the end, the main cause")
+    proc = build(book, tmp_path / "dist", tmp_path / "cache")
+    assert "laid out again: tides;" in proc.stdout
+    assert_same_as_whole_layout(book, tmp_path)
+    with pikepdf.open(tmp_path / "dist" / f"{SLUG}.pdf") as pdf:  # links to other units are named destinations
+        uris = [str(a.A.URI) for p in pdf.pages for a in p.obj.get("/Annots", []) if "/A" in a]
+        assert not [u for u in uris if u.startswith("press:")]
+
+
+def test_two_edits_in_a_row_splice_into_a_spliced_book(book, tmp_path):
+    edit(book / "02-harbours.md", "The basin stays full", "The basin stays quite full")
+    build(book, tmp_path / "dist", tmp_path / "cache")
+    edit(book / "01-tides.md", "The pull of the moon", "The steady pull of the moon")
+    proc = build(book, tmp_path / "dist", tmp_path / "cache")
+    assert "laid out again: tides;" in proc.stdout
+    assert_same_as_whole_layout(book, tmp_path)
+
+
+def test_an_edit_that_adds_pages_lays_out_the_whole_book(book, tmp_path):
+    paragraph = "The tide turned again, and the quay filled with boats and voices. " * 12
+    edit(book / "02-harbours.md", "The basin stays full", "\n\n".join([paragraph] * 8) + "\n\nThe basin stays full")
+    proc = build(book, tmp_path / "dist", tmp_path / "cache")
+    assert "laid out again" not in proc.stdout
+    assert_same_as_whole_layout(book, tmp_path)
+
+
+def test_force_lays_out_the_whole_book(book, tmp_path):
+    edit(book / "02-harbours.md", "The basin stays full", "The basin stays full, always")
+    proc = build(book, tmp_path / "dist", tmp_path / "cache", "--force")
+    assert "laid out again" not in proc.stdout
+
+
+def test_a_style_that_would_lay_a_unit_out_differently_rules_it_out():
+    assert pdfunits.layout_key("<head>", "</html>", "p { color: red }", ["screen", "print"]) is not None
+    for css in ("figure { counter-increment: fig }", "@page :first { margin: 0 }",
+                "@page { @bottom-right { content: counter(pages) } }", "a::after { content: target-text(attr(href)) }"):
+        assert pdfunits.layout_key("<head>", "</html>", css, ["screen", "print"]) is None
+    a = pdfunits.layout_key("<head>", "</html>", "p { color: red }", ["screen", "print"])
+    assert a != pdfunits.layout_key("<head>", "</html>", "p { color: blue }", ["screen", "print"])
+
+
+HTML = ("<html><head></head><body>\n<!-- press-unit: front -->\n<nav><a href=\"#one\">1</a></nav>\n"
+        "<!-- press-unit: one -->\n<article id=\"one\"><p id=\"a\">See <a href=\"#b\">b</a></p></article>\n"
+        "<!-- press-unit: two -->\n<article id=\"two\"><p id=\"b\">B</p></article>\n</body></html>")
+
+
+def test_a_moved_anchor_marks_the_units_that_quote_its_page_stale():
+    record = {"key": "k", "pages": 9, "anchors": {"one": 3, "a": 3, "two": 7, "b": 7},
+              "units": [{"id": "front", "key": "", "first": 1, "pages": 2, "refs": {"one": 3}},
+                        {"id": "one", "key": "", "first": 3, "pages": 4, "refs": {"b": 7}},
+                        {"id": "two", "key": "", "first": 7, "pages": 3, "refs": {}}]}
+    for i, (_, body) in enumerate(pdfunits.split(HTML)[1]):
+        record["units"][i]["key"] = pdfunits._sha(body)
+    edited = HTML.replace('<p id="b">B</p>', '<p>New</p><p id="b">B</p>')
+    plan = pdfunits.Plan(edited, record, "k")
+    assert plan.ok and plan.dirty == {2}
+    html = plan.html_of(1, "")
+    assert 'href="press:b" data-page="7"' in html and "counter-reset: page 3" in html
+    assert plan.accept(2, 3, {"two": 1, "b": 2})   # b moved to the unit's second page
+    assert plan.stale() == {1}                      # so chapter one's "(p. 7)" must become 8
+    assert not plan.accept(2, 4, {"two": 1, "b": 2})  # a longer unit moves every later page
+
+
+def test_the_front_matter_or_half_the_book_changed_means_a_whole_layout():
+    record = {"key": "k", "pages": 9, "anchors": {}, "units": [
+        {"id": uid, "key": pdfunits._sha(body), "first": 1, "pages": 1, "refs": {}}
+        for uid, body in pdfunits.split(HTML)[1]]}
+    assert pdfunits.Plan(HTML, record, "k").ok
+    assert not pdfunits.Plan(HTML.replace("<nav>", "<nav class='x'>"), record, "k").ok
+    assert not pdfunits.Plan(HTML.replace(">B<", ">C<").replace("See", "Look"), record, "k").ok
+    assert not pdfunits.Plan(HTML, record, "other stylesheets").ok
