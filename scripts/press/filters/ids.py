@@ -8,6 +8,8 @@ import re
 
 import panflute as pf
 
+from . import elements
+
 ID_ELEMENTS = (pf.Header, pf.Div, pf.Span, pf.Figure, pf.Table, pf.Link, pf.Image, pf.CodeBlock, pf.Code)
 
 
@@ -19,16 +21,17 @@ def _explicit(ctx, ident: str) -> bool:
 RAW_ID = re.compile(r'\sid="([^"]+)"')
 
 
-def _walk_ids(doc, ctx, visit) -> None:
-    def action(elem, doc):
+def _ids(doc) -> list[tuple]:
+    """(element, id) for every id in the chapter, in document order (raw HTML blocks may hold several)."""
+    found = []
+    for elem in elements(doc):
         if isinstance(elem, pf.RawBlock):  # ids the filters wrote as raw HTML (endnotes, asides)
-            for ident in RAW_ID.findall(elem.text):
-                visit(elem, ident, ctx)
-            return
+            found.extend((elem, ident) for ident in RAW_ID.findall(elem.text))
+            continue
         ident = getattr(elem, "identifier", "")
         if ident and isinstance(elem, ID_ELEMENTS):
-            visit(elem, ident, ctx)
-    doc.walk(action)
+            found.append((elem, ident))
+    return found
 
 
 def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
@@ -61,9 +64,11 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
             automatic.add(ident)
         owner[elem.identifier] = ctx.chapter.id
 
+    found = [_ids(doc) for doc in docs]
     for visit in (explicit, auto):
-        for doc, ctx in zip(docs, ctxs):
-            _walk_ids(doc, ctx, visit)
+        for ids, ctx in zip(found, ctxs):
+            for elem, ident in ids:
+                visit(elem, ident, ctx)
     for ctx in ctxs:
         ctx.data["ids"] = owner
         ctx.data["ambiguous"] = ambiguous

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import panflute as pf
 
+from . import elements
+
 
 def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
     for doc, ctx in zip(docs, ctxs):
         ids, ambiguous = ctx.data["ids"], ctx.data["ambiguous"]
 
-        def action(elem, doc, ctx=ctx):
+        for elem in elements(doc):
             if not isinstance(elem, pf.Link) or not elem.url.startswith("#"):
-                return None
+                continue
             target = elem.url[1:]
             if target in ambiguous:
                 ctx.report("LINK-003", needle=f"(#{target})", target=target)
@@ -23,7 +25,4 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
                 elem.attributes["data-chapter"] = ids[target]
                 if "noteref" not in elem.classes and "backlink" not in elem.classes:
                     elem.classes.append("xref")
-            return None
-
-        doc.walk(action)
     return docs
