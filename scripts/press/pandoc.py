@@ -75,8 +75,8 @@ def markdown_to_ast(markdown: str, rel: str) -> dict:
     return json.loads(_cached(key, "json", lambda: _run(["-f", READER, "-t", "json"], markdown, rel)[0]))
 
 
-def ast_to_html(ast: dict, rel: str) -> str:
-    """An HTML5 fragment of a filtered AST (cached)."""
-    text = json.dumps(ast, ensure_ascii=False, sort_keys=True)
+def ast_to_html(ast: dict | str, rel: str) -> str:
+    """An HTML5 fragment of a filtered AST, given as data or as pandoc's JSON text (cached)."""
+    text = ast if isinstance(ast, str) else json.dumps(ast, ensure_ascii=False, sort_keys=True)
     key = _key("json2html", *HTML_ARGS, text)
     return _cached(key, "html", lambda: _run(["-f", "json", *HTML_ARGS], text, rel)[0])

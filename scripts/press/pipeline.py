@@ -55,10 +55,14 @@ def _to_doc(ast: dict) -> pf.Doc:
     return pf.load(io.StringIO(json.dumps(ast)))
 
 
-def _to_ast(doc: pf.Doc) -> dict:
+def _to_json(doc: pf.Doc) -> str:
     out = io.StringIO()
     pf.dump(doc, out)
-    return json.loads(out.getvalue())
+    return out.getvalue()
+
+
+def _to_ast(doc: pf.Doc) -> dict:
+    return json.loads(_to_json(doc))
 
 
 def _dump(dump_dir: Path | None, ctx: ChapterContext, step: int, name: str, doc: pf.Doc) -> None:
@@ -181,7 +185,7 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
         for ctx, doc in zip(ctxs, docs):
             _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        htmls = list(pool.map(lambda dc: pandoc.ast_to_html(_to_ast(dc[0]), dc[1].chapter.rel), zip(docs, ctxs)))
+        htmls = list(pool.map(lambda dc: pandoc.ast_to_html(_to_json(dc[0]), dc[1].chapter.rel), zip(docs, ctxs)))
     bodies = []
     for ctx, html in zip(ctxs, htmls):
         title, subtitle, body = titleblock.split(html)
