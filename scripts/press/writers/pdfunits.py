@@ -61,8 +61,8 @@ def layout_key(head: str, tail: str, css: str, variants: list[str]) -> str | Non
     laying units out alone."""
     if UNSAFE.search(css):
         return None
-    from weasyprint import __version__
-    return _sha(head, tail, css, ",".join(sorted(variants)), __version__)
+    from importlib.metadata import version
+    return _sha(head, tail, css, ",".join(sorted(variants)), version("weasyprint"))
 
 
 def record_path(book_root: Path, targets: dict[str, Path]) -> Path:
