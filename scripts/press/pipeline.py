@@ -148,10 +148,13 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
     todo = [i for i, k in enumerate(keys) if dump_dir is not None or not (cache.folder("filtered") / f"{k}.json").exists()]
     records: dict[int, str] = {}
     if len(todo) > 1 and jobs > 1:
+        import gc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        gc.freeze()  # the workers' collections leave the inherited memory alone (no copy-on-write)
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {i: pool.submit(_record_of, i) for i in todo}  # fork: all workers start here
+            futures = {i: pool.submit(_record_of, i) for i in todo}  # with fork, all workers start here
+            gc.unfreeze()  # fork: all workers start here
             if on_forked is not None:
                 on_forked()
             records = {i: f.result() for i, f in futures.items()}

@@ -9,6 +9,7 @@ above fails the build (PDF-001).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
@@ -203,7 +204,10 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
         if handler.messages:
             return result
         read, write = os.pipe()
+        gc.freeze()  # the child's collections leave the inherited layout alone (see _pool)
         pid = os.fork()
+        if pid:
+            gc.unfreeze()
         if pid == 0:  # the child: the screen variant
             os.close(read)
             _die_with_parent()
@@ -293,7 +297,16 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    """Worker processes forked now, with this process's objects frozen for the garbage collector
+    (gc.freeze): a collection in a worker then leaves the inherited memory untouched instead of
+    copying it page by page (the book's layout took 0.4 s longer without)."""
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        pool.submit(int).result()  # with fork, every worker starts at the first task
+    finally:
+        gc.unfreeze()
+    return pool
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
