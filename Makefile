@@ -28,11 +28,11 @@ check: $(STAMP) $(TOOLS)
 	-@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) -q >/dev/null 2>&1
 	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST)
 
-# release: the manuscript must be clean (pending notes count as errors) before anything is built,
-# and the built editions must pass every validator.
+# release: the manuscript must be clean (pending notes count as errors) before anything is built
+# (the whole book laid out at once, the most compact PDFs), and the editions must pass every validator.
 release: $(STAMP) $(TOOLS)
 	@$(PRESS) check -m $(MANUSCRIPT) --release --manuscript-only
-	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST)
+	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) --force
 	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST) --release
 
 test: $(STAMP) $(TOOLS)

@@ -78,3 +78,17 @@ def fixture_copy(tmp_path) -> Path:
     dest = tmp_path / "book"
     shutil.copytree(FIXTURE, dest)
     return dest
+
+
+def outline(reader) -> list[tuple[int, str, int]]:
+    """(level, title, page) of every outline entry, in order."""
+    out = []
+
+    def walk(entries, level):
+        for e in entries:
+            if isinstance(e, list):
+                walk(e, level + 1)
+            else:
+                out.append((level, e.title, reader.get_destination_page_number(e) + 1))
+    walk(reader.outline, 1)
+    return out

@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from conftest import FIXTURE, press
+from conftest import FIXTURE, outline, press
 from press.writers import pdfunits
 
 SLUG = "tides-and-harbours"
@@ -22,22 +22,13 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1714521600"}
 def facts(path: Path) -> dict:
     """What a reader of the PDF meets, page by page."""
     r = PdfReader(path)
-    outline = []
-
-    def walk(items, depth):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                outline.append((depth, item.title, r.get_destination_page_number(item)))
-    walk(r.outline, 0)
     links = []
     for i, page in enumerate(r.pages):
         for annot in page.get("/Annots", []) or []:
             a = annot.get_object()
             uri = a["/A"].get("/URI") if a.get("/A") else None
             links.append((i, str(a.get("/Dest")), str(uri), str(a.get("/Contents"))))
-    return {"pages": len(r.pages), "text": [p.extract_text() for p in r.pages], "outline": outline,
+    return {"pages": len(r.pages), "text": [p.extract_text() for p in r.pages], "outline": outline(r),
             "dests": {k: r.get_destination_page_number(v) for k, v in r.named_destinations.items()},
             "links": links, "boxes": [(list(map(float, p.mediabox)), list(map(float, p.trimbox))) for p in r.pages]}
 

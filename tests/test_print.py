@@ -14,7 +14,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from conftest import FIXTURE
+from conftest import FIXTURE, outline
 from press import offprints, proofs
 from press.book import load_book
 from press.context import labels_for
@@ -54,20 +54,6 @@ def head(page) -> str:
 
 def body(page) -> list[str]:
     return [t for y, x, t in items(page) if y >= HEAD_BAND and not re.fullmatch(r"\d+", t)]
-
-
-def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
-    """(level, title, page) of every outline entry, in order."""
-    out = []
-
-    def walk(entries, level):
-        for e in entries:
-            if isinstance(e, list):
-                walk(e, level + 1)
-            else:
-                out.append((level, e.title, reader.get_destination_page_number(e) + 1))
-    walk(reader.outline, 1)
-    return out
 
 
 def box(page, name: str):

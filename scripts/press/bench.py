@@ -323,7 +323,9 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "a plain EPUB and one HTML page.",
             "- `one WeasyPrint render` renders the press's own print HTML once (the screen variant, "
             "in a fresh process) with the press's stylesheets: the floor for a CSS-only rebuild.",
-            "- The one-essay edit appends a sentence to one paragraph of an essay in the middle of the book.",
+            "- The one-essay edit appends a sentence to one paragraph of an essay in the middle of the book; "
+            "the build parses that essay again, lays out only its pages and splices them into the last PDFs "
+            "(a print.css edit lays out the whole book; see docs/architecture.md).",
             ""]
     return "\n".join(out)
 

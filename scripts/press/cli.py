@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="build the editions into DIST")
     _common(b)
     b.add_argument("--only", default="pdf,epub,html", help="comma-separated editions: pdf, epub, html")
-    b.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    b.add_argument("--force", action="store_true", help="rebuild even when nothing changed, laying out the whole book (no splicing)")
     b.add_argument("--dump-ast", type=Path, help="write the AST after every filter into this folder")
     b.add_argument("-q", "--quiet", action="store_true")
     c = sub.add_parser("check", help="check the manuscript and the built editions")

@@ -27,6 +27,7 @@ HREF = re.compile(r'href="#([^"]+)"')
 # the page's, first-page rules, the total page count, target-text.
 UNSAFE = re.compile(r"counter-(?:reset|increment|set)|@page[^{]*:(?:first|nth)|counters?\(\s*pages|target-text")
 ROUNDS = 3  # re-layouts allowed while quoted page numbers settle
+KEEP = 6    # records (with their two PDFs) kept in the cache, the most recently used
 
 
 def split(html: str) -> tuple[str, list[tuple[str, str]], str]:
@@ -110,6 +111,15 @@ def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages:
         bases[variant] = _file_sha(base)
     cache.write(path, json.dumps({"key": key, "units": record_units, "anchors": anchors, "pages": pages,
                                   "bases": bases}, sort_keys=True))
+    _prune(path.parent.parent)
+
+
+def _prune(folder: Path) -> None:
+    """One record per book and output folder: keep the most recently written ones."""
+    records = sorted((p for p in folder.iterdir() if (p / "record.json").exists()),
+                     key=lambda p: (p / "record.json").stat().st_mtime, reverse=True)
+    for old in records[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def unit_html(head: str, body: str, tail: str, first: int, anchors: dict[str, int], literal_css: str,
