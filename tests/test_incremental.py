@@ -34,10 +34,11 @@ def facts(path: Path) -> dict:
 
 
 def structure_problems(path: Path) -> list[str]:
-    """Every marked-content id reaches its element through the parent tree, every link annotation
-    its Link element; no page object outside the page tree."""
+    """The file passes qpdf's check; every marked-content id reaches its element through the parent
+    tree, every link annotation its Link element; no page object outside the page tree."""
     problems = []
     with pikepdf.open(path) as pdf:
+        problems += pdf.check_pdf_syntax()  # qpdf's own check of the file
         pages = [p.obj for p in pdf.pages]
         kept = sum(1 for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page")
         if kept != len(pages):
