@@ -178,3 +178,36 @@ def test_the_front_matter_or_half_the_book_changed_means_a_whole_layout():
     assert not pdfunits.Plan(HTML.replace("<nav>", "<nav class='x'>"), record, "k").ok
     assert not pdfunits.Plan(HTML.replace(">B<", ">C<").replace("See", "Look"), record, "k").ok
     assert not pdfunits.Plan(HTML, record, "other stylesheets").ok
+
+
+FILLER = "The harbour master walks the quay at dawn and counts the boats that came in with the night tide. "
+
+
+def _harbours_with_keepers(book: Path, sentences: int) -> None:
+    """Harbours grows a section "Lock keepers" after ``sentences`` sentences of filler, and the
+    tides chapter (earlier in the book) quotes its page."""
+    text = (FIXTURE / "02-harbours.md").read_text(encoding="utf-8")
+    extra = "\n\n".join([FILLER * 6] * 4) + "\n\n" + FILLER * sentences + \
+        "\n\n## Lock keepers {#harbours-keepers}\n\nThe keepers open the gates.\n\n"
+    (book / "02-harbours.md").write_text(text.replace("[^1]: Some harbours", extra + "[^1]: Some harbours"),
+                                         encoding="utf-8")
+    tides = (FIXTURE / "01-tides.md").read_text(encoding="utf-8")
+    (book / "01-tides.md").write_text(tides.replace(
+        "and its [section on locks](#harbours-locks).",
+        "and its [section on locks](#harbours-locks) and the [keepers](#harbours-keepers)."), encoding="utf-8")
+
+
+def test_a_section_that_moves_a_page_lays_out_the_chapters_that_quote_it(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURE, book)
+    _harbours_with_keepers(book, 20)
+    build(book, tmp_path / "dist", tmp_path / "cache")
+    before = json.loads((tmp_path / "dist" / "reports" / "pagemap.json").read_text())
+    _harbours_with_keepers(book, 21)  # one sentence more: the section starts a page later
+    proc = build(book, tmp_path / "dist", tmp_path / "cache")
+    after = json.loads((tmp_path / "dist" / "reports" / "pagemap.json").read_text())
+    assert before["pages"] == after["pages"] and \
+        after["anchors"]["harbours-keepers"] == before["anchors"]["harbours-keepers"] + 1, \
+        "the fixture's layout changed: choose filler counts that move the section by a page"
+    assert "laid out again: tides, harbours;" in proc.stdout  # tides showed the old page number
+    assert_same_as_whole_layout(book, tmp_path)
