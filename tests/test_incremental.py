@@ -99,10 +99,14 @@ def assert_same_as_whole_layout(book: Path, tmp_path: Path) -> None:
     assert (tmp_path / "dist" / f"{SLUG}.epub").read_bytes() == (whole / f"{SLUG}.epub").read_bytes()
 
 
-def test_a_sentence_added_to_a_chapter_lays_out_that_chapter_only(book, tmp_path):
-    edit(book / "02-harbours.md", "The basin stays full", "The basin, as every harbour master knows, stays full")
+@pytest.mark.parametrize("file, old, new, unit", [
+    ("02-harbours.md", "The basin stays full", "The basin, as every harbour master knows, stays full", "harbours"),
+    ("03-people.md", "More at", "More about the book at", "people"),  # the last unit: no blank page after it
+])
+def test_a_sentence_added_to_a_chapter_lays_out_that_chapter_only(book, tmp_path, file, old, new, unit):
+    edit(book / file, old, new)
     proc = build(book, tmp_path / "dist", tmp_path / "cache")
-    assert "laid out again: harbours;" in proc.stdout
+    assert f"laid out again: {unit};" in proc.stdout
     assert_same_as_whole_layout(book, tmp_path)
 
 
