@@ -126,6 +126,25 @@ def test_preview_watches_rebuilds_and_serves_errors(fixture_copy, tmp_path):
         httpd.server_close()
 
 
+def test_preview_lays_out_only_the_essay_an_edit_touches(fixture_copy, tmp_path, capsys):
+    from press.preview import Preview, server
+    preview = Preview(fixture_copy, tmp_path / "dist", ["pdf"])
+    assert preview.build()
+    httpd = server(preview, 0)  # builds run beside the server's thread, as in `make preview`
+    try:
+        chapter = fixture_copy / "02-harbours.md"
+        chapter.write_text(chapter.read_text(encoding="utf-8").replace("stays full", "stays quite full"),
+                           encoding="utf-8")
+        assert preview.poll(settle=0.05) is True
+        assert json.loads(get(f"http://127.0.0.1:{httpd.server_address[1]}/__status"))["ok"]
+        assert "laid out again: harbours;" in capsys.readouterr().out
+        text = "".join(p.extract_text() for p in PdfReader(tmp_path / "dist" / "tides-and-harbours.pdf").pages)
+        assert "stays quite full" in text
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 def test_preview_rebuilds_only_the_editions_an_edit_touches(tmp_path):
     from press.preview import changed_editions
     ms, styles, templates = tmp_path / "ms", tmp_path / "styles", tmp_path / "templates"
