@@ -158,7 +158,7 @@ HTML = ("<html><head></head><body>\n<!-- press-unit: front -->\n<nav><a href=\"#
 
 
 def test_a_moved_anchor_marks_the_units_that_quote_its_page_stale():
-    record = {"key": "k", "pages": 9, "anchors": {"one": 3, "a": 3, "two": 7, "b": 7},
+    record = {"key": "k", "pages": 9, "anchors": {"one": 3, "a": 3, "two": 7, "b": 7}, "margins": [""] * 9,
               "units": [{"id": "front", "key": "", "first": 1, "pages": 2, "refs": {"one": 3}},
                         {"id": "one", "key": "", "first": 3, "pages": 4, "refs": {"b": 7}},
                         {"id": "two", "key": "", "first": 7, "pages": 3, "refs": {}}]}
@@ -169,13 +169,14 @@ def test_a_moved_anchor_marks_the_units_that_quote_its_page_stale():
     assert plan.ok and plan.dirty == {2}
     html = plan.html_of(1, "")
     assert 'href="press:b" data-page="7"' in html and "counter-reset: page 3" in html
-    assert plan.accept(2, 3, {"two": 1, "b": 2})   # b moved to the unit's second page
+    assert plan.accept(2, 3, {"two": 1, "b": 2}, ["", "", ""])   # b moved to the unit's second page
     assert plan.stale() == {1}                      # so chapter one's "(p. 7)" must become 8
-    assert not plan.accept(2, 4, {"two": 1, "b": 2})  # a longer unit moves every later page
+    assert not plan.accept(2, 4, {"two": 1, "b": 2}, [""] * 4)  # a longer unit moves every later page
+    assert not plan.accept(2, 3, {"two": 1, "b": 2}, ["", "Two", ""])  # a running head changed
 
 
 def test_the_front_matter_or_half_the_book_changed_means_a_whole_layout():
-    record = {"key": "k", "pages": 9, "anchors": {}, "units": [
+    record = {"key": "k", "pages": 9, "anchors": {}, "margins": [""] * 9, "units": [
         {"id": uid, "key": pdfunits._sha(body), "first": 1, "pages": 1, "refs": {}}
         for uid, body in pdfunits.split(HTML)[1]]}
     assert pdfunits.Plan(HTML, record, "k").ok
@@ -215,3 +216,27 @@ def test_a_section_that_moves_a_page_lays_out_the_chapters_that_quote_it(tmp_pat
         "the fixture's layout changed: choose filler counts that move the section by a page"
     assert "laid out again: tides, harbours;" in proc.stdout  # tides showed the old page number
     assert_same_as_whole_layout(book, tmp_path)
+
+
+def test_a_running_head_carried_in_from_the_front_matter_means_a_whole_layout(book, tmp_path):
+    """A string set once in the front matter and shown on every page: an essay laid out alone
+    would lose it, so its heads differ from the book's and the whole book is laid out."""
+    styles = tmp_path / "styles"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "styles", styles)
+    with (styles / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\n.book-title { string-set: booktitle content(); }\n"
+                  "@page :right { @bottom-right { content: string(booktitle); font-size: 7pt; } }\n")
+    env = {**EPOCH, "PRESS_STYLES": str(styles)}
+
+    def run(dist: str, cache: str):
+        proc = press("build", "-m", str(book), "-d", str(tmp_path / dist), env={**env, "PRESS_CACHE": str(tmp_path / cache)})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+    run("dist", "cache")  # the styles changed: a whole layout, recorded
+    edit(book / "02-harbours.md", "The basin stays full", "The basin stays full, always")
+    proc = run("dist", "cache")
+    assert "laid out again" not in proc.stdout
+    run("whole", "whole-cache")
+    text = facts(tmp_path / "dist" / f"{SLUG}.pdf")["text"]
+    assert text == facts(tmp_path / "whole" / f"{SLUG}.pdf")["text"]
+    assert sum("Tides and Harbours" in page for page in text) > 3  # the head is on the essays' pages

@@ -155,6 +155,19 @@ def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
     return doc, anchors
 
 
+def margins(doc) -> list[str]:
+    """Each page's margin boxes as text (running heads, folios): what a unit laid out alone must
+    repeat exactly (WeasyPrint has no public API for them; ``Page._page_box`` is its own tests' way in)."""
+    from weasyprint.formatting_structure import boxes
+
+    def text(box) -> str:
+        if isinstance(box, boxes.TextBox):
+            return box.text
+        return "".join(text(c) for c in getattr(box, "children", ()))
+    return [" | ".join(text(b) for b in page._page_box.children if isinstance(b, boxes.MarginBox))
+            for page in doc.pages]
+
+
 def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
     doc.write_pdf(out, pdf_identifier=identifier, finisher=_cut_to_trim if cut_to_trim else None,
                   **VARIANT_OPTIONS[variant])
@@ -200,7 +213,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
         if drop_last:
             doc = doc.copy(doc.pages[:-1])
             anchors = {k: v for k, v in anchors.items() if v <= len(doc.pages)}
-        result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages}
+        result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": margins(doc)}
         if handler.messages:
             return result
         read, write = os.pipe()
@@ -291,7 +304,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     finally:
         for t in temps.values():
             t.unlink(missing_ok=True)
-    pdfunits.save(record_path, html, key, outcome["anchors"], outcome["pages"], targets)
+    pdfunits.save(record_path, html, key, outcome["anchors"], outcome["pages"], outcome.get("margins"), targets)
     return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks,
             "relaid": outcome.get("relaid")}
 
@@ -365,8 +378,8 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
             meanwhile()
             for i, (outs, future) in futures.items():
                 result = future.result()
-                if result["log"] or not plan.accept(i, result["pages"], result["anchors"]):
-                    return None  # warnings are reported by the whole layout; a page count moved
+                if result["log"] or not plan.accept(i, result["pages"], result["anchors"], result["margins"]):
+                    return None  # warnings are reported by the whole layout; pages or their heads moved
                 laid[i] = outs
             todo = plan.stale()
         meanwhile()
@@ -380,7 +393,7 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
                 pdfsplice.splice(base, reps, out)
             else:
                 shutil.copyfile(base, out)
-        return {"pages": plan.record["pages"], "anchors": plan.anchors,
+        return {"pages": plan.record["pages"], "anchors": plan.anchors, "margins": plan.record["margins"],
                 "relaid": [plan.units[i][0] for i in sorted(laid)]}
     except pdfsplice.SpliceError:
         return None

@@ -7,7 +7,8 @@ every anchor's page) and that build's two PDFs; lays out each changed unit alone
 continued from the page it opens on, its references to other units as literal page numbers —
 and splices it into copies of the last PDFs (pdfsplice). Returns ``None`` whenever only a whole
 layout is right: no record, a changed stylesheet or front matter, a unit whose page count
-changed, page numbers that keep moving, or more than half the book changed.
+changed, running heads or folios that differ from the book's, page numbers that keep moving, or
+more than half the book changed.
 """
 from __future__ import annotations
 
@@ -87,10 +88,10 @@ def _file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages: int,
+def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages: int, margins: list[str] | None,
          outputs: dict[str, Path]) -> None:
     """Record a good build (whole or spliced) and keep its PDFs as the next splice's base."""
-    if key is None:
+    if key is None or margins is None:
         return
     _, units, _ = split(html)
     firsts = [1 if i == 0 else anchors.get(uid) for i, (uid, _) in enumerate(units)]
@@ -110,7 +111,7 @@ def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages:
         os.replace(tmp, base)
         bases[variant] = _file_sha(base)
     cache.write(path, json.dumps({"key": key, "units": record_units, "anchors": anchors, "pages": pages,
-                                  "bases": bases}, sort_keys=True))
+                                  "margins": margins, "bases": bases}, sort_keys=True))
     _prune(path.parent.parent)
 
 
@@ -146,7 +147,7 @@ class Plan:
     def __init__(self, html: str, record: dict | None, key: str | None):
         self.head, self.units, self.tail = split(html)
         self.record = record
-        self.ok = (record is not None and key is not None and record.get("key") == key
+        self.ok = (record is not None and key is not None and record.get("key") == key and "margins" in record
                    and [u["id"] for u in record["units"]] == [uid for uid, _ in self.units])
         if not self.ok:
             self.dirty: set[int] = set()
@@ -170,11 +171,13 @@ class Plan:
         return unit_html(self.head, body, self.tail, self.unit(i)["first"], self.anchors, literal_css,
                          last=i == len(self.units) - 1)
 
-    def accept(self, i: int, pages: int, anchors: dict[str, int]) -> bool:
+    def accept(self, i: int, pages: int, anchors: dict[str, int], margins: list[str]) -> bool:
         """Take a unit's new layout (anchors numbered from its first page); False when its page
-        count changed, which moves every later page."""
+        count changed, which moves every later page, or when its running heads or folios differ
+        from the book's (an edited heading they quote, or style that carries a string in from an
+        earlier unit, which a unit laid out alone cannot know)."""
         u = self.unit(i)
-        if pages != u["pages"]:
+        if pages != u["pages"] or margins != self.record["margins"][u["first"] - 1:u["first"] - 1 + pages]:
             return False
         first, end = u["first"], u["first"] + u["pages"]
         self.anchors = {k: v for k, v in self.anchors.items() if not first <= v < end}
