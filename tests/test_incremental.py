@@ -94,6 +94,8 @@ def assert_same_as_whole_layout(book: Path, tmp_path: Path) -> None:
         for key in reference:
             assert spliced[key] == reference[key], f"{name}: {key} differs from a whole layout"
         assert structure_problems(tmp_path / "dist" / name) == []
+        # the spliced chapters share the book's font subsets instead of bringing their own
+        assert (tmp_path / "dist" / name).stat().st_size < 1.2 * (whole / name).stat().st_size
     pagemap = lambda d: json.loads((d / "reports" / "pagemap.json").read_text())  # noqa: E731
     assert pagemap(tmp_path / "dist") == pagemap(whole)
     assert (tmp_path / "dist" / f"{SLUG}.epub").read_bytes() == (whole / f"{SLUG}.epub").read_bytes()

@@ -6,12 +6,17 @@ with those pages replaced. What WeasyPrint wrote page by page follows the pages:
 tree (WeasyPrint tags each page's content separately, so a page's elements are whole subtrees of
 the Document element), the named destinations, the outline entries and the link annotations.
 The parent tree (content and annotations → structure elements) is rebuilt for the whole book.
-A unit's links to other units arrive as ``press:<id>`` URIs and leave as named destinations.
+A unit's links to other units arrive as ``press:<id>`` URIs and leave as named destinations. A
+unit's font subsets give way to the book's subset of the same face when that has every glyph the
+unit uses, with the same widths and text (WeasyPrint keeps glyph ids in its subsets), so repeated
+edits do not pile up copies of the fonts.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import re
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -69,6 +74,7 @@ def _splice(pdf: pikepdf.Pdf, replacements: list[Replacement], units: list[pikep
         del pdf.pages[rep.first + rep.pages:rep.first + 2 * rep.pages]
         for page in new_pages:
             _foreign_links(page)
+        _share_fonts(pdf, new_pages)
         if tagged:
             for src, page in zip(unit.pages, new_pages):
                 nums, annots = _page_entries(src.obj, unit_parents)
@@ -273,3 +279,105 @@ def _write_parent_tree(pdf: pikepdf.Pdf, entries: dict[tuple, tuple]) -> None:
         nums.append(key)
         nums.append(elem)
     pdf.Root.StructTreeRoot.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+
+
+# --- fonts --------------------------------------------------------------------------------------
+
+@dataclass
+class _Face:
+    font: Dictionary
+    widths: dict[int, float]
+    text: dict[int, str]
+
+
+def _face(font: Dictionary) -> _Face | None:
+    """A Type0 font's glyphs: widths (/W) and text (/ToUnicode), by glyph id."""
+    if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font:
+        return None
+    widths: dict[int, float] = {}
+    w = list(font.DescendantFonts[0].get("/W", []))
+    i = 0
+    while i < len(w):
+        if isinstance(w[i + 1], Array):
+            for k, width in enumerate(w[i + 1]):
+                widths[int(w[i]) + k] = float(width)
+            i += 2
+        else:
+            for cid in range(int(w[i]), int(w[i + 1]) + 1):
+                widths[cid] = float(w[i + 2])
+            i += 3
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    text: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
+            text[int(src, 16)] = dst.lower()
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        if block.strip():
+            return None  # ranges are not written by WeasyPrint; do not guess
+    return _Face(font, widths, text)
+
+
+def _fonts_of(resources, out: dict, seen: set) -> None:
+    """Every font a page's resources use, its form XObjects' included: {objgen: font}."""
+    if not isinstance(resources, Dictionary):
+        return
+    if resources.is_indirect:
+        if resources.objgen in seen:
+            return
+        seen.add(resources.objgen)
+    for font in resources.get("/Font", Dictionary()).values():
+        out[font.objgen] = font
+    for xobject in resources.get("/XObject", Dictionary()).values():
+        if xobject.objgen not in seen and xobject.get("/Subtype") == "/Form":
+            seen.add(xobject.objgen)
+            _fonts_of(xobject.get("/Resources"), out, seen)
+
+
+def _repoint(resources, swap: dict, done: set) -> None:
+    if not isinstance(resources, Dictionary):
+        return
+    if resources.is_indirect:
+        if resources.objgen in done:
+            return
+        done.add(resources.objgen)
+    fonts = resources.get("/Font")
+    if isinstance(fonts, Dictionary):
+        for key, font in list(fonts.items()):
+            if font.objgen in swap:
+                fonts[key] = swap[font.objgen]
+    for xobject in resources.get("/XObject", Dictionary()).values():
+        if xobject.objgen not in done and xobject.get("/Subtype") == "/Form":
+            done.add(xobject.objgen)
+            _repoint(xobject.get("/Resources"), swap, done)
+
+
+def _share_fonts(pdf: pikepdf.Pdf, new_pages: list) -> None:
+    new_ids = {p.objgen for p in new_pages}
+    mine: dict = {}
+    seen: set = set()
+    for page in new_pages:
+        _fonts_of(page.get("/Resources"), mine, seen)
+    theirs: dict = {}
+    seen = set()
+    for page in pdf.pages:
+        if page.obj.objgen not in new_ids:
+            _fonts_of(page.obj.get("/Resources"), theirs, seen)
+    by_name: dict[str, list[_Face]] = {}
+    for font in theirs.values():
+        face = _face(font)
+        if face is not None:
+            by_name.setdefault(str(font.BaseFont).split("+", 1)[-1], []).append(face)
+    swap = {}
+    for key, font in mine.items():
+        face = _face(font)
+        if face is None:
+            continue
+        for other in sorted(by_name.get(str(font.BaseFont).split("+", 1)[-1], []), key=lambda f: -len(f.widths)):
+            if all(other.widths.get(cid) == w for cid, w in face.widths.items()) and \
+                    all(other.text.get(cid) == t for cid, t in face.text.items()):
+                swap[key] = other.font
+                break
+    if swap:
+        done: set = set()
+        for page in new_pages:
+            _repoint(page.get("/Resources"), swap, done)
