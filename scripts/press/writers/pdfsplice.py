@@ -317,51 +317,32 @@ def _face(font: Dictionary) -> _Face | None:
     return _Face(font, widths, text)
 
 
-def _fonts_of(resources, out: dict, seen: set) -> None:
-    """Every font a page's resources use, its form XObjects' included: {objgen: font}."""
+def _resources(resources, seen: set):
+    """A page's resource dictionary and those of the form XObjects it draws, each once."""
     if not isinstance(resources, Dictionary):
         return
     if resources.is_indirect:
         if resources.objgen in seen:
             return
         seen.add(resources.objgen)
-    for font in resources.get("/Font", Dictionary()).values():
-        out[font.objgen] = font
+    yield resources
     for xobject in resources.get("/XObject", Dictionary()).values():
         if xobject.objgen not in seen and xobject.get("/Subtype") == "/Form":
             seen.add(xobject.objgen)
-            _fonts_of(xobject.get("/Resources"), out, seen)
+            yield from _resources(xobject.get("/Resources"), seen)
 
 
-def _repoint(resources, swap: dict, done: set) -> None:
-    if not isinstance(resources, Dictionary):
-        return
-    if resources.is_indirect:
-        if resources.objgen in done:
-            return
-        done.add(resources.objgen)
-    fonts = resources.get("/Font")
-    if isinstance(fonts, Dictionary):
-        for key, font in list(fonts.items()):
-            if font.objgen in swap:
-                fonts[key] = swap[font.objgen]
-    for xobject in resources.get("/XObject", Dictionary()).values():
-        if xobject.objgen not in done and xobject.get("/Subtype") == "/Form":
-            done.add(xobject.objgen)
-            _repoint(xobject.get("/Resources"), swap, done)
+def _fonts_of(pages: list) -> dict:
+    """Every font the pages use: {objgen: font}."""
+    seen: set = set()
+    return {font.objgen: font for page in pages for res in _resources(page.get("/Resources"), seen)
+            for font in res.get("/Font", Dictionary()).values()}
 
 
 def _share_fonts(pdf: pikepdf.Pdf, new_pages: list) -> None:
     new_ids = {p.objgen for p in new_pages}
-    mine: dict = {}
-    seen: set = set()
-    for page in new_pages:
-        _fonts_of(page.get("/Resources"), mine, seen)
-    theirs: dict = {}
-    seen = set()
-    for page in pdf.pages:
-        if page.obj.objgen not in new_ids:
-            _fonts_of(page.obj.get("/Resources"), theirs, seen)
+    mine = _fonts_of(new_pages)
+    theirs = _fonts_of([p.obj for p in pdf.pages if p.obj.objgen not in new_ids])
     by_name: dict[str, list[_Face]] = {}
     for font in theirs.values():
         face = _face(font)
@@ -377,7 +358,10 @@ def _share_fonts(pdf: pikepdf.Pdf, new_pages: list) -> None:
                     all(other.text.get(cid) == t for cid, t in face.text.items()):
                 swap[key] = other.font
                 break
-    if swap:
-        done: set = set()
-        for page in new_pages:
-            _repoint(page.get("/Resources"), swap, done)
+    seen: set = set()
+    for page in new_pages:
+        for res in _resources(page.get("/Resources"), seen):
+            fonts = res.get("/Font")
+            for key, font in list(fonts.items()) if isinstance(fonts, Dictionary) else ():
+                if font.objgen in swap:
+                    fonts[key] = swap[font.objgen]
