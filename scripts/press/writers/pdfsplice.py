@@ -13,10 +13,9 @@ edits do not pile up copies of the fonts.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import re
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
