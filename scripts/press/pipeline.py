@@ -15,7 +15,7 @@ from pathlib import Path
 
 import panflute as pf
 
-from . import cache, pandoc
+from . import cache, pandoc, workers
 from .book import Book
 from .context import ChapterContext, labels_for
 from .filters import (divs, figures, headings, ids, links, notes, outline, pending, pullquotes, sanitize,
@@ -148,16 +148,10 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
     todo = [i for i, k in enumerate(keys) if dump_dir is not None or not (cache.folder("filtered") / f"{k}.json").exists()]
     records: dict[int, str] = {}
     if len(todo) > 1 and jobs > 1:
-        import gc
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        gc.freeze()  # the workers' collections leave the inherited memory alone (no copy-on-write)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {i: pool.submit(_record_of, i) for i in todo}  # with fork, all workers start here
-            gc.unfreeze()  # fork: all workers start here
+        with workers.pool(min(jobs, len(todo))) as pool:
             if on_forked is not None:
                 on_forked()
-            records = {i: f.result() for i, f in futures.items()}
+            records = {i: f.result() for i, f in [(i, pool.submit(_record_of, i)) for i in todo]}
     elif on_forked is not None:
         on_forked()
     return [records[i] if i in records else _record_of(i) for i in range(len(keys))]

@@ -14,19 +14,17 @@ import hashlib
 import json
 import logging
 import os
-import multiprocessing
 import re
+import shutil
 import signal
 import uuid
 from html import unescape
-from concurrent.futures import ProcessPoolExecutor
-import shutil
 from pathlib import Path
 
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from .. import fonts
+from .. import fonts, workers
 from . import pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
@@ -217,7 +215,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
         if handler.messages:
             return result
         read, write = os.pipe()
-        gc.freeze()  # the child's collections leave the inherited layout alone (see _pool)
+        gc.freeze()  # the child's collections leave the inherited layout alone (see press.workers)
         pid = os.fork()
         if pid:
             gc.unfreeze()
@@ -309,30 +307,10 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             "relaid": outcome.get("relaid")}
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes forked now, with this process's objects frozen for the garbage collector
-    (gc.freeze): a collection in a worker then leaves the inherited memory untouched instead of
-    copying it page by page (the book's layout took 0.4 s longer without)."""
-    gc.freeze()
-    try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-        pool.submit(int).result()  # with fork, every worker starts at the first task
-    finally:
-        gc.unfreeze()
-    return pool
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Interrupted or failed: stop the renderers now, not when they finish."""
-    for proc in list(getattr(pool, "_processes", {}).values()):
-        proc.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile) -> dict:
     """The whole book in one layout (one worker; the two files are written in parallel)."""
     both = set(targets) == {"screen", "print"}
-    pool = _pool(1 if both else len(targets))
+    pool = workers.pool(1 if both else len(targets))
     try:
         if both:  # one layout, two files
             futures = {"both": pool.submit(render_both, html, base_url,
@@ -342,7 +320,7 @@ def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, ide
         meanwhile()  # the workers are forked by now: other work may run here
         outcome = {v: f.result() for v, f in futures.items()}
     except BaseException:
-        _stop(pool)
+        workers.stop(pool)
         raise
     pool.shutdown()
     messages = sorted({m for o in outcome.values() for m in o["log"]})
@@ -360,7 +338,7 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
     work = Path(tempfile.mkdtemp(prefix="units-", dir=record_path.parent))
     laid: dict[int, dict[str, str]] = {}
     todo, rounds = set(plan.dirty), 0
-    pool = _pool(max(1, min(jobs, len(todo) or 1)))
+    pool = workers.pool(min(jobs, len(todo))) if todo else None
     done = False
     try:
         while todo:
@@ -383,7 +361,8 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
                 laid[i] = outs
             todo = plan.stale()
         meanwhile()
-        pool.shutdown()
+        if pool is not None:
+            pool.shutdown()
         done = True
         for variant, out in temps.items():
             base = record_path.with_name(f"{variant}.pdf")
@@ -398,6 +377,6 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
     except pdfsplice.SpliceError:
         return None
     finally:
-        if not done:
-            _stop(pool)
+        if pool is not None and not done:
+            workers.stop(pool)
         shutil.rmtree(work, ignore_errors=True)
