@@ -32,7 +32,6 @@ class Replacement:
     first: int       # 0-based index of the unit's first page in the book
     path: Path       # the unit's PDF: exactly the pages it replaces
     prefix: str      # made unique: structure element IDs (table headers) of this unit
-    pages: int = 0
 
 
 def splice(base: Path, replacements: list[Replacement], out: Path) -> None:
@@ -60,17 +59,17 @@ def _splice(pdf: pikepdf.Pdf, replacements: list[Replacement], units: list[pikep
     dests = _dests(pdf)
     outline = _outline(pdf)
     for rep, unit in zip(replacements, units):
-        rep.pages = len(unit.pages)
-        if rep.first + rep.pages > len(pdf.pages):
+        count = len(unit.pages)
+        if rep.first + count > len(pdf.pages):
             raise SpliceError("a unit reaches past the end of the book")
-        old = {pdf.pages[rep.first + i].obj.objgen for i in range(rep.pages)}
+        old = {pdf.pages[rep.first + i].obj.objgen for i in range(count)}
         unit_parents = _parent_tree(unit) if tagged else {}
         if tagged:
             _prefix_ids(unit, rep.prefix)
         for i, page in enumerate(unit.pages):
             pdf.pages.insert(rep.first + i, page)
-        new_pages = [pdf.pages[rep.first + i].obj for i in range(rep.pages)]
-        del pdf.pages[rep.first + rep.pages:rep.first + 2 * rep.pages]
+        new_pages = [pdf.pages[rep.first + i].obj for i in range(count)]
+        del pdf.pages[rep.first + count:rep.first + 2 * count]
         for page in new_pages:
             _foreign_links(page)
         _share_fonts(pdf, new_pages)
