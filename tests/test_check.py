@@ -10,14 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import MANUSCRIPT, ROOT, press
 from press import spelling
 from press.book import load_book
 from press.check import collect
 
 RULES_DIR = Path(__file__).parent / "rules"
-LINE = re.compile(r"^  (?P<path>\S+?):(?:(?P<line>\d+):)? (?P<code>[A-Z]+-\d{3}) (?P<message>.+)  \[(?P<severity>error|warning)\]$")
+LINE = re.compile(r"^  (?P<path>\S+?):(?:(?P<line>\d+):)? (?P<code>[A-Z]+-\d{3}) (?P<message>.+)  "
+                  r"\[(?P<severity>error|warning)\]$")
 # Misspellings in the manuscript reported to the editor and not yet corrected; remove a word here
 # when the chapter is fixed. Anything else the spelling check reports fails the test.
 KNOWN_TYPOS: set[str] = set()  # the book reports no spelling findings: words.txt lists what is printed so

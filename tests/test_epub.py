@@ -8,10 +8,9 @@ import re
 import zipfile
 
 import pytest
-from pypdf import PdfReader
-
 from conftest import FIXTURE, NS, press
 from press.validators import ace, epubcheck
+from pypdf import PdfReader
 
 A11Y_FEATURES = {"structuralNavigation", "tableOfContents", "printPageNumbers", "pageNavigation",
                  "readingOrder", "alternativeText", "displayTransformability"}
@@ -155,8 +154,9 @@ def test_cross_references_link_between_documents(fixture_book):
 
 
 def test_fonts_are_embedded_subsets_with_licences(real_book):
-    from fontTools.ttLib import TTFont
     import io
+
+    from fontTools.ttLib import TTFont
     opf = real_book.epub_xml("EPUB/content.opf")
     fonts = opf.xpath("//opf:item[@media-type='font/otf']/@href", namespaces=NS)
     assert len(fonts) >= 4

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, press
 
 
@@ -140,7 +139,7 @@ def test_template_mistake_names_the_template_and_line(tmp_path):
     """A designer's syntax error in a template: file and line, no traceback, nothing written."""
     import shutil
     templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates)
+    shutil.copytree(ROOT / "scripts" / "press" / "templates", templates)
     page = templates / "html" / "chapter.html"
     page.write_text(page.read_text().replace("{% endblock %}", "{% endblok %}", 1))
     proc = press("build", "-m", str(ROOT / "tests" / "fixtures" / "book"), "-d", str(tmp_path / "d"),

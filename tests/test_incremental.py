@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
-
 from conftest import FIXTURE, outline, press
 from press.writers import pdfunits
+from pypdf import PdfReader
 
 SLUG = "tides-and-harbours"
 EPOCH = {"SOURCE_DATE_EPOCH": "1714521600"}
@@ -224,7 +223,7 @@ def test_a_running_head_carried_in_from_the_front_matter_means_a_whole_layout(bo
     """A string set once in the front matter and shown on every page: an essay laid out alone
     would lose it, so its heads differ from the book's and the whole book is laid out."""
     styles = tmp_path / "styles"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "styles", styles)
+    shutil.copytree(Path(__file__).resolve().parents[1] / "scripts" / "press" / "styles", styles)
     with (styles / "print.css").open("a", encoding="utf-8") as css:
         css.write("\n.book-title { string-set: booktitle content(); }\n"
                   "@page :right { @bottom-right { content: string(booktitle); font-size: 7pt; } }\n")

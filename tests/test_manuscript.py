@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from lxml import html as lhtml
-
 from conftest import MANUSCRIPT
+from lxml import html as lhtml
 from press.book import load_book
 from press.pipeline import process
 

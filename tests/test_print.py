@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
-
 from conftest import FIXTURE, outline
 from press import offprints, proofs
 from press.book import load_book
 from press.context import labels_for
+from pypdf import PdfReader
 
 MM = 72 / 25.4
 TRIM = (170 * MM, 240 * MM)
@@ -360,6 +359,7 @@ def test_the_report_is_stable_and_refuses_an_out_of_date_pdf(proofed, tmp_path):
 def test_trim_size_from_book_yaml(tmp_path):
     """book.yaml's optional `trim` overrides the design tokens' page size, in every box."""
     import shutil
+
     import pikepdf
     from conftest import FIXTURE, press
     book = tmp_path / "book"

@@ -10,12 +10,13 @@ import zipfile
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lxml import etree, html as lhtml
-
+from lxml import etree
+from lxml import html as lhtml
 from press.book import load_book
 from press.pipeline import process
 from press.rules import ManuscriptError
-from press.writers import epub, html as html_writer
+from press.writers import epub
+from press.writers import html as html_writer
 from press.writers.pdf import book_html
 
 BOOK = """title: "Generated"

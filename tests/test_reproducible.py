@@ -30,6 +30,7 @@ def test_two_clean_builds_are_byte_identical(tmp_path):
 
 def test_the_date_comes_from_source_date_epoch(tmp_path):
     import zipfile
+
     from pypdf import PdfReader
     dist = tmp_path / "dist"
     assert press("build", "-m", str(FIXTURE), "-d", str(dist), "--only", "pdf,epub",

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import FIXTURE, ROOT, press
 from press import validate, validators
 from press.book import load_book
@@ -221,7 +220,7 @@ def test_vnu_reports_invalid_html(tmp_path):
 @covers("PDF-001")
 def test_weasyprint_warning_fails_the_pdf(tmp_path):
     styles = tmp_path / "styles"
-    shutil.copytree(ROOT / "styles", styles)
+    shutil.copytree(ROOT / "scripts" / "press" / "styles", styles)
     with (styles / "print.css").open("a", encoding="utf-8") as fh:
         fh.write("\n.chapter-title { colour: red; }\n")
     dist = tmp_path / "dist"
@@ -257,7 +256,7 @@ def test_font_not_installed(fixture_pipeline, tmp_path, monkeypatch):
     from press.writers import pdf
     book, results = fixture_pipeline
     styles = tmp_path / "styles"
-    shutil.copytree(ROOT / "styles", styles)
+    shutil.copytree(ROOT / "scripts" / "press" / "styles", styles)
     with (styles / "fonts.yaml").open("a", encoding="utf-8") as fh:
         fh.write('  - {family: "Nowhere Serif", style: normal, weight: 400, file: NowhereSerif-Regular.otf, '
                  "package: fonts-nowhere}\n")

@@ -12,10 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURE, ROOT
 from lxml import html as lh
 from pypdf import PdfReader
-
-from conftest import FIXTURE, ROOT
 
 
 def tool(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

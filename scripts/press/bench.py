@@ -178,7 +178,7 @@ def _edit_essay(book, n: int) -> Path:
     essays = [c for c in book.chapters if c.authors] or book.chapters
     path = essays[len(essays) // 2].path
     lines = path.read_text(encoding="utf-8").split("\n")
-    start = next((i for i, l in enumerate(lines[1:], 1) if l.strip() in ("---", "...")), 0) + 1
+    start = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), 0) + 1
     for i in range(start, len(lines)):
         if re.match(r"^[A-Za-zÀ-ÿ‘“]", lines[i]) and len(lines[i]) > 40:
             lines[i] += f" Bewerkt voor meting {n}."
@@ -191,6 +191,7 @@ def _edit_essay(book, n: int) -> Path:
 
 def session(manuscript: Path, runs: int, work: Path) -> Session:
     import pypandoc
+
     from .book import load_book
     s = Session(manuscript, work)
     book = load_book(s.ms)
@@ -258,10 +259,10 @@ def floors(f: dict[str, dict]) -> list[tuple[str, str, float, str, bool, str]]:
 
 def machine() -> dict[str, str]:
     import pypandoc
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor() or "unknown")
-    mem = next((int(l.split()[1]) * 1024 for l in Path("/proc/meminfo").read_text().splitlines()
-                if l.startswith("MemTotal")), 0)
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor() or "unknown")
+    mem = next((int(ln.split()[1]) * 1024 for ln in Path("/proc/meminfo").read_text().splitlines()
+                if ln.startswith("MemTotal")), 0)
     return {"nproc": f"{len(os.sched_getaffinity(0))} (os.cpu_count() = {os.cpu_count()})", "CPU": cpu,
             "memory": f"{mem / GIB:.1f} GiB", "OS": platform.platform(), "Python": platform.python_version(),
             "pandoc": pypandoc.get_pandoc_version(), "WeasyPrint": metadata.version("weasyprint")}
@@ -288,7 +289,7 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
     out = ["# Performance", "",
            "Written by `press bench` (scripts/press/bench.py); do not edit by hand, run it again.", "",
            f"Command: `{command}` (`press bench -m {manuscript} --runs {runs}`), "
-           f"{_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC, manuscript `{manuscript}` "
+           f"{_dt.datetime.now(_dt.UTC):%Y-%m-%d %H:%M} UTC, manuscript `{manuscript}` "
            f"({s.chapters} chapters).", "",
            "## Machine", "", "| | |", "|---|---|", *[f"| {k} | {v} |" for k, v in machine().items()], "",
            "## Floors", "", "Measured, never asserted in tests.", "",
@@ -314,7 +315,8 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "- Each command runs as a fresh child of a small wrapper process: wall time is its elapsed "
             "time, CPU time is `getrusage(RUSAGE_CHILDREN)` user + system (the command and every process "
             "it waited for), peak RSS is `ru_maxrss` (the largest single process), peak PSS sums the "
-            "proportional set size of the whole process tree, sampled every 0.05 s from `/proc` (a command shorter than that may show none).",
+            "proportional set size of the whole process tree, sampled every 0.05 s from `/proc` "
+            "(a command shorter than that may show none).",
             "- Baseline: `pandoc -s -f markdown -t html5` on the chapter files in reading order, "
             "WeasyPrint's `HTML(...).write_pdf` with `tokens.css`, `base.css` and `print.css`, and "
             "`pandoc -t epub3` on the same files; its figure is the sum of the three (memory: the largest).",
@@ -360,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{what:<30} {how:<34} {v:8.2f}  {lim:<8} {'met' if ok else 'NOT met':<8} {cpu:>6}")
         for note in s.notes:
             print(f"note: {note}")
-        print("load average: " + " → ".join(f"{l[0]:.2f}" for l in s.load))
+        print("load average: " + " → ".join(f"{load[0]:.2f}" for load in s.load))
         if not args.no_write:
             command = "make bench" if args.manuscript == Path("manuscript") else f"make bench MANUSCRIPT={args.manuscript}"
             text = report(s, args.manuscript, runs, command)

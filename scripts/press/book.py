@@ -18,7 +18,8 @@ from .rules import ManuscriptError, finding
 REQUIRED = ("title", "lang", "authors", "publisher", "date", "identifier", "rights", "description")
 # BCP 47: language, optional script, region and variants (no private-use-only tags).
 LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?(-([a-zA-Z\d]{5,8}|\d[a-zA-Z\d]{3}))*$")
-IDENTIFIER = re.compile(r"^urn:(isbn:(97[89])?\d{9}[\dX]|uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.I)
+IDENTIFIER = re.compile(r"^urn:(isbn:(97[89])?\d{9}[\dX]|uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+                        re.I)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 NOT_CHAPTERS = {"EDITORIAL.md", "README.md"}
 TRIM = re.compile(r"\d+(\.\d+)?(mm|cm|in|pt) \d+(\.\d+)?(mm|cm|in|pt)")
@@ -87,7 +88,7 @@ def read_text(path: Path, rel: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise ManuscriptError([finding("FILE-001", rel, line, detail=f"byte 0x{data[e.start]:02x} at line {line}")])
+        raise ManuscriptError([finding("FILE-001", rel, line, detail=f"byte 0x{data[e.start]:02x} at line {line}")]) from None
     return text.lstrip("\ufeff").replace("\r\n", "\n")
 
 
@@ -124,7 +125,7 @@ def _load_yaml(text: str, rel: str, code: str, offset: int = 0):
         mark = getattr(e, "context_mark", None) if opened else getattr(e, "problem_mark", None)
         line = (mark.line + 1 + offset) if mark else offset + 1
         detail = (getattr(e, "problem", None) or str(e)).strip()
-        raise ManuscriptError([finding(code, rel, line, detail=detail)])
+        raise ManuscriptError([finding(code, rel, line, detail=detail)]) from None
     return data, node
 
 

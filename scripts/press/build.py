@@ -12,8 +12,8 @@ import json
 import os
 import shutil
 import signal
-import threading
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -18,7 +18,6 @@ from jinja2 import TemplateError
 
 from .rules import ManuscriptError
 
-
 # Commands with their own options, each in its own module with a main(argv) -> int.
 TOOLS = [
     ("linkcheck", "linkcheck", "check external web addresses online (bounded time-outs, a report)"),
@@ -41,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="build the editions into DIST")
     _common(b)
     b.add_argument("--only", default="pdf,epub,html", help="comma-separated editions: pdf, epub, html")
-    b.add_argument("--force", action="store_true", help="rebuild even when nothing changed, laying out the whole book (no splicing)")
+    b.add_argument("--force", action="store_true",
+                   help="rebuild even when nothing changed, laying out the whole book (no splicing)")
     b.add_argument("--dump-ast", type=Path, help="write the AST after every filter into this folder")
     b.add_argument("-q", "--quiet", action="store_true")
     c = sub.add_parser("check", help="check the manuscript and the built editions")
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--manuscript-only", action="store_true", help="check the manuscript, not the built editions")
     k = sub.add_parser("clean", help="remove build outputs and caches")
     _common(k)
-    for name, module, text in TOOLS:
+    for name, _module, text in TOOLS:
         sub.add_parser(name, help=text, add_help=False)
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in {name for name, _, _ in TOOLS}:  # these parse their own options

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import unicodedata
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path

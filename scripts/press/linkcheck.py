@@ -96,7 +96,7 @@ def probe(url: str, timeout: float) -> str | None:
             problem = f"HTTP {e.code} {e.reason}"
             if method == "HEAD" and e.code not in RETRY_WITH_GET:
                 return problem
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return f"no answer within {timeout:g} s"
         except urllib.error.URLError as e:
             reason = e.reason

@@ -115,6 +115,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     written = write(book, results, args.dist / "offprints", jobs=args.jobs, only=only)
     print(f"Offprints in {args.dist / 'offprints'}/:")
-    for cid, info in written.items():
+    for info in written.values():
         print(f"  {info['path'].name:<44} {info['pages']:3d} pages, essay from p. {info['opening']}")
     return 0

@@ -18,8 +18,21 @@ import panflute as pf
 from . import cache, pandoc, workers
 from .book import Book
 from .context import ChapterContext, labels_for
-from .filters import (divs, figures, headings, ids, links, notes, outline, pending, pullquotes, sanitize,
-                      sidebars, titleblock, xrefs)
+from .filters import (
+    divs,
+    figures,
+    headings,
+    ids,
+    links,
+    notes,
+    outline,
+    pending,
+    pullquotes,
+    sanitize,
+    sidebars,
+    titleblock,
+    xrefs,
+)
 from .rules import ManuscriptError, finding
 
 CHAPTER_FILTERS = [

@@ -85,7 +85,7 @@ _rule("SPELL-001", WARNING, "possible misspelling: '{word}'")
 # Rendering
 _rule("PDF-001", ERROR, "WeasyPrint reported: {detail}")
 _rule("PDF-002", ERROR, "the fonts lack a glyph for '{char}' (U+{codepoint})")
-_rule("PDF-003", ERROR, "the font '{file}' that styles/fonts.yaml names is not installed: run `make setup` (or `sudo apt-get install {package}`)")
+_rule("PDF-003", ERROR, "the font '{file}' that the styles' fonts.yaml names is not installed: run `make setup` (or `sudo apt-get install {package}`)")
 _rule("EPUB-001", ERROR, "EPUBCheck {severity}: {detail}")
 _rule("EPUB-002", ERROR, "Ace by DAISY ({impact}): {detail}")
 _rule("HTML-002", ERROR, "axe-core ({impact}): {detail}")

@@ -13,7 +13,8 @@ import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from lxml import etree, html as lhtml
+from lxml import etree
+from lxml import html as lhtml
 
 from .book import Book
 from .build import Outputs

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from .rules import Finding, finding
 
-PROJECT = Path(__file__).resolve().parents[2]
-NODE_BIN = PROJECT / "node_modules" / ".bin"
-VNU_JAR = PROJECT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+# The npm validators live in the project's node_modules (`make tools`); PRESS_NODE_MODULES names
+# another place (the Makefile sets it, so the press finds them from any working folder).
+NODE_MODULES = Path(os.environ.get("PRESS_NODE_MODULES", "node_modules")).resolve()
+NODE_BIN = NODE_MODULES / ".bin"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM = os.environ.get("PRESS_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("PRESS_CHROMEDRIVER", "/usr/bin/chromedriver")
 AXE_TAGS = "wcag2a,wcag2aa,wcag21a,wcag21aa,wcag22aa,best-practice"

@@ -15,7 +15,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         text = pf.stringify(elem).strip()
         needle = "#" * elem.level + " " + text[:30] if text else "#" * elem.level
         if not text:
-            ctx.report("HEAD-002", line=ctx.line_matching(r"^#{%d}\s*(\{[^}]*\})?\s*$" % elem.level))
+            ctx.report("HEAD-002", line=ctx.line_matching(rf"^#{{{elem.level}}}\s*(\{{[^}}]*\}})?\s*$"))
             continue
         if inside_div(elem, {"sidebar", "pullquote"}):
             continue

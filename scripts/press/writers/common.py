@@ -13,12 +13,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from .. import STYLES, TEMPLATES  # noqa: F401 — the writers' style layers and templates
 from ..book import Book
 from ..pipeline import ChapterResult
 
-PROJECT = Path(__file__).resolve().parents[3]
-TEMPLATES = Path(os.environ.get("PRESS_TEMPLATES", PROJECT / "templates"))
-STYLES = Path(os.environ.get("PRESS_STYLES", PROJECT / "styles"))
 XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
 
 

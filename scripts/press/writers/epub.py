@@ -153,7 +153,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
                 part=item, labels=labels, roman=roman, pagebreak=markup(marker))))
         for r in chapters:
             starts = page_starts(pagemap, r.chapter.id)
-            for ident, numbers in starts.items():
+            for numbers in starts.values():
                 page_hrefs.extend((n, f"{r.chapter.id}.xhtml#page-{n}") for n in numbers)
             part_title = book.parts[r.chapter.part] if r.chapter.part is not None else None
             body = env.get_template("epub/chapter.xhtml").render(

@@ -14,12 +14,11 @@ import textwrap
 from html import unescape
 from pathlib import Path
 
-from .. import fonts
+from .. import ASSETS, fonts
 from ..book import Book
 from ..pipeline import ChapterResult
 from .common import STYLES, atomic_dir, environment, markup, parts_view, rewrite_links, roman
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
 
 

@@ -21,10 +21,10 @@ import uuid
 from html import unescape
 from pathlib import Path
 
+from .. import fonts, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from .. import fonts, workers
 from . import pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
@@ -99,7 +99,7 @@ def build_time(book: Book) -> dt.datetime:
     """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
     return dt.datetime.fromisoformat(book.meta["date"])
 
 
@@ -227,7 +227,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
                 before = len(handler.messages)
                 _write(doc, "screen", outs["screen"], identifier, cut_to_trim=True)
                 messages = handler.messages[before:]
-            except BaseException as e:  # noqa: BLE001 — reported to the parent, which decides
+            except BaseException as e:
                 code, messages = 1, [f"writing the screen PDF failed: {e}"]
                 Path(outs["screen"]).unlink(missing_ok=True)
             finally:
