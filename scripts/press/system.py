@@ -12,6 +12,7 @@ loads is named here, and that the named package really provides it.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -79,10 +80,11 @@ def book_lang(book_yaml: Path) -> str | None:
 
 
 def packages(stage: str, books: list[Path]) -> list[str]:
-    """Every Debian package a stage needs; later stages include the earlier ones."""
+    """Every Debian package a stage needs; later stages include the earlier ones. A program
+    already on PATH needs no package (Node.js may come with its own npm, from another source)."""
     upto = STAGES[: STAGES.index(stage) + 1]
     out = set(LIBRARIES.values()) | set(font_packages(HERE / "styles" / "fonts.yaml"))
-    out |= {pkg for pkg, when in PROGRAMS.values() if when in upto}
+    out |= {pkg for prog, (pkg, when) in PROGRAMS.items() if when in upto and not shutil.which(prog)}
     if stage != "build":
         for book in books:
             lang = book_lang(book)
