@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import fsio
 from .book import load_book
 from .rules import RULES
 
@@ -94,9 +95,7 @@ def _manifest(dist: Path) -> dict:
 
 
 def _save_manifest(dist: Path, data: dict) -> None:
-    tmp = dist / f".{MANIFEST}.part"
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, dist / MANIFEST)
+    fsio.write(dist / MANIFEST, json.dumps(data, indent=1, sort_keys=True))
 
 
 def _sigterm(signum, frame):
@@ -211,10 +210,7 @@ def _load_pagemap(out: Outputs) -> dict | None:
 
 def _save_pagemap(out: Outputs, pagemap: dict) -> None:
     path = out.dist / "reports" / "pagemap.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_text(json.dumps(pagemap, sort_keys=True))
-    os.replace(tmp, path)
+    fsio.write(path, json.dumps(pagemap, sort_keys=True))
 
 
 def clean(dist: Path, cache: Path) -> None:

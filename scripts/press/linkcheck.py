@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from pathlib import Path
 
+from . import fsio
 from .book import load_book
 from .rules import ManuscriptError, finding
 
@@ -109,10 +110,7 @@ def probe(url: str, timeout: float) -> str | None:
 
 
 def _write_report(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    fsio.write(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from html import unescape
 from pathlib import Path
 
-from . import fonts, pipeline
+from . import fonts, fsio, pipeline
 from .book import Book, load_book
 from .pipeline import ChapterResult
 from .rules import ManuscriptError, finding
@@ -67,7 +67,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     folder.mkdir(parents=True, exist_ok=True)
     base_url = str(book.root.resolve()) + "/"
     targets = {cid: folder / f"{cid}.pdf" for cid in htmls}
-    temps = {cid: p.with_name(f".{p.name}.{os.getpid()}.part") for cid, p in targets.items()}
+    temps = {cid: fsio.temp_beside(p) for cid, p in targets.items()}
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(htmls))), mp_context=ctx) as pool:
@@ -78,7 +78,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
         if messages:
             raise ManuscriptError([finding("PDF-001", where, 0, detail=m) for m in messages])
         for cid, path in targets.items():
-            os.replace(temps[cid], path)
+            fsio.publish(temps[cid], path)
     finally:
         for t in temps.values():
             t.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ build) and lays the same print HTML out again with WeasyPrint, to read its line 
 text extracted from a PDF has to guess which lines form a paragraph. A fresh layout whose anchors
 differ from the page map means the PDF is out of date, and nothing is written. Writes
 
-- ``DIST/proofs/*.png``: pages rendered by ``pdftoppm`` from the screen PDF. By default the first
+- ``DIST/proofs/*.png``: pages rendered by PDFium (``press.render``) from the screen PDF. By default the first
   essay opening (``essay-opening.png``), the first spread with a sidebar, verso and recto side by
   side (``sidebar-spread.png``) and the first endnotes page (``endnotes.png``); with ``--pages``
   the pages named (``page-011.png``).
@@ -25,12 +25,12 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .writers.common import atomic_dir, atomic_file
+from . import render
+from .fsio import atomic_dir, atomic_file
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HYPHENS = ("-", "\u2010", "\u2011", "\u00ad")
@@ -299,22 +299,6 @@ def parse_pages(spec: str, pages: int) -> list[int]:
     return sorted(set(out))
 
 
-def render_png(pdf_path: Path, pages: list[int], out: Path, dpi: int) -> None:
-    """One PNG of ``pages`` (several pages side by side, as a spread)."""
-    parts = []
-    for page in pages:
-        part = out.with_name(f"{out.stem}.{page}.tmp")
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", "-png",
-                        str(pdf_path), str(part)], check=True, capture_output=True)
-        parts.append(part.with_suffix(".tmp.png"))
-    if len(parts) == 1:
-        parts[0].rename(out)
-    else:
-        subprocess.run(["convert", *map(str, parts), "+append", "-strip", str(out)], check=True, capture_output=True)
-        for part in parts:
-            part.unlink()
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press proofs", description="Proof pages as PNG and the pagination report.")
     ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
@@ -354,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with atomic_dir(args.dist / "proofs") as folder:
         for stem, pages in chosen.items():
-            render_png(pdf_path, pages, folder / f"{stem}.png", args.dpi)
+            render.write_png(pdf_path, pages, folder / f"{stem}.png", args.dpi)
     reports = args.dist / "reports"
     with atomic_file(reports / "pagination.json", "w") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)

@@ -20,6 +20,8 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from . import fsio
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -77,9 +79,12 @@ def screenshots(html: Path, out: Path, page: str | None = None) -> list[Path]:
         for name, rel in (("index", "index.html"), (Path(essay).stem, essay)):
             for label, size in SIZES.items():
                 target = out / f"{name}-{label}.png"
-                part = target.with_name(f".{target.name}.part.png")
-                screenshot(base + rel, part, size)
-                os.replace(part, target)
+                part = fsio.temp_beside(target, suffix=".part.png")
+                try:
+                    screenshot(base + rel, part, size)
+                    fsio.publish(part, target)
+                finally:
+                    part.unlink(missing_ok=True)
                 written.append(target)
     finally:
         httpd.shutdown()

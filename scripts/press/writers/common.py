@@ -1,20 +1,16 @@
 """What the three edition writers share: the jinja2 environment, the book's view model, internal
-link rewriting for split or single-document editions, and atomic output."""
+link rewriting for split or single-document editions (atomic output comes from ``press.fsio``)."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
 from .. import STYLES, TEMPLATES  # noqa: F401 — the writers' style layers and templates
 from ..book import Book
+from ..fsio import atomic_dir, atomic_file  # noqa: F401 — the one way outputs are written
 from ..pipeline import ChapterResult
 
 XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
@@ -77,38 +73,3 @@ def roman(n: int) -> str:
 
 def markup(html: str) -> Markup:
     return Markup(html)
-
-
-@contextmanager
-def atomic_file(path: Path, mode: str = "wb"):
-    """Write ``path`` through a temporary file in the same folder, renamed into place on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        with open(tmp, mode) as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def atomic_dir(path: Path):
-    """Build a folder under a temporary name; swap it into place only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
-    try:
-        yield tmp
-        old = path.with_name(f".{path.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if path.exists():
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old.exists():
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

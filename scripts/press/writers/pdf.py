@@ -21,7 +21,7 @@ import uuid
 from html import unescape
 from pathlib import Path
 
-from .. import fonts, workers
+from .. import fonts, fsio, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
@@ -281,9 +281,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             while_rendering()
     base_url = str(book.root.resolve()) + "/"
     identifier = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
-    temps = {v: p.with_name(f".{p.name}.{os.getpid()}.part") for v, p in targets.items()}
-    for p in targets.values():
-        p.parent.mkdir(parents=True, exist_ok=True)
+    temps = {v: fsio.temp_beside(p) for v, p in targets.items()}
     both = set(targets) == {"screen", "print"}
     head, _, tail = pdfunits.split(html)
     key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets)) if both else None
@@ -298,7 +296,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         if outcome is None:
             outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile)
         for v, p in targets.items():
-            os.replace(temps[v], p)
+            fsio.publish(temps[v], p)
     finally:
         for t in temps.values():
             t.unlink(missing_ok=True)

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
-from .. import cache
+from .. import cache, fsio
 
 UNIT = re.compile(r"<!-- press-unit: ([\w.-]+) -->\n")
 ID = re.compile(r'\sid="([^"]+)"')
@@ -106,9 +105,9 @@ def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages:
     bases = {}
     for variant, out in outputs.items():
         base = path.with_name(f"{variant}.pdf")
-        tmp = base.with_suffix(f".{os.getpid()}.part")
+        tmp = fsio.temp_beside(base)
         shutil.copyfile(out, tmp)
-        os.replace(tmp, base)
+        fsio.publish(tmp, base)
         bases[variant] = _file_sha(base)
     cache.write(path, json.dumps({"key": key, "units": record_units, "anchors": anchors, "pages": pages,
                                   "margins": margins, "bases": bases}, sort_keys=True))
