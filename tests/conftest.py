@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+
 from press.build import Outputs
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MANUSCRIPT, ROOT, press
+
 from press import spelling
 from press.book import load_book
 from press.check import collect

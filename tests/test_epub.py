@@ -9,8 +9,9 @@ import zipfile
 
 import pytest
 from conftest import FIXTURE, NS, press
-from press.validators import ace, epubcheck
 from pypdf import PdfReader
+
+from press.validators import ace, epubcheck
 
 A11Y_FEATURES = {"structuralNavigation", "tableOfContents", "printPageNumbers", "pageNavigation",
                  "readingOrder", "alternativeText", "displayTransformability"}

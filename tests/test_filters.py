@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from press.book import load_book
 from press.pipeline import process
 

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 from lxml import html as lhtml
+
 from press.validate import html_links
 from press.validators import axe, vnu
 

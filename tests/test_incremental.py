@@ -11,8 +11,9 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import FIXTURE, outline, press
-from press.writers import pdfunits
 from pypdf import PdfReader
+
+from press.writers import pdfunits
 
 SLUG = "tides-and-harbours"
 EPOCH = {"SOURCE_DATE_EPOCH": "1714521600"}

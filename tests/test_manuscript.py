@@ -8,6 +8,7 @@ import re
 import pytest
 from conftest import MANUSCRIPT
 from lxml import html as lhtml
+
 from press.book import load_book
 from press.pipeline import process
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import FIXTURE, outline
+from pypdf import PdfReader
+
 from press import offprints, proofs
 from press.book import load_book
 from press.context import labels_for
-from pypdf import PdfReader
 
 MM = 72 / 25.4
 TRIM = (170 * MM, 240 * MM)

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lhtml
+
 from press.book import load_book
 from press.pipeline import process
 from press.rules import ManuscriptError

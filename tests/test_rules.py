@@ -24,6 +24,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import FIXTURE, ROOT, press
+
 from press import validate, validators
 from press.book import load_book
 from press.check import collect
