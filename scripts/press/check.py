@@ -13,31 +13,49 @@ import sys
 from itertools import groupby
 from pathlib import Path
 
-import yaml
-
-from .book import display_path, load_book
+from . import schema
+from .book import _load_yaml, display_path, load_book, read_text
 from .rules import ERROR, RULES, WARNING, Finding, ManuscriptError, finding
 
 SUPPRESSIONS = "suppressions.yaml"
 
 
-def load_suppressions(root: Path) -> list[dict]:
-    """Entries ``{code, file?, line?, reason}``; an entry without a reason is itself an error."""
+def load_suppressions(root: Path) -> tuple[list[dict], list[Finding]]:
+    """The entries ``{code, file?, line?, reason}`` of the manuscript's ``suppressions.yaml``, and
+    the findings about the file itself (SUPP-00x: not YAML, an unknown key, a wrong value, a code
+    the press does not have, an entry without a reason). A file with any of those suppresses
+    nothing."""
     path = root / SUPPRESSIONS
-    if not path.exists():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    entries = data.get("suppress", []) if isinstance(data, dict) else data
-    out = []
-    for i, e in enumerate(entries if isinstance(entries, list) else []):
-        if not isinstance(e, dict) or e.get("code") not in RULES:
-            raise ManuscriptError([finding("BOOK-009", display_path(path), 0, key=f"suppress[{i + 1}]",
-                                           detail="each entry needs a known 'code'")])
-        if not str(e.get("reason", "")).strip():
-            raise ManuscriptError([finding("BOOK-009", display_path(path), 0, key=f"suppress[{i + 1}]",
-                                           detail="a suppression needs a written 'reason'")])
-        out.append(e)
-    return out
+    if not path.is_file():
+        return [], []
+    rel = display_path(path)
+    try:
+        data, node = _load_yaml(read_text(path, rel), rel, "SUPP-001")
+    except ManuscriptError as e:
+        return [], e.findings
+    if data is None:
+        return [], []
+    found = []
+    for p in schema.validate(data, node, "suppressions.yaml", known_codes=set(RULES)):
+        if p.kind == "yaml" or not p.key:
+            found.append(finding("SUPP-001", rel, p.line, detail=p.detail))
+        elif p.kind == "unknown":
+            found.append(finding("SUPP-002", rel, p.line, key=p.key, hint=p.detail))
+        else:
+            entry = next((s + 1 for s in p.path if isinstance(s, int)), 0)
+            name = f"'{p.path[-1]}'" if p.path and isinstance(p.path[-1], str) else "it"
+            if p.kind == "missing":
+                detail = f"{name} is missing: every suppression needs one"
+            elif p.kind == "empty":
+                detail = f"{name} is empty"
+            elif p.expected:
+                detail = f"{name} must be {p.expected}, not {p.found}"
+            else:
+                detail = p.detail
+            found.append(finding("SUPP-003", rel, p.line, detail=f"suppression {entry}: {detail}" if entry else detail))
+    if found:
+        return [], found
+    return (data if isinstance(data, list) else data.get("suppress") or []), []
 
 
 def _matches(entry: dict, f: Finding) -> bool:
@@ -50,16 +68,18 @@ def _matches(entry: dict, f: Finding) -> bool:
 
 def collect(manuscript: Path, dist: Path | None = None, validators: bool = True) -> list[Finding]:
     """All findings: the manuscript's (book.yaml, chapters, filters, spelling) and, if built, the
-    editions'."""
+    editions'. The findings about ``suppressions.yaml`` itself come first."""
+    _, found = load_suppressions(manuscript)
     try:
         book = load_book(manuscript)
     except ManuscriptError as e:
-        return e.findings
+        return found + e.findings
     from . import pipeline
     try:
         results, findings = pipeline.process(book)
     except ManuscriptError as e:
-        return e.findings
+        return found + e.findings
+    findings = found + findings
     from . import spelling
     findings += spelling.check(book)
     if dist is not None:
@@ -70,7 +90,7 @@ def collect(manuscript: Path, dist: Path | None = None, validators: bool = True)
 
 def check(manuscript: Path, dist: Path | None, as_json: bool = False, release: bool = False,
           validators: bool = True) -> int:
-    suppressions = load_suppressions(manuscript)
+    suppressions, _ = load_suppressions(manuscript)
     findings = collect(manuscript, dist, validators)
     kept, suppressed = [], []
     for f in sorted(set(findings)):

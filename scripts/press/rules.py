@@ -39,8 +39,9 @@ _rule("BOOK-007", ERROR, "contents lists '{name}' more than once")
 _rule("BOOK-008", ERROR, "contents is empty: the book has no chapters")
 _rule("BOOK-009", ERROR, "'{key}' has an invalid value: {detail}")
 _rule("BOOK-010", ERROR, "contents entry {index} is neither '- file: NAME.md' nor '- part: TITLE' with files")
+_rule("BOOK-011", ERROR, "unknown key '{key}' in book.yaml{hint}")
 # Chapter files
-_rule("FILE-001", ERROR, "the file is not UTF-8 text ({detail})")
+_rule("FILE-001", ERROR, "the file is not saved as UTF-8 text: {detail}. Save it as UTF-8 (in your editor: Save As… → Encoding: UTF-8; in Word: Save As → Plain Text → Unicode (UTF-8))")
 _rule("FILE-002", ERROR, "the front matter is not valid YAML: {detail}")
 _rule("FILE-003", ERROR, "the front matter lacks a title")
 _rule("FILE-004", ERROR, "the front matter key '{key}' has an invalid value: {detail}")
@@ -48,6 +49,11 @@ _rule("FILE-005", ERROR, "the chapter has no text")
 _rule("FILE-006", ERROR, "pandoc could not read the chapter: {detail}")
 _rule("FILE-007", ERROR, "the chapter id '{id}' is used by another chapter too ({other})")
 _rule("FILE-008", ERROR, "the file is {size} MB; a chapter may be at most {limit} MB: split it into several chapters")
+_rule("FILE-009", ERROR, "unknown key '{key}' in the front matter{hint}")
+# suppressions.yaml
+_rule("SUPP-001", ERROR, "suppressions.yaml is not valid YAML: {detail}")
+_rule("SUPP-002", ERROR, "unknown key '{key}' in suppressions.yaml{hint}")
+_rule("SUPP-003", ERROR, "a suppression cannot be used: {detail}")
 # Identifiers and links
 _rule("LINK-001", ERROR, "the link to '#{target}' points at no chapter, heading or figure in the book")
 _rule("LINK-002", ERROR, "the id '{id}' is used more than once in the book (also in {other})")
@@ -72,6 +78,8 @@ _rule("HEAD-004", ERROR, "the {edition} navigation lists {found}, the manuscript
 # Blocks
 _rule("DIV-001", ERROR, "unknown block class '{cls}': the press knows {known}")
 _rule("DIV-002", ERROR, "the sidebar is empty")
+_rule("DIV-003", ERROR, "the block opened here with '{fence}' is never closed: add a line ':::' where it ends")
+_rule("DIV-004", ERROR, "'{fence}' is read as text, not as a block's fence: {detail}")
 _rule("QUOTE-001", ERROR, "the pull quote does not repeat text from the chapter: “{text}”")
 # Figures and images
 _rule("IMG-001", ERROR, "the image '{src}' does not exist")
