@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from html import unescape
 from pathlib import Path
 
-from . import fonts, fsio, pipeline
+from . import fonts, fsio, pipeline, workers
 from .book import Book, load_book
 from .pipeline import ChapterResult
 from .rules import ManuscriptError, finding
@@ -69,11 +67,15 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     targets = {cid: folder / f"{cid}.pdf" for cid in htmls}
     temps = {cid: fsio.temp_beside(p) for cid, p in targets.items()}
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(htmls))), mp_context=ctx) as pool:
+        pool = workers.pool(max(1, min(jobs, len(htmls))))
+        try:
             futures = {cid: pool.submit(pdf.render, html, base_url, "screen", str(temps[cid]),
                                         _identifier(book, cid)) for cid, html in htmls.items()}
             outcome = {cid: f.result() for cid, f in futures.items()}
+        except BaseException:
+            workers.stop(pool)
+            raise
+        pool.shutdown()
         messages = sorted({f"{cid}: {m}" for cid, o in outcome.items() for m in o["log"]})
         if messages:
             raise ManuscriptError([finding("PDF-001", where, 0, detail=m) for m in messages])

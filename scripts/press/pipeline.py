@@ -161,10 +161,15 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
     todo = [i for i, k in enumerate(keys) if dump_dir is not None or not (cache.folder("filtered") / f"{k}.json").exists()]
     records: dict[int, str] = {}
     if len(todo) > 1 and jobs > 1:
-        with workers.pool(min(jobs, len(todo))) as pool:
+        pool = workers.pool(min(jobs, len(todo)))
+        try:
             if on_forked is not None:
                 on_forked()
             records = {i: f.result() for i, f in [(i, pool.submit(_record_of, i)) for i in todo]}
+        except BaseException:
+            workers.stop(pool)
+            raise
+        pool.shutdown()
     elif on_forked is not None:
         on_forked()
     return [records[i] if i in records else _record_of(i) for i in range(len(keys))]
