@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from itertools import groupby
 from pathlib import Path
 
@@ -66,10 +68,13 @@ def _matches(entry: dict, f: Finding) -> bool:
     return not entry.get("line") or int(entry["line"]) == f.line
 
 
-def collect(manuscript: Path, dist: Path | None = None, validators: bool = True) -> list[Finding]:
+def collect(manuscript: Path, dist: Path | None = None, validators: bool = True, progress: bool = False) -> list[Finding]:
     """All findings: the manuscript's (book.yaml, chapters, filters, spelling) and, if built, the
-    editions'. The findings about ``suppressions.yaml`` itself come first."""
+    editions'. The findings about ``suppressions.yaml`` itself come first. The spelling check and
+    the checks of the editions run side by side (they are mostly other programs: hunspell, Java,
+    the browsers); with ``progress`` each one's time is printed on stderr as it ends."""
     _, found = load_suppressions(manuscript)
+    started = time.perf_counter()
     try:
         book = load_book(manuscript)
     except ManuscriptError as e:
@@ -79,19 +84,53 @@ def collect(manuscript: Path, dist: Path | None = None, validators: bool = True)
         results, findings = pipeline.process(book)
     except ManuscriptError as e:
         return found + e.findings
+    _say(progress, "the manuscript (pandoc and filters)", time.perf_counter() - started)
     findings = found + findings
     from . import spelling
-    findings += spelling.check(book)
+    todo: list = [("spelling (hunspell)", lambda: spelling.check(book))]
     if dist is not None:
         from . import validate
-        findings += validate.outputs(book, results, dist, external=validators)
-    return findings
+        now, more = validate.tasks(book, results, dist, external=validators)
+        findings += now
+        todo += more
+    return findings + side_by_side(todo, progress)
+
+
+def _say(progress: bool, what: str, took: float, extra: str = "") -> None:
+    if progress:
+        print(f"  {what:<38} {took:6.1f} s{extra}", file=sys.stderr, flush=True)
+
+
+def side_by_side(todo: list, progress: bool = False) -> list[Finding]:
+    """Run (name, function returning findings) tasks in threads; a task that raises did not run
+    (CHECK-001), it never passes."""
+    if progress:
+        print(f"check: {', '.join(name for name, _ in todo)} (side by side)…", file=sys.stderr, flush=True)
+
+    def timed(name, task):
+        t = time.perf_counter()
+        try:
+            found = task()
+        except Exception as e:  # whatever went wrong, the check did not happen
+            found = [finding("CHECK-001", "check", 0, tool=name, detail=f"{type(e).__name__}: {e}")]
+        return found, time.perf_counter() - t
+
+    out: list[Finding] = []
+    with ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:
+        futures = {pool.submit(timed, name, task): name for name, task in todo}
+        for future in as_completed(futures):
+            found, took = future.result()
+            failed = sum(1 for f in found if f.code.startswith("CHECK-"))
+            _say(progress, futures[future], took, f"  ({'did not run' if failed else f'{len(found)} finding(s)'})")
+            out += found
+    return out
 
 
 def check(manuscript: Path, dist: Path | None, as_json: bool = False, release: bool = False,
-          validators: bool = True) -> int:
+          validators: bool = True, progress: bool = False) -> int:
     suppressions, _ = load_suppressions(manuscript)
-    findings = collect(manuscript, dist, validators)
+    started = time.perf_counter()
+    findings = collect(manuscript, dist, validators, progress=progress)
     kept, suppressed = [], []
     for f in sorted(set(findings)):
         entry = next((e for e in suppressions if _matches(e, f)), None)
@@ -114,5 +153,6 @@ def check(manuscript: Path, dist: Path | None, as_json: bool = False, release: b
             print("Suppressed (accepted in suppressions.yaml):")
             for f, e in suppressed:
                 print(f"  {f}  — {e['reason']}")
-        print(f"check: {errors} error(s), {warnings} warning(s), {len(suppressed)} suppressed")
+        print(f"check: {errors} error(s), {warnings} warning(s), {len(suppressed)} suppressed"
+              + (f" in {time.perf_counter() - started:.0f} s" if progress else ""))
     return 1 if errors else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,3 +104,63 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+class SwapFailed(OSError):
+    """``swap_in`` could not put everything in place, nor undo what it had done: ``replaced`` are
+    the targets that now hold the new version, ``kept`` the ones that hold the old."""
+
+    def __init__(self, message: str, replaced: list[Path], kept: list[Path]):
+        super().__init__(message)
+        self.replaced, self.kept = replaced, kept
+
+
+def swap_in(pairs: list[tuple[Path, Path]], backup: Path) -> None:
+    """Put finished files and folders (``new``) in place of their ``target`` s, all or none.
+
+    Every ``new`` must be complete and lie on the target's file system (a staging folder beside
+    the output folder). Each target is moved into ``backup`` and its new version renamed in —
+    renames only, so the whole swap takes milliseconds, with SIGINT and SIGTERM held back until it
+    is done. If a rename fails, the targets already replaced get their old versions back; if even
+    that fails, :class:`SwapFailed` says exactly which targets are new and which old. The backup
+    folder is left for the caller to remove."""
+    backup.mkdir(parents=True, exist_ok=True)
+    done: list[tuple[Path, Path, Path | None]] = []  # (new, target, its old version or None)
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        for i, (new, target) in enumerate(pairs):
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                old = None
+                if target.exists() or target.is_symlink():
+                    old = backup / f"{i}-{target.name}"
+                    os.replace(target, old)
+                try:
+                    os.replace(new, target)
+                except OSError:
+                    if old is not None:
+                        os.replace(old, target)
+                    raise
+                done.append((new, target, old))
+            except OSError as e:
+                _undo(done, pairs, e)
+                raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _undo(done: list, pairs: list, error: OSError) -> None:
+    """Give the targets already replaced their old versions back; SwapFailed if that fails too."""
+    still_new = []
+    for new, target, old in reversed(done):
+        try:
+            os.replace(target, new)  # the new version back into the staging folder
+            if old is not None:
+                os.replace(old, target)
+        except OSError:
+            still_new.append(target)
+    if still_new:
+        kept = [t for _, t in pairs if t not in still_new]
+        raise SwapFailed(f"putting the new editions in place failed ({error}) and could not be undone",
+                         list(reversed(still_new)), kept) from error

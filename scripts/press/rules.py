@@ -90,6 +90,10 @@ _rule("IMG-004", ERROR, "the figure '{src}' has no alt text and no caption")
 _rule("HTML-001", ERROR, "raw HTML that could run code or load another page was removed: {detail}")
 # Spelling
 _rule("SPELL-001", WARNING, "possible misspelling: '{word}'")
+_rule("SPELL-002", WARNING, "the spelling was not checked: {what} installed; {remedy}")
+# The checks themselves
+_rule("CHECK-001", ERROR, "{tool} did not run, so nothing it checks was checked: {detail}")
+_rule("CHECK-002", ERROR, "the {edition} in the output folder was not built from this manuscript (the last build failed or was not run): run `make` to see why; its checks did not run")
 # Rendering
 _rule("PDF-001", ERROR, "WeasyPrint reported: {detail}")
 _rule("PDF-002", ERROR, "the fonts lack a glyph for '{char}' (U+{codepoint})")

@@ -257,12 +257,14 @@ def _die_with_parent() -> None:
 
 
 def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jobs: int = 2,
-          while_rendering=None, incremental: bool = True) -> dict:
+          while_rendering=None, incremental: bool = True, record_for: dict[str, Path] | None = None) -> dict:
     """Render the variants named in ``targets`` ({"screen": path, "print": path}) in worker
     processes (both from one layout); ``while_rendering()`` runs in this process meanwhile. With
     both variants and a record of the last build, only the units an edit touched are laid out
     again (pdfunits); ``incremental=False`` always lays the whole book out. Returns
-    {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "relaid": [unit ids] or None}."""
+    {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "relaid": [unit ids] or None}.
+    ``record_for``: where the files will finally stand when ``targets`` is a staging folder (the
+    layout record that later builds splice into is kept per output folder, .cache/pdf)."""
     absent = fonts.missing(STYLES)
     if absent:
         raise ManuscriptError([finding("PDF-003", display_path(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
@@ -285,7 +287,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     both = set(targets) == {"screen", "print"}
     head, _, tail = pdfunits.split(html)
     key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets)) if both else None
-    record_path = pdfunits.record_path(book.root, targets)
+    record_path = pdfunits.record_path(book.root, record_for or targets)
     try:
         outcome = None
         if incremental and key is not None:
