@@ -6,7 +6,6 @@ and line of every contract violation found. Nothing here runs pandoc.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +78,8 @@ def read_text(path: Path, rel: str) -> str:
         raise ManuscriptError([finding("FILE-008", rel, 0, size=f"{size / 1e6:.1f}", limit=MAX_CHAPTER_MB)])
     data = path.read_bytes()
     if b"\x00" in data:
-        raise ManuscriptError([finding("FILE-001", rel, 0, detail="it looks like a binary file, not text (a Word file or an image named .md?)")])
+        raise ManuscriptError([finding("FILE-001", rel, 0,
+                                       detail="it looks like a binary file, not text (a Word file or an image named .md?)")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
