@@ -26,6 +26,7 @@ from .filters import (
     links,
     notes,
     outline,
+    pagerefs,
     pending,
     pullquotes,
     sanitize,
@@ -50,6 +51,7 @@ CHAPTER_FILTERS = [
 BOOK_FILTERS = [
     ids,         # ids unique book-wide, automatic heading ids disambiguated          LINK-002
     xrefs,       # #id links resolved to the chapter that holds the target            LINK-001/003
+    pagerefs,    # {.pageref} links emptied, tagged with their target's kind           LINK-008
     outline,     # each chapter's sections (h2/h3 outside boxes) for navigation
 ]
 

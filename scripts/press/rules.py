@@ -62,6 +62,7 @@ _rule("LINK-004", ERROR, "the web address '{url}' is not well-formed: {detail}")
 _rule("LINK-005", ERROR, "the e-mail address '{url}' is not well-formed")
 _rule("LINK-006", ERROR, "the link '{url}' points at a file that is not in the {edition} edition")
 _rule("LINK-007", WARNING, "the web address '{url}' did not answer: {detail}")
+_rule("LINK-008", ERROR, "a page reference must point at a place in this book ('#id'), not at '{url}'")
 # Endnotes
 _rule("NOTE-001", ERROR, "the note call [^{label}] has no note text")
 _rule("NOTE-002", ERROR, "the note [^{label}] is never called")

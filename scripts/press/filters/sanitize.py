@@ -53,7 +53,7 @@ for tag, extra in nh3.ALLOWED_ATTRIBUTES.items():
     ATTRIBUTES.setdefault(tag, set(COMMON)).update(extra)
 ATTRIBUTES["li"] |= {"value"}
 ATTRIBUTES["ol"] |= {"type", "reversed"}
-ATTRIBUTES["a"] |= {"rel"}
+ATTRIBUTES["a"] |= {"rel", "data-ref-kind"}  # a page reference's kind of target (filters/pagerefs)
 
 
 def clean_fragment(html: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
 
 import jinja2
 from markupsafe import Markup
@@ -14,6 +15,7 @@ from ..fsio import atomic_dir, atomic_file  # noqa: F401 — the one way outputs
 from ..pipeline import ChapterResult
 
 XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
+PAGEREF = re.compile(r'(<a\b[^>]*\bdata-ref-kind="(\w+)"[^>]*>)\s*(</a>)')
 
 
 def environment() -> jinja2.Environment:
@@ -37,6 +39,13 @@ def rewrite_links(html: str, current: str, href_of) -> str:
         target, rest, chapter = m.group(1), m.group(2), m.group(3)
         return f'<a href="{href_of(chapter, target, current)}"{rest}'
     return XREF.sub(repl, html)
+
+
+def fill_pagerefs(html: str, labels: dict) -> str:
+    """The e-editions' page references (emptied by the pagerefs filter): a link whose text names
+    the place it points at, in the book's language ("see the figure"), no page number."""
+    return PAGEREF.sub(lambda m: m.group(1) + escape(labels.get(f"pageref_{m.group(2)}", labels["pageref_other"]))
+                       + m.group(3), html)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from lxml import etree
 from .. import fonts
 from ..book import Book
 from ..pipeline import ChapterResult
-from .common import STYLES, atomic_file, environment, markup, parts_view, rewrite_links, roman
+from .common import STYLES, atomic_file, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .pdf import build_time, mark_blocks
 
 EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
@@ -40,7 +40,7 @@ def _href(chapter: str, target: str, current: str) -> str:
 
 def chapter_body(r: ChapterResult, page_starts: dict[str, list[int]], labels: dict) -> str:
     """The chapter's fragment as XHTML: epub:type added, links split per document, page breaks."""
-    html, _ = mark_blocks(rewrite_links(r.html, r.chapter.id, _href), r.chapter.id)
+    html, _ = mark_blocks(fill_pagerefs(rewrite_links(r.html, r.chapter.id, _href), labels), r.chapter.id)
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for el in root.iter():
         if not isinstance(el.tag, str):

@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import ASSETS, fonts
 from ..book import Book
 from ..pipeline import ChapterResult
-from .common import STYLES, atomic_dir, environment, markup, parts_view, rewrite_links, roman
+from .common import STYLES, atomic_dir, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
 
@@ -62,7 +62,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         (out / "assets").mkdir()
         (out / "images").mkdir()
         (out / "downloads").mkdir()
-        bodies = {r.chapter.id: rewrite_links(r.html, r.chapter.id, _href) for r in results}
+        bodies = {r.chapter.id: fill_pagerefs(rewrite_links(r.html, r.chapter.id, _href), labels) for r in results}
         _assets(out / "assets", fonts.book_characters(book, results), meta)
         files = []
         for path, label in downloads:

@@ -29,7 +29,6 @@ from . import pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
-PAGEREF = re.compile(r'(<a href="#[^"]*"[^>]*class="[^"]*\bpageref\b[^"]*"[^>]*>).*?(</a>)', re.S)
 LAYERS = ["tokens.css", "base.css", "print.css"]
 BLEED_LAYER = ["print-bleed.css"]
 
@@ -66,7 +65,6 @@ def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
     bodies: dict[str, str] = {}
     for r in results:
         html = rewrite_links(r.html, r.chapter.id, _href)
-        html = PAGEREF.sub(r"\1\2", html)
         bodies[r.chapter.id], blocks[r.chapter.id] = mark_blocks(html, r.chapter.id)
 
     def part_title(r: ChapterResult) -> str:
@@ -82,16 +80,18 @@ def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
 
 def label_css(labels: dict):
     """Page references in the book's language: "(p. 117)" after a cross-reference, "p. 117" for a
-    page reference (custom properties cannot be used inside `content` in WeasyPrint)."""
+    page reference (custom properties cannot be used inside `content` in WeasyPrint). A
+    cross-reference with a page reference to the same place in its paragraph (``paged``) shows
+    no number of its own: the page is printed once."""
     page = labels.get("page", "p.")
-    return markup(f'a.xref:not(.pageref)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
+    return markup(f'a.xref:not(.pageref):not(.paged)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
                   f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
 
 
 def literal_label_css(labels: dict) -> str:
     """The same references when a unit is laid out alone: the page number comes with the link."""
     page = labels.get("page", "p.")
-    return (f'a.xref:not(.pageref)[data-page]::after {{ content: " ({page} " attr(data-page) ")"; }}\n'
+    return (f'a.xref:not(.pageref):not(.paged)[data-page]::after {{ content: " ({page} " attr(data-page) ")"; }}\n'
             f'a.pageref[data-page]::after {{ content: "{page} " attr(data-page); }}')
 
 
