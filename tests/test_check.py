@@ -217,13 +217,20 @@ def test_dictionaries_by_language():
     assert spelling.dictionary("tlh") is None
 
 
-def test_missing_dictionary_reports_nothing_and_says_so_once(dutch_book, monkeypatch, capsys):
+def test_missing_dictionary_is_a_warning_with_the_install_command(dutch_book, monkeypatch):
     monkeypatch.setattr(spelling, "dictionary_dirs", lambda: [dutch_book])
-    monkeypatch.setattr(spelling, "_noted", set())
     book = load_book(dutch_book)
-    assert spelling.check(book) == [] and spelling.check(book) == []
-    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("spelling:")]
-    assert notes == ["spelling: no hunspell dictionary for 'nl' is installed; the spelling was not checked"]
+    found = spelling.check(book)
+    assert [(f.path, f.line, f.code, f.severity) for f in found] == \
+        [("book/book.yaml", line_number(dutch_book / "book.yaml", "lang:"), "SPELL-002", "warning")]
+    assert "sudo apt-get install hunspell-nl" in found[0].message  # the package press.system names for 'nl'
+
+
+def test_missing_hunspell_names_it_too(dutch_book, monkeypatch):
+    monkeypatch.setattr(spelling.shutil, "which", lambda name: None)
+    found = spelling.check(load_book(dutch_book))
+    assert [f.code for f in found] == ["SPELL-002"]
+    assert "sudo apt-get install hunspell hunspell-nl" in found[0].message
 
 
 # ---------------------------------------------------------------------------------------------

@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as e:
         print(f"press: interrupted; {_left(e, args)}", file=sys.stderr)
         return 130
+    except OSError as e:  # the machine's, not the manuscript's: a full disk, a folder one may not write
+        print(f"press: the build failed: {e}; {_left(e, args)}", file=sys.stderr)
+        return 1
     except Exception as e:
         from .build import SwapError
         if not isinstance(e, SwapError):  # a fault in the press, not in the manuscript: its developers need the trace

@@ -151,12 +151,21 @@ def swap_in(pairs: list[tuple[Path, Path]], backup: Path) -> None:
 
 
 def _undo(done: list, pairs: list, error: OSError) -> None:
-    """Give the targets already replaced their old versions back; SwapFailed if that fails too."""
+    """Give the targets already replaced their old versions back; SwapFailed if that fails too.
+    A file's old version is renamed over the new one in one step, so a target is never missing."""
     still_new = []
     for new, target, old in reversed(done):
         try:
-            os.replace(target, new)  # the new version back into the staging folder
-            if old is not None:
+            if old is None:  # there was nothing before: take the new one away again
+                os.replace(target, new)
+            elif target.is_dir() and not target.is_symlink():  # a folder cannot be renamed over another
+                os.replace(target, new)
+                try:
+                    os.replace(old, target)
+                except OSError:
+                    os.replace(new, target)
+                    raise
+            else:
                 os.replace(old, target)
         except OSError:
             still_new.append(target)

@@ -9,7 +9,7 @@ from html import escape
 import jinja2
 from markupsafe import Markup
 
-from .. import STYLES, TEMPLATES  # noqa: F401 — the writers' style layers and templates
+from .. import STYLES, TEMPLATES, l10n  # noqa: F401 — the writers' style layers and templates
 from ..book import Book
 from ..fsio import atomic_dir, atomic_file  # noqa: F401 — the one way outputs are written
 from ..pipeline import ChapterResult
@@ -23,6 +23,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["join_names"] = join_names
+    env.filters["long_date"] = l10n.date  # {{ meta.date | long_date(lang) }}: "4 April 2025"
     return env
 
 

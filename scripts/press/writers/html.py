@@ -14,7 +14,7 @@ import textwrap
 from html import unescape
 from pathlib import Path
 
-from .. import ASSETS, fonts
+from .. import ASSETS, fonts, l10n
 from ..book import Book
 from ..pipeline import ChapterResult
 from .common import STYLES, atomic_dir, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
@@ -26,14 +26,6 @@ def _href(chapter: str, target: str, current: str) -> str:
     if chapter == current:
         return f"#{target}"
     return f"{chapter}.html" if target == chapter else f"{chapter}.html#{target}"
-
-
-def human_size(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}".replace(".", ",")
-        n /= 1000
-    return str(n)
 
 
 def search_index(results: list[ChapterResult], bodies: dict[str, str]) -> list[dict]:
@@ -68,7 +60,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         for path, label in downloads:
             if path.exists():
                 shutil.copyfile(path, out / "downloads" / path.name)
-                files.append({"name": path.name, "label": label, "size": human_size(path.stat().st_size)})
+                files.append({"name": path.name, "label": label, "size": l10n.size(path.stat().st_size, book.lang)})
         page = env.get_template("html/index.html").render(items=items, roman=roman, downloads=files, **common)
         (out / "index.html").write_text(page, encoding="utf-8")
         chapter_tpl = env.get_template("html/chapter.html")
