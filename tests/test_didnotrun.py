@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURE, press
+from test_rules import covers
 
 TOOLS = {"EPUBCheck", "Ace by DAISY", "axe-core", "the Nu HTML Checker"}
 
@@ -59,6 +60,7 @@ def did_not_run(findings: list[dict]) -> dict[str, str]:
     return out
 
 
+@covers("CHECK-001")
 def test_no_java_and_no_node(dist, tmp_path):
     """Java and Node.js missing: the two jars and the two browser tools did not run."""
     bin_dir = path_with(tmp_path, "hunspell")
@@ -72,6 +74,7 @@ def test_no_java_and_no_node(dist, tmp_path):
     assert not (dist / "reports" / "epubcheck.json").exists() and not (dist / "reports" / "vnu.json").exists()
 
 
+@covers("CHECK-001")
 def test_crashing_jar_and_browser(dist, tmp_path):
     """Java that crashes on the jar, a browser and a driver that crash at start."""
     bin_dir = path_with(tmp_path, "hunspell", "node")
@@ -86,6 +89,7 @@ def test_crashing_jar_and_browser(dist, tmp_path):
     assert not [f for f in findings if f["code"] in ("EPUB-001", "HTML-003")]
 
 
+@covers("CHECK-001")
 def test_output_that_is_not_the_report(dist, tmp_path):
     """A Java that exits 0 and prints something other than the JSON report: not a pass."""
     bin_dir = path_with(tmp_path, "hunspell")
@@ -98,6 +102,7 @@ def test_output_that_is_not_the_report(dist, tmp_path):
     assert "not installed" in failed["Ace by DAISY"] and "not installed" in failed["axe-core"]  # no node_modules
 
 
+@covers("CHECK-001")
 def test_a_missing_jar(dist, tmp_path):
     status, findings, _ = check(dist, {"PRESS_EPUBCHECK_JAR": str(tmp_path / "gone.jar"),
                                        "PRESS_VNU_JAR": str(tmp_path / "gone.jar"),
@@ -106,6 +111,7 @@ def test_a_missing_jar(dist, tmp_path):
     assert {"EPUBCheck", "the Nu HTML Checker"} <= set(did_not_run(findings))
 
 
+@covers("CHECK-001")
 def test_spelling_check_that_fails(dist, tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -117,6 +123,7 @@ def test_spelling_check_that_fails(dist, tmp_path):
     assert "cannot open dictionary" in failed["the spelling check (hunspell)"]
 
 
+@covers("CHECK-002")
 def test_editions_of_an_older_manuscript_are_not_checked(dist, fixture_copy):
     """The build failed after an edit, so dist/ still holds the last good editions: the check
     must not report on them as if they were this manuscript's."""

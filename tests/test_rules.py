@@ -171,7 +171,7 @@ def test_epub_link_to_a_missing_file(fixture_book, tmp_path):
     assert validate.epub_links(fixture_book.epub) == []
     damaged = tmp_path / fixture_book.epub.name
     text = rewrite_epub(fixture_book.epub, damaged, "EPUB/tides.xhtml", lambda t: t.replace(
-        'href="#fig-tides-diagram" class="xref">diagram', 'href="gone.xhtml#fig" class="xref">diagram', 1))
+        'href="#fig-tides-diagram" class="xref paged">diagram', 'href="gone.xhtml#fig" class="xref paged">diagram', 1))
     found = validate.epub_links(damaged)
     line = line_of(text, 'href="gone.xhtml#fig"')
     assert [where(f) for f in found] == [f"{damaged.name}!/EPUB/tides.xhtml:{line}: LINK-006"]
