@@ -1,7 +1,7 @@
 """The command line: a thin layer over the library; the Makefile only calls this.
 
     press build  [-m MANUSCRIPT] [-d DIST] [--only pdf,epub,html] [--force] [--dump-ast DIR]
-    press check  [-m MANUSCRIPT] [-d DIST] [--json] [--release]
+    press check  [-m MANUSCRIPT] [-d DIST] [--json] [--release] [--progress]
     press clean  [-d DIST]
     press linkcheck | bench | preview | serve | proofs | offprints  [options]  (see each module)
 
