@@ -125,9 +125,9 @@ def size_of(path: Path) -> int:
 class SwapError(Exception):
     """Putting the new editions in place failed part-way (and could not be undone)."""
 
-    def __init__(self, message: str, replaced: list[Path], kept: list[Path]):
+    def __init__(self, message: str, replaced: list[Path], kept: list[Path], missing: dict[Path, Path]):
         super().__init__(message)
-        self.replaced, self.kept = replaced, kept
+        self.replaced, self.kept, self.missing = replaced, kept, missing
 
 
 @dataclass
@@ -137,15 +137,17 @@ class Failed:
     dist: Path
     kept: list[Path]
     replaced: list[Path] = field(default_factory=list)
+    missing: dict[Path, Path] = field(default_factory=dict)  # target → where its old version was left
 
     def __str__(self) -> str:
         shown = lambda ps: ", ".join(f"{p}{'/' if p.is_dir() else ''}" for p in ps)  # noqa: E731
-        if not self.replaced:
+        lost = "".join(f"; missing: {t} (its last version is at {o})" for t, o in self.missing.items())
+        if not self.replaced and not self.missing:
             kept = [p for p in self.kept if p.exists()]
             return (f"no edition was replaced: {self.dist}/ is as it was"
                     + (f" ({shown(kept)} unchanged)." if kept else " (it holds no editions yet)."))
-        return (f"only some editions were replaced: new {shown(self.replaced)}; "
-                f"as before: {shown(self.kept) or 'nothing'}.")
+        return (f"only some editions were replaced: new {shown(self.replaced) or 'nothing'}; "
+                f"as before: {shown(self.kept) or 'nothing'}{lost}.")
 
 
 def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, dump_ast: Path | None = None,
@@ -174,7 +176,7 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
     try:
         return _build(book, out, wanted, todo, manifest, fp, inputs, force, dump_ast, quiet, jobs, progress)
     except SwapError as e:
-        e.failed = Failed(dist, e.kept, e.replaced)
+        e.failed = Failed(dist, e.kept, e.replaced, e.missing)
         raise
     except BaseException as e:
         e.failed = Failed(dist, [p for ed in todo for p in out.of(ed)] + [dist / MANIFEST])
@@ -242,9 +244,12 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, force, dump_a
         try:
             fsio.swap_in(made, staging / ".replaced")
         except fsio.SwapFailed as e:
-            raise SwapError(str(e), e.replaced, e.kept) from None
+            if e.missing:  # old versions that could not be put back stay where the message says
+                staging = None
+            raise SwapError(str(e), e.replaced, e.kept, e.missing) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     if not quiet:
         print(f"Built in {time.perf_counter() - progress.started:.1f} s:")
         for e in wanted:
