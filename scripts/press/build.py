@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fsio
+from . import fsio, toolchain
 from .book import load_book
 from .rules import RULES
 
@@ -76,10 +76,11 @@ class Progress:
         return _Stage()
 
 
-def inputs_fingerprint(book_root: Path) -> str:
-    """SHA-256 over every file a build reads: the manuscript folder, styles, templates, the press."""
+def inputs_fingerprint(book_root: Path, tools: str = "") -> str:
+    """SHA-256 over every file a build reads — the manuscript folder, styles, templates, the press —
+    and the toolchain's versions (``tools``)."""
     from .writers.common import STYLES, TEMPLATES
-    h = hashlib.sha256()
+    h = hashlib.sha256(tools.encode())
     for base in (book_root, STYLES, TEMPLATES, PACKAGE):
         for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(path.relative_to(base)).encode())
@@ -108,7 +109,7 @@ def current_editions(book_root: Path, dist: Path) -> dict[str, bool]:
     """Per edition: whether the output folder's copy was built from the manuscript, styles,
     templates and press as they are now (``make check`` checks only those)."""
     built = _manifest(dist).get("inputs", {})
-    now = inputs_fingerprint(book_root)
+    now = inputs_fingerprint(book_root, json.dumps(toolchain.versions(), sort_keys=True))
     return {e: built.get(e) == now for e in EDITIONS}
 
 
@@ -164,9 +165,16 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
         book = load_book(manuscript)
     out = Outputs(dist, book.slug)
     wanted = [e for e in EDITIONS if e in editions]
-    inputs = inputs_fingerprint(book.root)
+    tools = toolchain.versions()  # part of every edition's fingerprint: an upgrade rebuilds them all
+    inputs = inputs_fingerprint(book.root, json.dumps(tools, sort_keys=True))
     fp = fingerprint(book.root, inputs=inputs)
     manifest = _manifest(dist)
+    if manifest.get("toolchain") not in (None, tools):  # an upgraded tool: everything anew, the whole layout
+        force = True
+        if not quiet:
+            was = manifest["toolchain"] if isinstance(manifest["toolchain"], dict) else {}
+            moved = ", ".join(f"{k} {was.get(k, '?')} → {v}" for k, v in tools.items() if was.get(k) != v)
+            print(f"The toolchain changed ({moved}): every edition is rebuilt, the whole book laid out", flush=True)
     todo = [e for e in wanted if force or manifest.get(e) != fp or manifest.get("inputs", {}).get(e) != inputs
             or not all(p.exists() for p in out.of(e))]
     if not todo and dump_ast is None:
@@ -174,7 +182,7 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
             print(f"Up to date: {', '.join(wanted)} in {dist}/ (nothing changed since the last build)")
         return 0
     try:
-        return _build(book, out, wanted, todo, manifest, fp, inputs, force, dump_ast, quiet, jobs, progress)
+        return _build(book, out, wanted, todo, manifest, fp, inputs, tools, force, dump_ast, quiet, jobs, progress)
     except SwapError as e:
         e.failed = Failed(dist, e.kept, e.replaced, e.missing)
         raise
@@ -183,7 +191,8 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
         raise
 
 
-def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, force, dump_ast, quiet, jobs, progress) -> int:
+def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force, dump_ast, quiet, jobs,
+           progress) -> int:
     from . import pipeline
     # WeasyPrint loads while pandoc parses: the thread starts once the pipeline's workers are
     # forked and is joined before the PDF worker is forked from this process.
@@ -221,14 +230,14 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, force, dump_a
                 print(f"    laid out again: {', '.join(relaid) or 'nothing'}; the rest of the book kept its pages", flush=True)
             _save_pagemap(new, pagemap)
             made += [(new.pdf, out.pdf), (new.pdf_print, out.pdf_print), (_pagemap_path(new), _pagemap_path(out))]
-            manifest["pdf"] = fp
+            manifest["pdf"], manifest["toolchain"] = fp, tools
             manifest.setdefault("inputs", {})["pdf"] = inputs
         if "epub" in todo:
             from .writers import epub
             with progress.stage("EPUB with ebooklib"):
                 epub.write(book, results, new.epub, pagemap)
             made.append((new.epub, out.epub))
-            manifest["epub"] = fp
+            manifest["epub"], manifest["toolchain"] = fp, tools
             manifest.setdefault("inputs", {})["epub"] = inputs
         if "html" in todo:
             from .writers import html
@@ -237,7 +246,7 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, force, dump_a
             with progress.stage("HTML edition"):
                 html.write(book, results, new.html, downloads)
             made.append((new.html, out.html))
-            manifest["html"] = fp
+            manifest["html"], manifest["toolchain"] = fp, tools
             manifest.setdefault("inputs", {})["html"] = inputs
         fsio.write(staging / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
         made.append((staging / MANIFEST, dist / MANIFEST))  # last: it vouches for everything before it
