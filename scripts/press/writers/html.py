@@ -39,8 +39,8 @@ def human_size(n: int) -> str:
 
 # What the search leaves out of titles and text: note numbers and back links (they read as stray
 # digits and arrows: "Wijkgericht werken 7").
-NOISE = re.compile(r'<sup>\s*<a [^>]*class="noteref"[^>]*>.*?</a>\s*</sup>|<a [^>]*class="[^"]*\b(?:noteref|backlink)\b[^"]*"[^>]*>.*?</a>',
-                   re.S)
+NOISE = re.compile(r'<sup>\s*<a [^>]*class="noteref"[^>]*>.*?</a>\s*</sup>'
+                   r'|<a [^>]*class="[^"]*\b(?:noteref|backlink)\b[^"]*"[^>]*>.*?</a>', re.S)
 
 
 def search_index(results: list[ChapterResult], bodies: dict[str, str]) -> list[dict]:

@@ -193,7 +193,7 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
         if not handler.messages:
             _write(doc, variant, out, identifier)
         return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages,
-                "firsts": pagestarts.first_words(doc)}
+                "starts": pagestarts.first_words(doc)}
     finally:
         log.removeHandler(handler)
 
@@ -212,9 +212,9 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
         if drop_last:
             doc = doc.copy(doc.pages[:-1])
             anchors = {k: v for k, v in anchors.items() if v <= len(doc.pages)}
-        firsts = {k: v for k, v in pagestarts.first_words(doc).items() if int(k) <= len(doc.pages)}
+        starts = {k: v for k, v in pagestarts.first_words(doc).items() if int(k) <= len(doc.pages)}
         result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": margins(doc),
-                  "firsts": firsts}
+                  "starts": starts}
         if handler.messages:
             return result
         read, write = os.pipe()
@@ -265,7 +265,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     processes (both from one layout); ``while_rendering()`` runs in this process meanwhile. With
     both variants and a record of the last build, only the units an edit touched are laid out
     again (pdfunits); ``incremental=False`` always lays the whole book out. Returns
-    {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "firsts": {page: where it begins}
+    {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "starts": {page: where it begins}
     (press.writers.pagestarts), "relaid": [unit ids] or None}."""
     absent = fonts.missing(STYLES)
     if absent:
@@ -305,8 +305,8 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         for t in temps.values():
             t.unlink(missing_ok=True)
     pdfunits.save(record_path, html, key, outcome["anchors"], outcome["pages"], outcome.get("margins"), targets,
-                  outcome["firsts"])
-    return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks, "firsts": outcome["firsts"],
+                  outcome["starts"])
+    return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks, "starts": outcome["starts"],
             "relaid": outcome.get("relaid")}
 
 
@@ -360,7 +360,7 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
             for i, (outs, future) in futures.items():
                 result = future.result()
                 if result["log"] or not plan.accept(i, result["pages"], result["anchors"], result["margins"],
-                                                    result["firsts"]):
+                                                    result["starts"]):
                     return None  # warnings are reported by the whole layout; pages or their heads moved
                 laid[i] = outs
             todo = plan.stale()
@@ -377,7 +377,7 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
             else:
                 shutil.copyfile(base, out)
         return {"pages": plan.record["pages"], "anchors": plan.anchors, "margins": plan.record["margins"],
-                "firsts": plan.firsts,
+                "starts": plan.starts,
                 "relaid": [plan.units[i][0] for i in sorted(laid)]}
     except pdfsplice.SpliceError:
         return None

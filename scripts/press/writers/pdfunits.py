@@ -88,7 +88,7 @@ def _file_sha(path: Path) -> str:
 
 
 def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages: int, margins: list[str] | None,
-         outputs: dict[str, Path], firsts: dict[str, dict] | None = None) -> None:
+         outputs: dict[str, Path], starts: dict[str, dict] | None = None) -> None:
     """Record a good build (whole or spliced) and keep its PDFs as the next splice's base."""
     if key is None or margins is None:
         return
@@ -110,7 +110,7 @@ def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages:
         fsio.publish(tmp, base)
         bases[variant] = _file_sha(base)
     cache.write(path, json.dumps({"key": key, "units": record_units, "anchors": anchors, "pages": pages,
-                                  "margins": margins, "bases": bases, "firsts": firsts or {}}, sort_keys=True))
+                                  "margins": margins, "bases": bases, "starts": starts or {}}, sort_keys=True))
     _prune(path.parent.parent)
 
 
@@ -147,12 +147,12 @@ class Plan:
         self.head, self.units, self.tail = split(html)
         self.record = record
         self.ok = (record is not None and key is not None and record.get("key") == key and "margins" in record
-                   and "firsts" in record and [u["id"] for u in record["units"]] == [uid for uid, _ in self.units])
+                   and "starts" in record and [u["id"] for u in record["units"]] == [uid for uid, _ in self.units])
         if not self.ok:
             self.dirty: set[int] = set()
             return
         self.anchors: dict[str, int] = dict(record["anchors"])
-        self.firsts: dict[str, dict] = dict(record["firsts"])  # where each page begins (pagestarts)
+        self.starts: dict[str, dict] = dict(record["starts"])  # where each page begins (pagestarts)
         self.refs = [dict(u["refs"]) for u in record["units"]]  # the numbers each unit shows now
         self.dirty = {i for i, (_, body) in enumerate(self.units) if _sha(body) != record["units"][i]["key"]}
         if 0 in self.dirty or len(self.dirty) > len(self.units) // 2:
@@ -172,7 +172,7 @@ class Plan:
                          last=i == len(self.units) - 1)
 
     def accept(self, i: int, pages: int, anchors: dict[str, int], margins: list[str],
-               firsts: dict[str, dict] | None = None) -> bool:
+               starts: dict[str, dict] | None = None) -> bool:
         """Take a unit's new layout (anchors numbered from its first page); False when its page
         count changed, which moves every later page, or when its running heads or folios differ
         from the book's (an edited heading they quote, or style that carries a string in from an
@@ -183,8 +183,8 @@ class Plan:
         first, end = u["first"], u["first"] + u["pages"]
         self.anchors = {k: v for k, v in self.anchors.items() if not first <= v < end}
         self.anchors.update({name: first + page - 1 for name, page in anchors.items()})
-        self.firsts = {k: v for k, v in self.firsts.items() if not first <= int(k) < end}
-        self.firsts.update({str(first + int(page) - 1): where for page, where in (firsts or {}).items()})
+        self.starts = {k: v for k, v in self.starts.items() if not first <= int(k) < end}
+        self.starts.update({str(first + int(page) - 1): where for page, where in (starts or {}).items()})
         return True
 
     def stale(self) -> set[int]:
