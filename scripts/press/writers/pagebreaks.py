@@ -86,6 +86,8 @@ def place(root, where: tuple, spans: list) -> bool:
             if SPACE.match(ch):
                 continue
             if count == offset:
+                while i > 0 and not SPACE.match(text[i - 1]):
+                    i -= 1  # a page that opens with the end of a hyphenated word: before the word
                 if kind == "text":
                     if i == 0 and owner is not target and owner.tag in INLINE:
                         _insert_before(owner, spans)  # before the link or emphasis, not inside it
