@@ -66,8 +66,9 @@ def figure_labels(browser: Browser, page: Path, width: int, scheme: str) -> list
             const inner = img.getBoundingClientRect().width - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
             const positions = [0];
             if (region) {
-              const step = region.clientWidth - 40, end = region.scrollWidth - region.clientWidth + 40;
-              for (let x = step; x < end; x += step) positions.push(x);
+              const step = region.clientWidth - 40, last = region.scrollWidth - region.clientWidth;
+              for (let x = step; x < last; x += step) positions.push(x);
+              if (last > 0) positions.push(last);
             }
             return [inner, positions];""", i)
         scale = inner / view[2]
