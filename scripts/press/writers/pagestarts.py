@@ -19,9 +19,16 @@ the marker then goes at the start of the block. Reading the boxes uses WeasyPrin
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 SPACE = re.compile(r"[\s\u00ad]+")  # white space, and soft hyphens (never shown unless a line breaks there)
+
+
+def reader_key() -> str:
+    """A hash of this module: page starts a build recorded with other code are read again."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _tag(element) -> str:
@@ -88,7 +95,10 @@ def first_words(doc) -> dict[str, dict]:
                 return
             block = blocks.setdefault(id(element), _Block(element))
             anchors[id(element)] = element  # keep the element alive while its id() is a key
+            repeat = block.pos > 0
             offset = block.place(line, box.style["hyphenate_character"])
+            if offset is None and repeat:
+                return  # a table's header row repeated at the top of the page: the page begins below it
             words = "".join(texts).split()
             entry(page, element, named, chapter, offset, words[0] if words else "")
             return

@@ -288,7 +288,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     temps = {v: fsio.temp_beside(p) for v, p in targets.items()}
     both = set(targets) == {"screen", "print"}
     head, _, tail = pdfunits.split(html)
-    key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets)) if both else None
+    key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets), pagestarts.reader_key()) if both else None
     record_path = pdfunits.record_path(book.root, targets)
     try:
         outcome = None

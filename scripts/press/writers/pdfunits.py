@@ -57,13 +57,13 @@ def _outside(body: str) -> list[str]:
     return sorted({t for t in HREF.findall(body) if t not in own})
 
 
-def layout_key(head: str, tail: str, css: str, variants: list[str]) -> str | None:
-    """What every unit's layout depends on besides its own text; None when the style rules out
-    laying units out alone."""
+def layout_key(head: str, tail: str, css: str, variants: list[str], reader: str = "") -> str | None:
+    """What every unit's layout depends on besides its own text (and ``reader``: the code that reads
+    the record's page starts from a layout); None when the style rules out laying units out alone."""
     if UNSAFE.search(css):
         return None
     from importlib.metadata import version
-    return _sha(head, tail, css, ",".join(sorted(variants)), version("weasyprint"))
+    return _sha(head, tail, css, ",".join(sorted(variants)), version("weasyprint"), reader)
 
 
 def record_path(book_root: Path, targets: dict[str, Path]) -> Path:
