@@ -156,3 +156,12 @@ def test_axe_checks_the_dark_scheme_too(tmp_path):
     assert [f.code for f in found] == ["HTML-002"]
     assert "color-contrast" in found[0].message and "dark" in found[0].message
     assert json.loads((tmp_path / "axe-dark.json").read_text())[0]["violations"]
+
+
+def test_long_title_words_break_at_syllables(edges_book, browser):
+    browser.open(edges_book.html / "margins.html", SMALL_PHONE)
+    text, lines = browser.run("""const h = document.querySelector('h1');
+        return [h.textContent, Math.round(h.getBoundingClientRect().height / parseFloat(getComputedStyle(h).lineHeight))];""")
+    assert "\u00ad" in text and text.replace("\u00ad", "") == "Tidemillenergiecoöperaties"
+    assert lines >= 2  # it is wider than the phone, and breaks at a soft hyphen
+    assert all("\u00ad" not in e["title"] + e["text"] for e in _index(edges_book))

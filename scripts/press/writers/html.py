@@ -18,7 +18,7 @@ from .. import ASSETS, fonts
 from ..book import Book
 from ..pipeline import ChapterResult
 from .common import STYLES, atomic_dir, environment, markup, parts_view, rewrite_links, roman
-from .screen import wide_regions
+from .screen import hyphenate_headings, soft_hyphens, wide_regions
 
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
 
@@ -60,7 +60,7 @@ def search_index(results: list[ChapterResult], bodies: dict[str, str]) -> list[d
 
 
 def _plain(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u00ad", "")).strip()
 
 
 def write(book: Book, results: list[ChapterResult], target: Path, downloads: list[tuple[Path, str]]) -> None:
@@ -75,6 +75,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         (out / "downloads").mkdir()
         bodies = {r.chapter.id: wide_regions(rewrite_links(r.html, r.chapter.id, _href), r.chapter.id, book.root, labels)
                   for r in results}
+        pages = {cid: hyphenate_headings(body, book.lang) for cid, body in bodies.items()}
         _assets(out / "assets", fonts.book_characters(book, results), meta)
         files = []
         for path, label in downloads:
@@ -89,7 +90,8 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
             prev = results[i - 1].chapter if i > 0 else None
             nxt = results[i + 1].chapter if i + 1 < len(results) else None
             page = chapter_tpl.render(
-                chapter=ch, body=markup(bodies[ch.id]), prev=prev, next=nxt,
+                chapter=ch, body=markup(pages[ch.id]), prev=prev, next=nxt,
+                title_html=markup(soft_hyphens(ch.title_html, book.lang)),
                 part_title=book.parts[ch.part] if ch.part is not None else None,
                 part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
             (out / f"{ch.id}.html").write_text(page, encoding="utf-8")

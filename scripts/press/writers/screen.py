@@ -7,6 +7,9 @@ Takes a chapter's HTML fragment (links already rewritten) and the book's root; r
   table's caption (``aria-labelledby``) or, without one, by the label ``table``: a keyboard user
   can focus it and scroll, a screen reader announces it, and html.css draws shadows at the edges
   where more lies hidden;
+- long words in headings with soft hyphens at their syllables (pyphen, the hyphenation
+  dictionaries WeasyPrint uses, in the book's language): a title word wider than a phone breaks
+  with a hyphen in every browser, not at an arbitrary letter (``soft_hyphens``);
 - every SVG figure likewise, with ``--figure-scale`` on the image: the drawing's width over its
   smallest label's font size (both in the drawing's units), so that html.css can keep the drawing
   at least ``--figure-label-min × --figure-scale`` wide — its labels never shrink below
@@ -21,8 +24,11 @@ import re
 from html import escape, unescape
 from pathlib import Path
 
+import pyphen
 from lxml import etree
 
+HEADING = re.compile(r"(<h[1-6]\b[^>]*>)(.*?)(</h[1-6]>)", re.S)
+LONG_WORD = re.compile(r"\w{%d,}" % 12)  # shorter words fit a phone's line at any heading size
 TABLE = re.compile(r"<table\b([^>]*)>(.*?)</table>", re.S)
 FIGURE = re.compile(r"<figure\b([^>]*)>(.*?)</figure>", re.S)
 IMG = re.compile(r'<img\b[^>]*\ssrc="([^"]+)"[^>]*>')
@@ -31,6 +37,21 @@ ID = re.compile(r'\sid="([^"]+)"')
 SVG_NS = "{http://www.w3.org/2000/svg}"
 DEFAULT_FONT_SIZE = 16.0   # CSS initial font-size, in the drawing's user units
 UNITS = {"": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
+
+
+def soft_hyphens(html: str, lang: str) -> str:
+    """Soft hyphens in the long words of ``html``'s text (not in its tags or entities)."""
+    fallback = pyphen.language_fallback(lang.replace("-", "_"))
+    if not fallback:
+        return html
+    dic = pyphen.Pyphen(lang=fallback)
+    parts = re.split(r"(<[^>]+>|&[#\w]+;)", html)
+    return "".join(p if p.startswith(("<", "&")) else LONG_WORD.sub(lambda m: dic.inserted(m.group(0), hyphen="\u00ad"), p)
+                   for p in parts)
+
+
+def hyphenate_headings(html: str, lang: str) -> str:
+    return HEADING.sub(lambda m: m.group(1) + soft_hyphens(m.group(2), lang) + m.group(3), html)
 
 
 def _region(inner: str, labelled_by: str | None, label: str) -> str:
