@@ -62,8 +62,8 @@ def layout_key(head: str, tail: str, css: str, variants: list[str], reader: str 
     the record's page starts from a layout); None when the style rules out laying units out alone."""
     if UNSAFE.search(css):
         return None
-    from importlib.metadata import version
-    return _sha(head, tail, css, ",".join(sorted(variants)), version("weasyprint"), reader)
+    from .. import toolchain
+    return _sha(head, tail, css, ",".join(sorted(variants)), json.dumps(toolchain.versions(), sort_keys=True), reader)
 
 
 def record_path(book_root: Path, targets: dict[str, Path]) -> Path:
