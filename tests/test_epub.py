@@ -4,7 +4,6 @@ and the trade's validators (EPUBCheck, Ace by DAISY) with nothing to report."""
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 
 import pytest

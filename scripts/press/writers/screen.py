@@ -28,7 +28,7 @@ import pyphen
 from lxml import etree
 
 HEADING = re.compile(r"(<h[1-6]\b[^>]*>)(.*?)(</h[1-6]>)", re.S)
-LONG_WORD = re.compile(r"\w{%d,}" % 12)  # shorter words fit a phone's line at any heading size
+LONG_WORD = re.compile(r"\w{12,}")  # shorter words fit a phone's line at any heading size
 TABLE = re.compile(r"<table\b([^>]*)>(.*?)</table>", re.S)
 FIGURE = re.compile(r"<figure\b([^>]*)>(.*?)</figure>", re.S)
 IMG = re.compile(r'<img\b[^>]*\ssrc="([^"]+)"[^>]*>')
