@@ -102,7 +102,8 @@ def test_page_list_matches_the_print_edition(real_book):
         if not words:
             continue  # a blank page
         _, after = around(span)
-        assert after and near_start(after[0], words), (a.text, after, words[:12])
+        # within two lines' words: a table's header row, repeated at the top of a page, comes first
+        assert after and near_start(after[0], words, within=24), (a.text, after, words[:24])
         checked += 1
     assert checked > 100
 
