@@ -101,11 +101,12 @@ def ace(epub: Path, folder: Path) -> list[Finding]:
 def axe(pages: list[Path], report: Path) -> list[Finding]:
     """axe-core on every page twice: in the light colour scheme (``report``) and in the dark one
     (Chromium's --force-dark-mode sets prefers-color-scheme: dark; ``<report>-dark.json``), so
-    contrast is checked in both palettes. Findings of the dark pass say so."""
+    contrast is checked in both palettes. The dark pass reports only what the light one did not,
+    and says so."""
     exe = NODE_BIN / "axe"
     if not exe.exists() or not Path(CHROMEDRIVER).exists():
         return [_missing("axe-core", "html")]
-    out = []
+    out, seen = [], set()
     for scheme, path in (("light", report), ("dark", report.with_name(f"{report.stem}-dark{report.suffix}"))):
         failed = _axe_run(exe, pages, path, scheme)
         if failed:
@@ -115,6 +116,9 @@ def axe(pages: list[Path], report: Path) -> list[Finding]:
             for v in page.get("violations", []):
                 for node in v.get("nodes", [])[:3]:
                     where = ", ".join(node.get("target", [])[:1])
+                    if (name, v["id"], where) in seen:
+                        continue  # the dark pass reports only what the light one did not
+                    seen.add((name, v["id"], where))
                     detail = f"{v['id']}: {v['help']} ({where})" + (" in the dark colour scheme" if scheme == "dark" else "")
                     out.append(finding("HTML-002", f"html/{name}", 0, impact=v.get("impact") or "?", detail=detail))
     return out
