@@ -13,9 +13,7 @@ import sys
 from itertools import groupby
 from pathlib import Path
 
-import yaml
-
-from .book import display_path, load_book
+from .book import display_path, load_book, load_yaml_file
 from .rules import ERROR, RULES, WARNING, Finding, ManuscriptError, finding
 
 SUPPRESSIONS = "suppressions.yaml"
@@ -26,7 +24,7 @@ def load_suppressions(root: Path) -> list[dict]:
     path = root / SUPPRESSIONS
     if not path.exists():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    data = load_yaml_file(path) or []
     entries = data.get("suppress", []) if isinstance(data, dict) else data
     out = []
     for i, e in enumerate(entries if isinstance(entries, list) else []):

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from fontTools.ttLib import TTFont
 
 from . import cache
+from .book import load_yaml_file
 from .rules import finding
 
 
@@ -34,7 +34,7 @@ class Face:
 
 
 def faces(styles: Path) -> list[Face]:
-    spec = yaml.safe_load((styles / "fonts.yaml").read_text(encoding="utf-8"))
+    spec = load_yaml_file(styles / "fonts.yaml")
     installed = _installed()
     return [Face(f["family"], f["style"], int(f["weight"]), f["file"], f["package"], installed.get(f["file"]))
             for f in spec["faces"]]
