@@ -81,7 +81,8 @@ def fingerprint(book_root: Path, extra: str = "") -> str:
     for base in (book_root, STYLES, TEMPLATES, PACKAGE):
         for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(path.relative_to(base)).encode())
-            h.update(path.read_bytes())
+            with path.open("rb") as fh:  # in blocks: a huge file in the folder costs time, not memory
+                h.update(hashlib.file_digest(fh, "sha256").digest())
     for var in ("SOURCE_DATE_EPOCH",):
         h.update(f"{var}={os.environ.get(var, '')}".encode())
     return h.hexdigest()

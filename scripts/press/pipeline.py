@@ -94,6 +94,7 @@ def _filters_version() -> str:
         h = hashlib.sha256()
         here = Path(__file__).parent
         for path in sorted([*(here / "filters").glob("*.py"), here / "context.py", here / "pipeline.py",
+                            here / "images.py", here / "svgclean.py",
                             *(here / "locales").glob("*.yaml")]):
             h.update(path.read_bytes())
         _VERSION = h.hexdigest()
@@ -104,9 +105,14 @@ _VERSION = None
 
 
 def _images(root: Path) -> list:
-    """Names and sizes of the manuscript's non-text files: a chapter's figure checks depend on them."""
-    return sorted((p.relative_to(root).as_posix(), p.stat().st_size) for p in root.rglob("*")
-                  if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"))
+    """Names and content hashes of the manuscript's non-text files: a chapter's figure checks
+    depend on them (read in blocks: a huge file costs time, not memory)."""
+    out = []
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"):
+            with p.open("rb") as fh:
+                out.append((p.relative_to(root).as_posix(), hashlib.file_digest(fh, "sha256").hexdigest()))
+    return out
 
 
 def _chapter_key(ctx: ChapterContext, images: list) -> str:

@@ -81,6 +81,8 @@ _rule("IMG-001", ERROR, "the image '{src}' does not exist")
 _rule("IMG-002", ERROR, "the image '{src}' is outside the manuscript folder; it was not read")
 _rule("IMG-003", ERROR, "the image '{src}' has a format the editions cannot show (use SVG, PNG or JPEG)")
 _rule("IMG-004", ERROR, "the figure '{src}' has no alt text and no caption")
+_rule("IMG-005", WARNING, "the SVG image '{src}' was cleaned; the editions show it without: {removed}")
+_rule("IMG-006", ERROR, "the image '{src}' cannot be used: {reason}")
 # Raw HTML
 _rule("HTML-001", ERROR, "raw HTML that could run code or load another page was removed: {detail}")
 # Spelling

@@ -21,7 +21,7 @@ import uuid
 from html import unescape
 from pathlib import Path
 
-from .. import fonts, fsio, workers
+from .. import fonts, fsio, images, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
@@ -143,9 +143,33 @@ VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
                    "screen": {"pdf_variant": "pdf/ua-1"}}
 
 
+def fetcher(base_url: str):
+    """WeasyPrint's only way to files: the manuscript's images, cleaned (``press.images``), and
+    the faces in fonts.yaml. Anything else — a web address, ``data:``, another file — is refused
+    (an error in WeasyPrint's log, so PDF-001), whatever slipped into the HTML or an SVG."""
+    from urllib.parse import unquote, urlparse
+
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    root = Path(base_url).resolve()
+    font_files = {f.path.resolve() for f in fonts.faces(STYLES) if f.path is not None}
+
+    class BookFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parsed = urlparse(url)
+            if parsed.scheme != "file":
+                raise images.ImageError(f"the press loads nothing from outside the manuscript ({url[:80]})")
+            path = Path(unquote(parsed.path)).resolve()
+            if path in font_files:
+                return URLFetcherResponse(url, path.read_bytes())
+            if root not in path.parents or path.suffix.lower() not in images.MEDIA:
+                raise images.ImageError("only the manuscript's SVG, PNG and JPEG images are loaded")
+            return URLFetcherResponse(url, images.cleaned(path), {"Content-Type": images.MEDIA[path.suffix.lower()]})
+    return BookFetcher()
+
+
 def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
     from weasyprint import HTML
-    doc = HTML(string=html, base_url=base_url).render(stylesheets=stylesheets(variant))
+    doc = HTML(string=html, base_url=base_url, url_fetcher=fetcher(base_url)).render(stylesheets=stylesheets(variant))
     anchors: dict[str, int] = {}
     for number, page in enumerate(doc.pages, 1):
         for name in page.anchors:
