@@ -318,7 +318,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
                 outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile,
                                     literal_label_css(results[0].ctx.labels if results else {}), record_path)
         if outcome is None:
-            outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile)
+            outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile, images.uses(results))
         for v, p in targets.items():
             fsio.publish(temps[v], p)
     finally:
@@ -329,7 +329,8 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             "relaid": outcome.get("relaid")}
 
 
-def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile) -> dict:
+def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile,
+           where: dict) -> dict:
     """The whole book in one layout (one worker; the two files are written in parallel)."""
     both = set(targets) == {"screen", "print"}
     pool = workers.pool(1 if both else len(targets))
@@ -347,9 +348,28 @@ def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, ide
     pool.shutdown()
     messages = sorted({m for o in outcome.values() for m in o["log"]})
     if messages:
-        raise ManuscriptError([finding("PDF-001", display_path(book.root / "book.yaml"), 0, detail=m)
-                               for m in messages])
+        raise ManuscriptError(log_findings(book, messages, where))
     return next(iter(outcome.values()))
+
+
+FAILED_IMAGE = re.compile(r"Failed to (?:load|render SVG) image (?:at )?'?(file:[^'\s]*)'?:?\s*(.*)", re.S)
+
+
+def log_findings(book: Book, messages: list[str], where: dict) -> list:
+    """WeasyPrint's warnings as findings: an image it could not load or draw as IMG-006 at every
+    line that uses the image (with WeasyPrint's reason), anything else as PDF-001."""
+    from urllib.parse import unquote, urlparse
+    root, out = book.root.resolve(), []
+    for m in messages:
+        hit = FAILED_IMAGE.match(m)
+        path = Path(unquote(urlparse(hit.group(1)).path)).resolve() if hit else None
+        if path is not None and root in path.parents:
+            reason = re.sub(r"^(URLFetchingError: )?(ImageError: )?", "", hit.group(2).strip())
+            out += images.findings_for(path.relative_to(root).as_posix(), reason or "WeasyPrint could not draw it",
+                                       where, display_path(path))
+        else:
+            out.append(finding("PDF-001", display_path(book.root / "book.yaml"), 0, detail=m))
+    return out
 
 
 def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, meanwhile, literal_css: str,
