@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import fsio
 from .book import load_book
-from .rules import RULES
+from .rules import RULES, ManuscriptError
 
 PACKAGE = Path(__file__).resolve().parent
 EDITIONS = ("pdf", "epub", "html")
@@ -140,6 +140,11 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
     _show_warnings(warnings)
     pipeline.require_clean(findings)
 
+    from . import fonts
+    from .writers.common import STYLES
+    unusable = fonts.problems(STYLES)  # every face is checked before any edition loads it
+    if unusable:
+        raise ManuscriptError(unusable)
     dist.mkdir(parents=True, exist_ok=True)
     pagemap = _load_pagemap(out) if manifest.get("pdf") == fp else None
     def prepare_fonts():  # the e-editions' font subsets, made while the PDF renders in other processes

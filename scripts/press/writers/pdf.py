@@ -287,10 +287,9 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     both variants and a record of the last build, only the units an edit touched are laid out
     again (pdfunits); ``incremental=False`` always lays the whole book out. Returns
     {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "relaid": [unit ids] or None}."""
-    absent = fonts.missing(STYLES)
-    if absent:
-        raise ManuscriptError([finding("PDF-003", display_path(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
-                               for f in absent])
+    unusable = fonts.problems(STYLES)  # not installed (PDF-003), damaged or not embeddable (FONT-00x)
+    if unusable:
+        raise ManuscriptError(unusable)
     html, blocks = book_html(book, results)
     ran = []
 
