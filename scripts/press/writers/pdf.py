@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import uuid
+from concurrent.futures.process import BrokenProcessPool
 from html import unescape
 from pathlib import Path
 
@@ -320,6 +321,11 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile, images.uses(results))
         for v, p in targets.items():
             fsio.publish(temps[v], p)
+    except (MemoryError, RecursionError, BrokenProcessPool) as e:  # the layout ran out of room: a finding
+        detail = {MemoryError: f"it needed more than {workers.LAYOUT_MEMORY >> 30} GiB of memory",
+                  RecursionError: "its elements are nested too deeply"}.get(
+                      type(e), "the layout process was stopped, most likely out of memory")
+        raise ManuscriptError([finding("PDF-004", display_path(book.root / "book.yaml"), 0, detail=detail)]) from None
     finally:
         for t in temps.values():
             t.unlink(missing_ok=True)
@@ -332,7 +338,7 @@ def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, ide
            where: dict) -> dict:
     """The whole book in one layout (one worker; the two files are written in parallel)."""
     both = set(targets) == {"screen", "print"}
-    pool = workers.pool(1 if both else len(targets))
+    pool = workers.pool(1 if both else len(targets), memory=workers.LAYOUT_MEMORY)
     try:
         if both:  # one layout, two files
             futures = {"both": pool.submit(render_both, html, base_url,
@@ -379,7 +385,7 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
     work = Path(tempfile.mkdtemp(prefix="units-", dir=record_path.parent))
     laid: dict[int, dict[str, str]] = {}
     todo, rounds = set(plan.dirty), 0
-    pool = workers.pool(min(jobs, len(todo))) if todo else None
+    pool = workers.pool(min(jobs, len(todo)), memory=workers.LAYOUT_MEMORY) if todo else None
     done = False
     try:
         while todo:
