@@ -169,15 +169,23 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
     global _WORK
     _WORK = [(c, k, dump_dir) for c, k in zip(ctxs, keys)]
     todo = [i for i, k in enumerate(keys) if dump_dir is not None or not (cache.folder("filtered") / f"{k}.json").exists()]
-    records: dict[int, str] = {}
+    records: dict[int, str | ManuscriptError] = {}
     if len(todo) > 1 and jobs > 1:
         with workers.pool(min(jobs, len(todo))) as pool:
             if on_forked is not None:
                 on_forked()
-            records = {i: f.result() for i, f in [(i, pool.submit(_record_of, i)) for i in todo]}
+            records = {i: _outcome(f.result) for i, f in [(i, pool.submit(_record_of, i)) for i in todo]}
     elif on_forked is not None:
         on_forked()
-    return [records[i] if i in records else _record_of(i) for i in range(len(keys))]
+    return [records[i] if i in records else _outcome(lambda i=i: _record_of(i)) for i in range(len(keys))]
+
+
+def _outcome(get):
+    """A chapter's record, or the ManuscriptError that stopped it (the other chapters go on)."""
+    try:
+        return get()
+    except ManuscriptError as e:
+        return e
 
 
 def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
@@ -203,6 +211,14 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
             on_forked()
         return _restore(book_cache, ctxs)
     records = _records(ctxs, keys, dump_dir, jobs, on_forked)
+    failed = [r for r in records if isinstance(r, ManuscriptError)]
+    if failed:  # a chapter pandoc could not read: report it with every other chapter's errors
+        errors = [f for e in failed for f in e.findings]
+        for ctx, record in zip(ctxs, records):
+            if isinstance(record, str):
+                errors += [f for code, line, fields in json.loads(record)["findings"]
+                           if (f := finding(code, ctx.chapter.rel, line, **fields)).severity == "error"]
+        raise ManuscriptError(errors)
     docs = [_chapter_stage(ctx, record) for ctx, record in zip(ctxs, records)]
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
         docs = flt.run(docs, ctxs)

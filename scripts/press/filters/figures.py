@@ -85,6 +85,6 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     return doc.walk(action)
 
 
-def _listing(items: list[str], most: int = 6) -> str:
+def _listing(items: list[str], most: int = 12) -> str:
     shown = "; ".join(items[:most])
     return shown + (f"; and {len(items) - most} more" if len(items) > most else "")
