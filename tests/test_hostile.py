@@ -187,7 +187,7 @@ def test_svg_with_scripts_and_external_references_is_cleaned_in_every_edition(tm
     removed = "; ".join(images.check(fixture_copy / "images" / "evil.svg").removed)
     for item in ("<script> element", "event handler onload=", "<foreignObject> element", "@import in <style>",
                  "entity reference &secret;", "(href on <use>)", "<image> element", "<animate> element",
-                 "<set> element", "event handler onclick=", "<a> link", "CSS behavior", "'https://evil.example/e'"):
+                 "<set> element", "event handler onclick=", "<a> link", "CSS property behavior", "'https://evil.example/e'"):
         assert item in removed, item
     assert removed.split("; ")[0] in proc.stderr
     assert scan(dist) == []

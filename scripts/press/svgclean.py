@@ -59,6 +59,18 @@ specularExponent scale xChannelSelector yChannelSelector stdDeviation radius azi
 pointsAtX pointsAtY pointsAtZ limitingConeAngle baseFrequency numOctaves seed stitchTiles
 tableValues slope intercept amplitude exponent
 """.split())
+PROPERTIES = set("""
+fill fill-opacity fill-rule stroke stroke-width stroke-dasharray stroke-dashoffset stroke-linecap
+stroke-linejoin stroke-miterlimit stroke-opacity opacity color display visibility overflow clip
+clip-path clip-rule mask marker marker-start marker-mid marker-end filter flood-color flood-opacity
+lighting-color stop-color stop-opacity font font-family font-size font-size-adjust font-stretch
+font-style font-variant font-weight text-anchor text-decoration text-rendering dominant-baseline
+alignment-baseline baseline-shift letter-spacing word-spacing writing-mode direction unicode-bidi
+color-interpolation color-interpolation-filters color-rendering image-rendering shape-rendering
+paint-order vector-effect mix-blend-mode isolation transform transform-origin transform-box kerning
+enable-background line-height white-space text-transform text-align font-feature-settings
+font-kerning font-variant-ligatures font-variant-numeric font-variant-caps inline-size x y cx cy r rx ry d
+""".split())  # CSS properties a style= or <style> may set
 LINKING = {"use", "textPath", "linearGradient", "radialGradient", "pattern", "filter"}  # href="#id" allowed
 XML_ATTRIBUTES = {f"{{{XML}}}space", f"{{{XML}}}lang"}
 SILENT_NAMESPACES = {  # editors' bookkeeping: dropped without a warning
@@ -71,7 +83,6 @@ SILENT_NAMESPACES = {  # editors' bookkeeping: dropped without a warning
     "http://ns.adobe.com/Variables/1.0/", "http://ns.adobe.com/Graphs/1.0/",
 }
 BAD_FUNCTIONS = {"expression", "image", "image-set", "-webkit-image-set", "cross-fade", "element", "paint"}
-BAD_PROPERTIES = {"behavior", "-moz-binding"}
 LOCAL = re.compile(r"\s*#[^\s\"'()\\]+\s*\Z")
 SCHEME = re.compile(r"^[\x00-\x20]*([a-z][a-z0-9+.\-]*)\s*:", re.I)
 
@@ -134,7 +145,8 @@ def clean_declarations(text: str, removed: list[str], where: str) -> str:
         if decl.type != "declaration":
             removed.append(f"unreadable CSS in {where}")
             continue
-        problem = "CSS " + decl.lower_name if decl.lower_name in BAD_PROPERTIES else _css_problem(decl.value)
+        known = decl.lower_name in PROPERTIES or decl.lower_name.startswith("--")
+        problem = _css_problem(decl.value) if known else f"CSS property {decl.lower_name[:30]}"
         if problem:
             removed.append(f"{problem} in {where}")
             continue
@@ -154,9 +166,9 @@ def clean_stylesheet(text: str, removed: list[str]) -> str:
             continue
         problem = _css_problem(list(rule.prelude) + list(rule.content or []))
         if rule.type == "qualified-rule" and not problem:
-            for decl in tinycss2.parse_declaration_list(rule.content):
-                if decl.type == "declaration" and decl.lower_name in BAD_PROPERTIES:
-                    problem = "CSS " + decl.lower_name
+            for decl in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
+                if decl.type == "declaration" and not (decl.lower_name in PROPERTIES or decl.lower_name.startswith("--")):
+                    problem = f"CSS property {decl.lower_name[:30]}"
         if problem:
             removed.append(f"{problem} in <style>")
             continue
@@ -187,6 +199,9 @@ def _clean_attributes(el, removed: list[str]) -> None:
             cleaned = clean_declarations(value, removed, f"style= on <{tag}>")
             if cleaned != value:
                 el.attrib[name] = cleaned
+        elif SCHEME.match(value):  # an address where a colour or a length belongs: nothing to keep
+            removed.append(f"{_describe_reference(value)} ({local}= on <{tag}>)")
+            keep = False
         elif "url(" in value.lower() or "javascript" in value.lower() or "\\" in value:
             problem = _css_problem(tinycss2.parse_component_value_list(value)) or (
                 "javascript: address" if "javascript" in value.lower() else None)

@@ -322,7 +322,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         for v, p in targets.items():
             fsio.publish(temps[v], p)
     except (MemoryError, RecursionError, BrokenProcessPool) as e:  # the layout ran out of room: a finding
-        detail = {MemoryError: f"it needed more than {workers.LAYOUT_MEMORY >> 30} GiB of memory",
+        detail = {MemoryError: f"it needed more than {workers.LAYOUT_MEMORY / 2**30:.3g} GiB of memory",
                   RecursionError: "its elements are nested too deeply"}.get(
                       type(e), "the layout process was stopped, most likely out of memory")
         raise ManuscriptError([finding("PDF-004", display_path(book.root / "book.yaml"), 0, detail=detail)]) from None
