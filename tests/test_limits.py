@@ -158,7 +158,9 @@ def _greedy_layout(*args, **kwargs):
 
 def _crashing_layout(*args, **kwargs):
     """A layout whose C library gives up on a failed allocation and aborts the process."""
+    import faulthandler
     import os
+    faulthandler.disable()  # pytest's crash report would only add noise
     os.abort()
 
 
@@ -182,3 +184,20 @@ def test_layout_that_runs_out_of_memory(tmp_path, monkeypatch, layout):
     assert [(Path(f.path).name, f.code) for f in caught.value.findings] == [("book.yaml", "PDF-004")]
     assert ("GiB of memory" if layout is _greedy_layout else "stopped") in caught.value.findings[0].message
     assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "b.pdf").exists()
+
+
+@covers("SIZE-005")
+def test_images_with_too_many_pixels_in_all(case, monkeypatch):
+    from PIL import Image
+
+    from press import images
+    (case / "images").mkdir()
+    chapter = case / "01-hoofdstuk.md"
+    for n in (1, 2):
+        Image.new("RGB", (40, 30), "white").save(case / "images" / f"beeld{n}.png")
+        chapter.write_text(chapter.read_text(encoding="utf-8") + f"\n![Beeld {n}](images/beeld{n}.png)\n", encoding="utf-8")
+    monkeypatch.setattr(images, "MAX_BOOK_PIXELS", 2 * 40 * 30)
+    assert collect(Path("."), None) == []  # exactly the budget
+    monkeypatch.setattr(images, "MAX_BOOK_PIXELS", 2 * 40 * 30 - 1)
+    found = collect(Path("."), None)
+    assert [where(f) for f in found] == ["book.yaml: SIZE-005"]

@@ -26,6 +26,7 @@ from . import cache, svgclean
 MAX_SVG_MB = 5        # a detailed map is about 1 MB; beyond this an SVG is refused unread
 MAX_RASTER_MB = 32    # a full-page photograph at 300 dpi is about 10 MB as JPEG
 MAX_PIXELS = 40_000_000  # 7,300 × 5,500: an A3 page at 400 dpi; decoding takes at most 160 MB
+MAX_BOOK_PIXELS = 400_000_000  # all the book's images: ten of the largest laid out in 0.9 GiB
 FORMATS = {".svg": "SVG", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 MEDIA = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
@@ -35,6 +36,7 @@ class Checked:
     data: bytes | None                  # the cleaned image; None when it cannot be used
     reason: str = ""                    # why it cannot be used
     removed: list[str] = field(default_factory=list)  # what cleaning took out (SVG)
+    pixels: int = 0                     # a raster image's width × height (0 for SVG)
 
     @property
     def ok(self) -> bool:
@@ -77,11 +79,13 @@ def check(path: Path) -> Checked:
     record_path, bin_path = folder / f"{key}.json", folder / f"{key}.bin"
     if record_path.exists() and (bin_path.exists() or not json.loads(record_path.read_text())["ok"]):
         record = json.loads(record_path.read_text())
-        return Checked(bin_path.read_bytes() if record["ok"] else None, record["reason"], record["removed"])
+        return Checked(bin_path.read_bytes() if record["ok"] else None, record["reason"], record["removed"],
+                       record["pixels"])
     result = _clean(data, kind)
     if result.ok:
         cache.write(bin_path, result.data)
-    cache.write(record_path, json.dumps({"ok": result.ok, "reason": result.reason, "removed": result.removed}))
+    cache.write(record_path, json.dumps({"ok": result.ok, "reason": result.reason, "removed": result.removed,
+                                         "pixels": result.pixels}))
     return result
 
 
@@ -90,7 +94,8 @@ def _clean(data: bytes, kind: str) -> Checked:
         if kind == "SVG":
             cleaned, removed = svgclean.clean(data)
             return Checked(cleaned, removed=removed)
-        return Checked(_clean_raster(data, kind))
+        cleaned, pixels = _clean_raster(data, kind)
+        return Checked(cleaned, pixels=pixels)
     except (svgclean.Refused, ImageError) as e:
         return Checked(None, str(e))
     except MemoryError:
@@ -99,7 +104,7 @@ def _clean(data: bytes, kind: str) -> Checked:
         return Checked(None, "it is nested too deeply")
 
 
-def _clean_raster(data: bytes, kind: str) -> bytes:
+def _clean_raster(data: bytes, kind: str) -> tuple[bytes, int]:
     from PIL import Image, ImageOps
     try:
         with warnings.catch_warnings():
@@ -139,7 +144,7 @@ def _clean_raster(data: bytes, kind: str) -> bytes:
         if "dpi" in image.info:
             options["dpi"] = image.info["dpi"]
         upright.save(out, "PNG", **options)
-    return out.getvalue()
+    return out.getvalue(), width * height
 
 
 def cleaned(path: Path) -> bytes:

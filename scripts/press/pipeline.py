@@ -220,6 +220,7 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
                            if (f := finding(code, ctx.chapter.rel, line, **fields)).severity == "error"]
         raise ManuscriptError(errors)
     docs = [_chapter_stage(ctx, record) for ctx, record in zip(ctxs, records)]
+    _image_budget(book, ctxs)
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
         docs = flt.run(docs, ctxs)
         for ctx, doc in zip(ctxs, docs):
@@ -238,6 +239,16 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
     if dump_dir is None:
         _store(book_cache, results)
     return results, [f for ctx in ctxs for f in ctx.findings]
+
+
+def _image_budget(book: Book, ctxs: list[ChapterContext]) -> None:
+    """SIZE-005 when the images the book uses have more pixels in all than the editions can take."""
+    from . import images
+    used = {rel for ctx in ctxs for rel in ctx.data.get("images", [])}
+    pixels = sum(images.check(book.root / rel).pixels for rel in sorted(used))
+    if pixels > images.MAX_BOOK_PIXELS:
+        raise ManuscriptError([finding("SIZE-005", display_path(book.root / "book.yaml"), 0,
+                                       pixels=f"{pixels / 1e6:,.0f}", limit=f"{images.MAX_BOOK_PIXELS / 1e6:,.0f}")])
 
 
 BOOK_ONLY = ("ids", "ambiguous")  # the id registry: needed by the xrefs filter only, not kept

@@ -72,6 +72,7 @@ _rule("SIZE-001", ERROR, "the table has {rows} rows and {cells} cells; a table m
 _rule("SIZE-002", ERROR, "the note [^{label}] is {size} kB of text; a note may be at most {limit} kB")
 _rule("SIZE-003", ERROR, "the chapters are {size} MB of text in all; a book may be at most {limit} MB: publish it in volumes")
 _rule("SIZE-004", ERROR, "the text is nested more than {limit} levels deep (lists, block quotes or emphasis inside each other)")
+_rule("SIZE-005", ERROR, "the book's images have {pixels} million pixels in all; at most {limit} million: export them at the size they are printed")
 _rule("PDF-004", ERROR, "the book could not be laid out within the press's limits ({detail})")
 # Headings
 _rule("HEAD-001", ERROR, "the heading level jumps from {prev} to {level}: a level is skipped")
