@@ -313,3 +313,27 @@ def test_raw_html_cannot_load_images_or_styles(tmp_path, fixture_copy):
     results, _ = process(load_book(fixture_copy))
     html = "".join(r.html for r in results)
     assert "evil.example" not in html
+
+
+def test_image_that_fails_late_is_reported_where_it_is_used(tmp_path, fixture_copy):
+    """An image damaged after the check (between the filters and the writers): each edition stops
+    with IMG-006 at the chapter line that uses it and the reason — not WeasyPrint's 'Failed to
+    load image' against book.yaml with an empty reason."""
+    from press.book import load_book
+    from press.pipeline import process
+    from press.rules import ManuscriptError
+    from press.writers import epub, html, pdf
+    book = load_book(fixture_copy)
+    results, findings = process(book)
+    assert findings == []
+    (fixture_copy / "images" / "tide.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><g>', encoding="utf-8")
+    line = next(i for i, t in enumerate((fixture_copy / "01-tides.md").read_text().split("\n"), 1) if "tide.svg" in t)
+    for write in (lambda: pdf.write(book, results, {"screen": tmp_path / "a.pdf"}),
+                  lambda: epub.write(book, results, tmp_path / "a.epub"),
+                  lambda: html.write(book, results, tmp_path / "html", [])):
+        with pytest.raises(ManuscriptError) as caught:
+            write()
+        assert [(Path(f.path).name, f.line, f.code) for f in caught.value.findings] == [("01-tides.md", line, "IMG-006")]
+        assert "images/tide.svg" in caught.value.findings[0].message
+        assert "not well-formed XML" in caught.value.findings[0].message
+    assert not list(tmp_path.glob("a.*")) and not (tmp_path / "html").exists()
