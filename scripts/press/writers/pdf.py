@@ -26,7 +26,7 @@ from .. import fonts, fsio, images, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from . import pdfsplice, pdfunits
+from . import pdfimages, pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
@@ -144,33 +144,10 @@ VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
                    "screen": {"pdf_variant": "pdf/ua-1"}}
 
 
-def fetcher(base_url: str):
-    """WeasyPrint's only way to files: the manuscript's images, cleaned (``press.images``), and
-    the faces in fonts.yaml. Anything else — a web address, ``data:``, another file — is refused
-    (an error in WeasyPrint's log, so PDF-001), whatever slipped into the HTML or an SVG."""
-    from urllib.parse import unquote, urlparse
-
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-    root = Path(base_url).resolve()
-    font_files = {f.path.resolve() for f in fonts.faces(STYLES) if f.path is not None}
-
-    class BookFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            parsed = urlparse(url)
-            if parsed.scheme != "file":
-                raise images.ImageError(f"the press loads nothing from outside the manuscript ({url[:80]})")
-            path = Path(unquote(parsed.path)).resolve()
-            if path in font_files:
-                return URLFetcherResponse(url, path.read_bytes())
-            if root not in path.parents or path.suffix.lower() not in images.MEDIA:
-                raise images.ImageError("only the manuscript's SVG, PNG and JPEG images are loaded")
-            return URLFetcherResponse(url, images.cleaned(path), {"Content-Type": images.MEDIA[path.suffix.lower()]})
-    return BookFetcher()
-
-
 def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
     from weasyprint import HTML
-    doc = HTML(string=html, base_url=base_url, url_fetcher=fetcher(base_url)).render(stylesheets=stylesheets(variant))
+    doc = HTML(string=html, base_url=base_url, url_fetcher=pdfimages.fetcher(base_url, STYLES)).render(
+        stylesheets=stylesheets(variant))
     anchors: dict[str, int] = {}
     for number, page in enumerate(doc.pages, 1):
         for name in page.anchors:
@@ -353,28 +330,8 @@ def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, ide
     pool.shutdown()
     messages = sorted({m for o in outcome.values() for m in o["log"]})
     if messages:
-        raise ManuscriptError(log_findings(book, messages, where))
+        raise ManuscriptError(pdfimages.log_findings(book, messages, where))
     return next(iter(outcome.values()))
-
-
-FAILED_IMAGE = re.compile(r"Failed to (?:load|render SVG) image (?:at )?'?(file:[^'\s]*)'?:?\s*(.*)", re.S)
-
-
-def log_findings(book: Book, messages: list[str], where: dict) -> list:
-    """WeasyPrint's warnings as findings: an image it could not load or draw as IMG-006 at every
-    line that uses the image (with WeasyPrint's reason), anything else as PDF-001."""
-    from urllib.parse import unquote, urlparse
-    root, out = book.root.resolve(), []
-    for m in messages:
-        hit = FAILED_IMAGE.match(m)
-        path = Path(unquote(urlparse(hit.group(1)).path)).resolve() if hit else None
-        if path is not None and root in path.parents:
-            reason = re.sub(r"^(URLFetchingError: )?(ImageError: )?", "", hit.group(2).strip())
-            out += images.findings_for(path.relative_to(root).as_posix(), reason or "WeasyPrint could not draw it",
-                                       where, display_path(path))
-        else:
-            out.append(finding("PDF-001", display_path(book.root / "book.yaml"), 0, detail=m))
-    return out
 
 
 def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, meanwhile, literal_css: str,
