@@ -58,8 +58,10 @@ def collect(manuscript: Path, dist: Path | None = None, validators: bool = True)
         results, findings = pipeline.process(book)
     except ManuscriptError as e:
         return e.findings
-    from . import spelling
+    from . import fonts, spelling
+    from .writers.common import STYLES
     findings += spelling.check(book)
+    findings += fonts.problems(STYLES)  # missing (PDF-003), damaged or not embeddable (FONT-00x) faces
     if dist is not None:
         from . import validate
         findings += validate.outputs(book, results, dist, external=validators)
