@@ -27,6 +27,7 @@ MAX_SVG_MB = 5        # a detailed map is about 1 MB; beyond this an SVG is refu
 MAX_RASTER_MB = 32    # a full-page photograph at 300 dpi is about 10 MB as JPEG
 MAX_PIXELS = 40_000_000  # 7,300 × 5,500: an A3 page at 400 dpi; decoding takes at most 160 MB
 MAX_BOOK_PIXELS = 400_000_000  # all the book's images: ten of the largest laid out in 0.9 GiB
+OUT_OF_MEMORY = "it is too large to decode within the press's memory limit"
 FORMATS = {".svg": "SVG", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 MEDIA = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
@@ -82,6 +83,8 @@ def check(path: Path) -> Checked:
         return Checked(bin_path.read_bytes() if record["ok"] else None, record["reason"], record["removed"],
                        record["pixels"])
     result = _clean(data, kind)
+    if result.reason == OUT_OF_MEMORY:
+        return result  # this machine's trouble, not the file's: not remembered
     if result.ok:
         cache.write(bin_path, result.data)
     cache.write(record_path, json.dumps({"ok": result.ok, "reason": result.reason, "removed": result.removed,
@@ -99,7 +102,7 @@ def _clean(data: bytes, kind: str) -> Checked:
     except (svgclean.Refused, ImageError) as e:
         return Checked(None, str(e))
     except MemoryError:
-        return Checked(None, "it is too large to decode within the press's memory limit")
+        return Checked(None, OUT_OF_MEMORY)
     except RecursionError:
         return Checked(None, "it is nested too deeply")
 
