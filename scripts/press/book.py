@@ -106,9 +106,38 @@ def _yaml_line(node, key: str) -> int:
     return node.start_mark.line + 1 if node is not None else 0
 
 
+MAX_YAML_KB = 256   # a book.yaml, a front matter block or a suppressions.yaml larger than this is a mistake
+MAX_YAML_DEPTH = 20  # mappings and lists nested deeper than this are refused (the composer recurses)
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """YAML the press will not build: ``code`` is the finding to report."""
+
+    def __init__(self, code: str, mark, problem: str):
+        super().__init__(problem=problem, problem_mark=mark)
+        self.code = code
+
+
 class _Loader(yaml.SafeLoader):
     """YAML without implicit timestamps: a date stays text, checked by the press with a line
-    number (PyYAML would raise a bare ValueError on 2024-13-45)."""
+    number (PyYAML would raise a bare ValueError on 2024-13-45). Without anchors and aliases
+    (``&a``, ``*a``: a manuscript needs none, and nine aliases nested nine deep make a "billion
+    laughs" that fills memory when anything walks the data) and without deep nesting (YAML-001,
+    YAML-002), refused while composing, before any value is built."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused("YAML-001", event.start_mark, "anchors and aliases are not allowed")
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _Refused("YAML-002", event.start_mark, f"it is nested more than {MAX_YAML_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
@@ -116,6 +145,12 @@ _Loader.yaml_implicit_resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag
 
 
 def _load_yaml(text: str, rel: str, code: str, offset: int = 0):
+    """(data, node) of one YAML document; a ManuscriptError with ``code`` (its finding) or YAML-001/002
+    at the file and line (``offset`` lines into the file) for YAML the press does not accept."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_YAML_KB * 1000:
+        raise ManuscriptError([finding("YAML-002", rel, offset + 1,
+                                       detail=f"it is {size / 1000:.0f} kB, at most {MAX_YAML_KB} kB")])
     try:
         loader = _Loader(text)  # one parse: the node tree gives line numbers, the data is built from it
         try:
@@ -124,9 +159,23 @@ def _load_yaml(text: str, rel: str, code: str, offset: int = 0):
         finally:
             loader.dispose()
     except yaml.YAMLError as e:
+        if isinstance(e, _Refused):  # YAML the press refuses (aliases, depth): its own finding
+            line = e.problem_mark.line + 1 + offset
+            raise ManuscriptError([finding(e.code, rel, line, **({} if e.code == "YAML-001" else {"detail": e.problem}))]) \
+                from None
         line, detail = yamlerrors.explain(e, text)
         raise ManuscriptError([finding(code, rel, line + offset, detail=detail)]) from None
     return data, node
+
+
+def load_yaml_file(path: Path, code: str = "YAML-003"):
+    """Any other YAML file the press reads (suppressions.yaml, locales, fonts.yaml) with the same
+    limits as book.yaml: its data, or a ManuscriptError naming the file and line."""
+    rel = display_path(path)
+    size = path.stat().st_size
+    if size > MAX_YAML_KB * 1000:  # refused before it is read
+        raise ManuscriptError([finding("YAML-002", rel, 0, detail=f"it is {size / 1000:.0f} kB, at most {MAX_YAML_KB} kB")])
+    return _load_yaml(read_text(path, rel), rel, code)[0]
 
 
 def load_book(root: Path) -> Book:

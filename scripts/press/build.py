@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import fsio, toolchain
 from .book import load_book
-from .rules import RULES
+from .rules import RULES, ManuscriptError
 
 PACKAGE = Path(__file__).resolve().parent
 EDITIONS = ("pdf", "epub", "html")
@@ -84,7 +84,8 @@ def inputs_fingerprint(book_root: Path, tools: str = "") -> str:
     for base in (book_root, STYLES, TEMPLATES, PACKAGE):
         for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(path.relative_to(base)).encode())
-            h.update(path.read_bytes())
+            with path.open("rb") as fh:  # in blocks: a huge file in the folder costs time, not memory
+                h.update(hashlib.file_digest(fh, "sha256").digest())
     return h.hexdigest()
 
 
@@ -206,6 +207,11 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
     _show_warnings(warnings)
     pipeline.require_clean(findings)
 
+    from . import fonts
+    from .writers.common import STYLES
+    unusable = fonts.problems(STYLES)  # every face is checked before any edition loads it
+    if unusable:
+        raise ManuscriptError(unusable)
     dist = out.dist
     staging = fsio.temp_dir_beside(dist, ".staging")
     try:
@@ -215,8 +221,6 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
 
         def prepare_fonts():  # the e-editions' font subsets, made while the PDF renders in other processes
             if "epub" in todo or "html" in todo:
-                from . import fonts
-                from .writers.common import STYLES
                 fonts.prepare(STYLES, fonts.book_characters(book, results))
 
         if "pdf" in todo or ("epub" in todo and pagemap is None):  # the EPUB's page-list needs the layout

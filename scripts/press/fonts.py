@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from fontTools.ttLib import TTFont
 
 from . import cache
+from .book import load_yaml_file
 from .rules import finding
 
 
@@ -34,7 +34,7 @@ class Face:
 
 
 def faces(styles: Path) -> list[Face]:
-    spec = yaml.safe_load((styles / "fonts.yaml").read_text(encoding="utf-8"))
+    spec = load_yaml_file(styles / "fonts.yaml")
     installed = _installed()
     return [Face(f["family"], f["style"], int(f["weight"]), f["file"], f["package"], installed.get(f["file"]))
             for f in spec["faces"]]
@@ -51,6 +51,72 @@ def _installed() -> dict[str, Path]:
 
 def missing(styles: Path) -> list[Face]:
     return [f for f in faces(styles) if f.path is None]
+
+
+def problems(styles: Path) -> list:
+    """Every face fonts.yaml names must be installed (PDF-003) and usable (``validate``)."""
+    from .book import display_path
+    out = [finding("PDF-003", display_path(styles / "fonts.yaml"), 0, file=f.file, package=f.package)
+           for f in missing(styles)]
+    for f in faces(styles):
+        if f.path is not None:
+            out += validate(f.path)
+    return out
+
+
+MAX_FONT_MB = 50  # a CJK face with every weight's glyphs is about 20 MB
+TABLES = ("cmap", "head", "hhea", "hmtx", "maxp", "name", "OS/2", "post")
+RESTRICTED, NO_SUBSETTING, BITMAP_ONLY = 0x0002, 0x0100, 0x0200  # OS/2 fsType bits
+
+
+def validate(path: Path) -> list:
+    """Findings for a font file before the press loads it: FONT-001 when fontTools cannot read it
+    or it lacks what a text face needs, FONT-002 when its embedding bits (OS/2 fsType) forbid
+    embedding it or subsetting it — the editions embed subsets. Cached by path, size and time."""
+    import json
+
+    import fontTools
+
+    from .book import display_path
+    where = display_path(path)
+    try:
+        st = path.stat()
+    except OSError as e:
+        return [finding("FONT-001", where, 0, reason=f"it cannot be read ({e.strerror})")]
+    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{fontTools.version}|2".encode()).hexdigest()
+    cached = cache.folder("fonts") / f"valid-{key}.json"
+    if cached.exists():
+        return [finding(code, where, 0, **fields) for code, fields in json.loads(cached.read_text())]
+    found = _validate(path, st.st_size)
+    cache.write(cached, json.dumps(found))
+    return [finding(code, where, 0, **fields) for code, fields in found]
+
+
+def _validate(path: Path, size: int) -> list:
+    if size > MAX_FONT_MB * 1_000_000:
+        return [("FONT-001", {"reason": f"it is {size / 1e6:.0f} MB; a font file may be at most {MAX_FONT_MB} MB"})]
+    try:
+        font = TTFont(str(path), lazy=False)
+        absent = [t for t in TABLES if t not in font]
+        if not any(t in font for t in ("glyf", "CFF ", "CFF2")):
+            absent.append("glyf or CFF")
+        if absent:
+            return [("FONT-001", {"reason": f"it lacks the table(s) {', '.join(absent)} every text font has"})]
+        if not font.getBestCmap():
+            return [("FONT-001", {"reason": "it maps no character to a glyph"})]
+        for tag in font.keys():  # every table read whole: a damaged one fails here, not in HarfBuzz
+            font[tag]
+        fs_type = int(font["OS/2"].fsType)
+    except MemoryError:
+        return [("FONT-001", {"reason": "it is too large to read within the press's memory limit"})]
+    except Exception as e:  # fontTools raises many kinds on a damaged file; each is a reason, not a crash
+        return [("FONT-001", {"reason": f"fontTools cannot read it ({type(e).__name__}: {str(e)[:120]})"})]
+    refused = [text for bit, text in ((RESTRICTED, "embedding (restricted licence)"),
+                                      (NO_SUBSETTING, "subsetting"), (BITMAP_ONLY, "embedding its outlines"))
+               if fs_type & bit]
+    if refused:
+        return [("FONT-002", {"fs_type": f"0x{fs_type:04X}", "what": " or ".join(refused)})]
+    return []
 
 
 def font_face_css(styles: Path, url_of) -> str:

@@ -15,17 +15,29 @@ import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 
+LAYOUT_MEMORY = 2 << 30  # address space a PDF layout process may use (docs/manuscript-format.md#limits)
 
-def _quiet() -> None:
+def _start(memory: int | None) -> None:
+    """In the worker: Ctrl-C is the parent's to handle (the worker is stopped by it, quietly), and
+    the address space is capped at ``memory`` bytes (never raised above a limit the press was
+    started with), so a runaway layout ends in MemoryError, not in the machine's swap."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if memory is None:
+        return
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    if soft == resource.RLIM_INFINITY or soft > cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def pool(workers: int) -> ProcessPoolExecutor:
+def pool(workers: int, memory: int | None = None) -> ProcessPoolExecutor:
+    """``memory``: each worker's address space, in bytes (see ``_start``)."""
     gc.freeze()
     try:
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_quiet)
+                                       initializer=_start, initargs=(memory,))
         executor.submit(int).result()  # with fork, every worker starts at the first task
     finally:
         gc.unfreeze()

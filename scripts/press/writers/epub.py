@@ -18,7 +18,7 @@ import lxml.html
 from ebooklib import epub
 from lxml import etree
 
-from .. import fonts
+from .. import fonts, images
 from ..book import Book
 from ..pipeline import ChapterResult
 from . import pagebreaks
@@ -30,7 +30,7 @@ EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles 
     ("li", "endnote", "endnote"), ("aside", "pullquote", "pullquote"),
 ]
 CSS_LAYERS = ["tokens.css", "base.css", "epub.css"]
-MEDIA = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+MEDIA = images.MEDIA
 
 
 def _href(chapter: str, target: str, current: str) -> str:
@@ -196,7 +196,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
             if eb.get_item_with_href(name) is None:
                 img = epub.EpubItem(uid=re.sub(r"[^A-Za-z0-9]", "-", name), file_name=name,
                                     media_type=MEDIA[Path(rel).suffix.lower()],
-                                    content=(book.root / rel).read_bytes())
+                                    content=images.for_edition(book.root, rel, results))  # cleaned
                 eb.add_item(img)
     eb.spine = spine
     stamp = build_time(book)

@@ -14,7 +14,7 @@ import textwrap
 from html import unescape
 from pathlib import Path
 
-from .. import ASSETS, fonts, l10n
+from .. import ASSETS, fonts, images, l10n
 from ..book import Book
 from ..pipeline import ChapterResult
 from .common import STYLES, atomic_dir, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
@@ -88,10 +88,10 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
                 part_title=book.parts[ch.part] if ch.part is not None else None,
                 part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
             (out / f"{ch.id}.html").write_text(page, encoding="utf-8")
-            for rel in r.ctx.data.get("images", []):
+            for rel in r.ctx.data.get("images", []):  # the cleaned image, never the manuscript's file
                 dest = out / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(book.root / rel, dest)
+                dest.write_bytes(images.for_edition(book.root, rel, results))
         index = json.dumps(search_index(results, bodies), ensure_ascii=False, separators=(",", ":"))
         (out / "assets" / "search-index.js").write_text(f"window.BOOK_INDEX = {index};\n", encoding="utf-8")
 

@@ -18,14 +18,15 @@ import re
 import shutil
 import signal
 import uuid
+from concurrent.futures.process import BrokenProcessPool
 from html import unescape
 from pathlib import Path
 
-from .. import fonts, fsio, workers
+from .. import fonts, fsio, images, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from . import pagestarts, pdfsplice, pdfunits
+from . import pagestarts, pdfimages, pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
@@ -145,7 +146,8 @@ VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
 
 def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
     from weasyprint import HTML
-    doc = HTML(string=html, base_url=base_url).render(stylesheets=stylesheets(variant))
+    doc = HTML(string=html, base_url=base_url, url_fetcher=pdfimages.fetcher(base_url, STYLES)).render(
+        stylesheets=stylesheets(variant))
     anchors: dict[str, int] = {}
     for number, page in enumerate(doc.pages, 1):
         for name in page.anchors:
@@ -269,10 +271,9 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     (press.writers.pagestarts), "relaid": [unit ids] or None}.
     ``record_for``: where the files will finally stand when ``targets`` is a staging folder (the
     layout record that later builds splice into is kept per output folder, .cache/pdf)."""
-    absent = fonts.missing(STYLES)
-    if absent:
-        raise ManuscriptError([finding("PDF-003", display_path(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
-                               for f in absent])
+    unusable = fonts.problems(STYLES)  # not installed (PDF-003), damaged or not embeddable (FONT-00x)
+    if unusable:
+        raise ManuscriptError(unusable)
     html, blocks = book_html(book, results)
     ran = []
 
@@ -300,9 +301,14 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
                 outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile,
                                     literal_label_css(results[0].ctx.labels if results else {}), record_path)
         if outcome is None:
-            outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile)
+            outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile, images.uses(results))
         for v, p in targets.items():
             fsio.publish(temps[v], p)
+    except (MemoryError, RecursionError, BrokenProcessPool) as e:  # the layout ran out of room: a finding
+        detail = {MemoryError: f"it needed more than {workers.LAYOUT_MEMORY / 2**30:.3g} GiB of memory",
+                  RecursionError: "its elements are nested too deeply"}.get(
+                      type(e), "the layout process was stopped, most likely out of memory")
+        raise ManuscriptError([finding("PDF-004", display_path(book.root / "book.yaml"), 0, detail=detail)]) from None
     finally:
         for t in temps.values():
             t.unlink(missing_ok=True)
@@ -312,10 +318,11 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             "relaid": outcome.get("relaid")}
 
 
-def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile) -> dict:
+def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile,
+           where: dict) -> dict:
     """The whole book in one layout (one worker; the two files are written in parallel)."""
     both = set(targets) == {"screen", "print"}
-    pool = workers.pool(1 if both else len(targets))
+    pool = workers.pool(1 if both else len(targets), memory=workers.LAYOUT_MEMORY)
     try:
         if both:  # one layout, two files
             futures = {"both": pool.submit(render_both, html, base_url,
@@ -330,8 +337,7 @@ def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, ide
     pool.shutdown()
     messages = sorted({m for o in outcome.values() for m in o["log"]})
     if messages:
-        raise ManuscriptError([finding("PDF-001", display_path(book.root / "book.yaml"), 0, detail=m)
-                               for m in messages])
+        raise ManuscriptError(pdfimages.log_findings(book, messages, where))
     return next(iter(outcome.values()))
 
 
@@ -343,7 +349,7 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
     work = Path(tempfile.mkdtemp(prefix="units-", dir=record_path.parent))
     laid: dict[int, dict[str, str]] = {}
     todo, rounds = set(plan.dirty), 0
-    pool = workers.pool(min(jobs, len(todo))) if todo else None
+    pool = workers.pool(min(jobs, len(todo)), memory=workers.LAYOUT_MEMORY) if todo else None
     done = False
     try:
         while todo:
