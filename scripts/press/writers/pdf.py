@@ -125,17 +125,43 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def stylesheets(variant: str = "screen") -> list:
-    """The print edition's style layers for WeasyPrint, fonts first; the printer variant adds bleed."""
+def font_configuration():
+    """A WeasyPrint font configuration in which the styles' family names mean the faces
+    ``fonts.yaml`` declares and no other installed file (see ``press.fonts``: two optical sizes of
+    EB Garamond under one name drew every bullet as a raised "A")."""
+    from weasyprint.text.fonts import FontConfiguration
+    config = str(fonts.fontconfig_file(STYLES))
+    before = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = config   # fontconfig reads it when the configuration is made
+    try:
+        return FontConfiguration()
+    finally:
+        if before is None:
+            os.environ.pop("FONTCONFIG_FILE", None)
+        else:
+            os.environ["FONTCONFIG_FILE"] = before
+
+
+def stylesheets(variant: str = "screen", font_config=None) -> list:
+    """The print edition's style layers for WeasyPrint, fonts first; the printer variant adds bleed.
+    The @font-face rules load only through ``font_config`` (WeasyPrint ignores them without one)."""
     from weasyprint import CSS
     layers = LAYERS + (BLEED_LAYER if variant == "print" else [])
     faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
-    return [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in layers]
+    return [CSS(string=faces, font_config=font_config)] + [CSS(filename=str(STYLES / name)) for name in layers]
+
+
+def layout_document(html: str, base_url: str, variant: str = "screen"):
+    """The print HTML laid out by WeasyPrint with the press's fonts and style layers."""
+    from weasyprint import HTML
+    config = font_configuration()
+    return HTML(string=html, base_url=base_url).render(stylesheets=stylesheets(variant, config), font_config=config)
 
 
 def stylesheet_text() -> str:
     """Every style rule the print layouts read, as one text (what a unit's layout depends on)."""
     faces = fonts.font_face_css(STYLES, lambda f: f"{f.path.as_uri()}#{f.path.stat().st_size}")
+    faces += "".join(f"/* masked: {p} */" for p in fonts.masked(STYLES))
     return faces + "".join((STYLES / name).read_text(encoding="utf-8") for name in LAYERS + BLEED_LAYER)
 
 
@@ -144,8 +170,7 @@ VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
 
 
 def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
-    from weasyprint import HTML
-    doc = HTML(string=html, base_url=base_url).render(stylesheets=stylesheets(variant))
+    doc = layout_document(html, base_url, variant)
     anchors: dict[str, int] = {}
     for number, page in enumerate(doc.pages, 1):
         for name in page.anchors:
