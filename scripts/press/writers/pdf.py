@@ -25,7 +25,7 @@ from .. import fonts, fsio, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from . import pdfsplice, pdfunits
+from . import pdfprint, pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
@@ -192,8 +192,8 @@ def margins(doc) -> list[str]:
 
 
 def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
-    doc.write_pdf(out, pdf_identifier=identifier, finisher=_cut_to_trim if cut_to_trim else None,
-                  **VARIANT_OPTIONS[variant])
+    finisher = _cut_to_trim if cut_to_trim else pdfprint.finish if variant == "print" else None
+    doc.write_pdf(out, pdf_identifier=identifier, finisher=finisher, **VARIANT_OPTIONS[variant])
     if variant == "print":
         _fixed_document_id(out, identifier)
 
@@ -215,19 +215,21 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
     log.addHandler(handler)
     try:
         doc, anchors = _layout(html, base_url, variant, handler)
-        if not handler.messages:
-            _write(doc, variant, out, identifier)
+        if not handler.messages:  # a whole book: the printer's file ends on blank leaves
+            _write(pdfprint.with_blank_leaves(doc, base_url) if variant == "print" else doc, variant, out, identifier)
         return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages}
     finally:
         log.removeHandler(handler)
 
 
-def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False) -> dict:
+def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False,
+                whole: bool = False) -> dict:
     """Both variants from one layout (runs in a worker process). The book is laid out once with
     the printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves —
     then the printer's PDF/X-4 is written here while a forked child writes the screen's PDF/UA-1
     and cuts its pages to the trim. ``drop_last`` leaves out the last page (a unit's closing
-    element, see pdfunits). Returns the page map and all warnings."""
+    element, see pdfunits); a ``whole`` book's printer file ends on blank leaves (pdfprint).
+    Returns the page map and all warnings."""
     handler = _Collect()
     log = logging.getLogger("weasyprint")
     log.addHandler(handler)
@@ -261,7 +263,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
                 os._exit(code)
         os.close(write)
         try:
-            _write(doc, "print", outs["print"], identifier)
+            _write(pdfprint.with_blank_leaves(doc, base_url) if whole else doc, "print", outs["print"], identifier)
         finally:
             with os.fdopen(read) as fh:
                 child = json.loads(fh.read() or '["the screen PDF writer stopped"]')
@@ -337,7 +339,7 @@ def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, ide
     try:
         if both:  # one layout, two files
             futures = {"both": pool.submit(render_both, html, base_url,
-                                           {v: str(t) for v, t in temps.items()}, identifier)}
+                                           {v: str(t) for v, t in temps.items()}, identifier, whole=True)}
         else:
             futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
         meanwhile()  # the workers are forked by now: other work may run here
