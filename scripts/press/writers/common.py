@@ -21,7 +21,28 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["join_names"] = join_names
+    env.filters["long_date"] = long_date
+    env.filters["isbn"] = isbn
     return env
+
+
+def long_date(iso: str, lang: str) -> str:
+    """A date as a reader of the book's language writes it ("4 april 2025", "1 May 2024"), by Babel."""
+    import datetime as dt
+
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_date
+    try:
+        locale = Locale.parse(lang, sep="-")
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse(lang.split("-")[0])
+    return format_date(dt.date.fromisoformat(iso), "long", locale=locale)
+
+
+def isbn(identifier: str) -> str:
+    """The ISBN of a ``urn:isbn:`` identifier, or "" (a UUID identifies the file, not the book a
+    reader asks for: it stays in the metadata, out of the colophon)."""
+    return identifier[len("urn:isbn:"):] if identifier.lower().startswith("urn:isbn:") else ""
 
 
 def join_names(names: list[str], word_and: str) -> str:
