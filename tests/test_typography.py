@@ -121,3 +121,37 @@ def test_colophon_in_the_books_language_with_its_isbn(tmp_path):
     text = flat(PdfReader(tmp_path / "d" / "tides-and-harbours.pdf").pages[3].extract_text())
     assert "Uitgegeven door Fixture Press, 1 mei 2024" in text
     assert "ISBN 9789083412345" in text and "urn:" not in text
+
+
+# --- page fill ---------------------------------------------------------------------------------
+
+SVG = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='400' height='640'>"
+       "<rect width='400' height='640' fill='%23888'/></svg>")
+
+
+def _chapter(k: int, inner: str, before: int) -> str:
+    text = "<br>".join(f"Line {n} of the text before the box, a line of ordinary words." for n in range(before))
+    after = " ".join(["Text after the box, words that fill the page to its foot."] * 60)
+    return (f"<article class='chapter' id='c{k}'><p id='c{k}-before'>{text}</p>{inner}"
+            f"<p id='c{k}-after'>{after}</p></article>")
+
+
+@pytest.mark.parametrize("kind", ["sidebar", "table", "figure"])
+def test_no_half_empty_page_before_a_box_a_table_or_a_figure(kind):
+    """A long box, a long table, a tall figure after 10–30 lines of text: no page of the chapter but
+    its last is less than half filled (the pagination report's short-page flag)."""
+    if kind == "sidebar":
+        inner = ("<aside class='sidebar' id='box'><h3>A long box</h3>"
+                 + "".join(f"<p>Paragraph {n} of the box, with enough words to make two lines or so in "
+                           "the measure of the box on the page.</p>" for n in range(30)) + "</aside>")
+    elif kind == "table":
+        inner = ("<table id='tbl'><thead><tr><th>Term</th><th>Meaning</th></tr></thead><tbody>"
+                 + "".join(f"<tr><td>Row {n}</td><td>What row {n} means, in a few words</td></tr>" for n in range(45))
+                 + "</tbody></table>")
+    else:
+        inner = f"<figure id='fig'><img src=\"{SVG}\" alt='A tall grey block'><figcaption>A tall figure</figcaption></figure>"
+    chapters = "".join(_chapter(k, inner, before) for k, before in enumerate(range(10, 31, 4)))
+    doc = pdf_writer.layout_document(f"<html lang='en'><body>{chapters}</body></html>", "/tmp/")
+    lines, _ = proofs.read_lines(doc)
+    short = [f for f in proofs.flags(lines) if f["kind"] == "short-page"]
+    assert short == [], [(f["page"], f["fill"]) for f in short]
