@@ -68,3 +68,47 @@ def test_print_pdf_has_a_multiple_of_4_pages_the_blank_leaves_at_the_end(built):
         b = boxes(built.pdf_print, number)
         image = render.pages(built.pdf_print, [number], DPI)[0]
         assert inked(image, b["MediaBox"], b["TrimBox"]) == 0, f"blank leaf {number} is not blank"
+
+
+def text_colours(path) -> dict[tuple, dict[tuple, int]]:
+    """{font name without subset tag: {fill colour operator and operands: glyph runs}} of the text
+    on the pages themselves (figures' own labels, drawn in form XObjects, left out)."""
+    out: dict[tuple, dict[tuple, int]] = {}
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            fonts = page.Resources.get("/Font", pikepdf.Dictionary())
+            stack, fill, font = [], ("g", (0.0,)), None
+            for operands, op in pikepdf.parse_content_stream(page):
+                name = str(op)
+                if name == "q":
+                    stack.append((fill, font))
+                elif name == "Q" and stack:
+                    fill, font = stack.pop()
+                elif name in ("rg", "g", "k"):
+                    fill = (name, tuple(round(float(v), 3) for v in operands))
+                elif name in ("sc", "scn"):
+                    fill = (name, tuple(round(float(v), 3) for v in operands if not isinstance(v, pikepdf.Name)))
+                elif name == "Tf":
+                    f = fonts.get(str(operands[0]))
+                    font = str(f.BaseFont).split("+", 1)[-1] if f is not None else None
+                elif name in ("Tj", "TJ", "'", '"'):
+                    counts = out.setdefault(font, {})
+                    counts[fill] = counts.get(fill, 0) + 1
+    return out
+
+
+def test_print_pdf_sets_the_text_in_pure_black_and_neutral_greys(built):
+    """The promise in docs/designers.md: the print PDF is PDF/X-4 with an sRGB output intent (no
+    CMYK characterisation ships with Debian, and DeviceCMYK needs one), so black text cannot be
+    DeviceCMYK 0/0/0/100; it is pure RGB black, which a printer's black-preserving conversion sets
+    in black ink only, and every grey of text is neutral (R = G = B)."""
+    with pikepdf.open(built.pdf_print) as pdf:
+        intent = pdf.Root.OutputIntents[0]
+        assert "sRGB" in str(intent.get("/OutputConditionIdentifier"))
+    colours = text_colours(built.pdf_print)
+    body = colours["EB-Garamond"]
+    assert set(body) == {("rg", (0.0, 0.0, 0.0))}, f"body text in {body}"
+    accent = ("rg", (0.541, 0.231, 0.071))   # --colour-accent: part numbers, box titles, pull quotes
+    for font, fills in colours.items():
+        for op, values in fills:
+            assert op == "rg" and (len(set(values)) == 1 or (op, values) == accent), (font, op, values)
