@@ -59,6 +59,7 @@ def _installed() -> dict[str, Path]:
     return {Path(p).name: Path(p) for p in out.splitlines() if p}
 
 
+@lru_cache(maxsize=1)
 def _fc_entries() -> list[tuple[Path, list[str], str, str]]:
     """(file, family names, slant, weight) of every installed face, as fontconfig lists them."""
     try:

@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import signal
-import uuid
 from html import unescape
 from pathlib import Path
 
@@ -103,19 +102,6 @@ def build_time(book: Book) -> dt.datetime:
     return dt.datetime.fromisoformat(book.meta["date"])
 
 
-def _fixed_document_id(path: str, identifier: bytes) -> None:
-    """WeasyPrint's PDF/X metadata carries a random xmpMM:DocumentID; write one derived from the
-    book instead (same length, so every byte offset in the file stays valid)."""
-    data = Path(path).read_bytes()
-    stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, identifier.decode())}".encode()
-    fixed = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, data)
-    if fixed != data:  # the second half of the file /ID was a hash of the random version: redo it
-        blank = re.sub(rb"(/ID \[\([0-9a-f]{32}\) \()[0-9a-f]{32}", rb"\g<1>" + b"0" * 32, fixed)
-        digest = hashlib.md5(blank).hexdigest().encode()
-        fixed = re.sub(rb"(/ID \[\([0-9a-f]{32}\) \()[0-9a-f]{32}", rb"\g<1>" + digest, fixed)
-        Path(path).write_bytes(fixed)
-
-
 class _Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -195,7 +181,7 @@ def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = F
     finisher = _cut_to_trim if cut_to_trim else pdfprint.finish if variant == "print" else None
     doc.write_pdf(out, pdf_identifier=identifier, finisher=finisher, **VARIANT_OPTIONS[variant])
     if variant == "print":
-        _fixed_document_id(out, identifier)
+        pdfprint.fixed_document_id(out, identifier)
 
 
 def _cut_to_trim(document, pdf) -> None:
