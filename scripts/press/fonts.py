@@ -1,10 +1,20 @@
 """The book's fonts: finds the faces ``styles/fonts.yaml`` names among the installed fonts, writes
 their @font-face rules, subsets them to the characters a book uses (HarfBuzz; fontTools packs the
-WOFF2) and checks that every character of the book has a glyph (PDF-002)."""
+WOFF2) and checks that every character of the book has a glyph (PDF-002).
+
+For WeasyPrint it also writes a fontconfig configuration (``fontconfig_file``) in which the
+styles' family names mean the declared files and nothing else. Debian's fonts-ebgaramond installs
+two optical sizes, EB Garamond 08 and 12, under the one family name "EB Garamond" with the same
+style and weight but different glyph orders; fontconfig offered the 08 for the text, Pango fell
+back to the 12 for a character the 08 lacks (the bullet "•"), and WeasyPrint, which names an
+embedded font after its family, style and weight, wrote both into one font: the 12's glyph id of
+the bullet drawn from the 08's file, a small raised "A". WeasyPrint's own @font-face rules do not
+mask installed faces of the same name (a TODO in its ``add_font_face``), so the press does it."""
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import subprocess
 import unicodedata
@@ -47,6 +57,62 @@ def _installed() -> dict[str, Path]:
     except (OSError, subprocess.CalledProcessError):
         return {}
     return {Path(p).name: Path(p) for p in out.splitlines() if p}
+
+
+@lru_cache(maxsize=1)
+def _fc_entries() -> list[tuple[Path, list[str], str, str]]:
+    """(file, family names, slant, weight) of every installed face, as fontconfig lists them."""
+    try:
+        out = subprocess.run(["fc-list", "--format", r"%{file}\t%{family}\t%{slant}\t%{weight}\n"],
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    rows = []
+    for line in out.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 4:
+            rows.append((Path(fields[0]), [f.replace("\\,", ",") for f in re.split(r"(?<!\\),", fields[1])],
+                         fields[2], fields[3]))
+    return rows
+
+
+def _weight_matches(weight: str, wanted: str) -> bool:
+    """fontconfig's weight of a face (a number, or "[lo hi]" for a variable font) covers ``wanted``."""
+    if weight == wanted:
+        return True
+    found = re.fullmatch(r"\[(\d+(?:\.\d+)?) (\d+(?:\.\d+)?)\]", weight)
+    return bool(found) and float(found.group(1)) <= float(wanted) <= float(found.group(2))
+
+
+def masked(styles: Path) -> list[Path]:
+    """Installed files that would answer to a declared face's family, slant and weight but are not
+    its file (another optical size, another version of the face): hidden from the PDF's layouts."""
+    entries = _fc_entries()
+    declared = {f.path: f for f in faces(styles) if f.path is not None}
+    out: set[Path] = set()
+    for path, face in declared.items():
+        own = next((e for e in entries if e[0] == path), None)
+        if own is None:
+            continue
+        for other, families, slant, weight in entries:
+            if other not in declared and face.family in families and slant == own[2] and _weight_matches(weight, own[3]):
+                out.add(other)
+    return sorted(out)
+
+
+def fontconfig_file(styles: Path) -> Path:
+    """A fontconfig configuration: the system's (``FONTCONFIG_FILE`` or fonts.conf), with the
+    ``masked`` files rejected. Written once into the cache; WeasyPrint's layouts read it."""
+    from xml.sax.saxutils import escape
+    system = os.environ.get("FONTCONFIG_FILE") or "fonts.conf"   # a relative name: fontconfig's own folder
+    globs = "".join(f"<glob>{escape(str(p))}</glob>" for p in masked(styles))
+    xml = ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+           f'<fontconfig><include ignore_missing="yes">{escape(system)}</include>'
+           f'<selectfont><rejectfont>{globs}</rejectfont></selectfont></fontconfig>\n')
+    path = (cache.folder("fontconfig") / f"{hashlib.sha256(xml.encode()).hexdigest()[:16]}.conf").resolve()
+    if not path.exists():
+        cache.write(path, xml.encode())
+    return path
 
 
 def missing(styles: Path) -> list[Face]:

@@ -24,7 +24,14 @@ def environment() -> jinja2.Environment:
                              keep_trailing_newline=True)
     env.filters["join_names"] = join_names
     env.filters["long_date"] = l10n.date  # {{ meta.date | long_date(lang) }}: "4 April 2025"
+    env.filters["isbn"] = isbn
     return env
+
+
+def isbn(identifier: str) -> str:
+    """The ISBN of a ``urn:isbn:`` identifier, or "" (a UUID identifies the file, not the book a
+    reader asks for: it stays in the metadata, out of the colophon)."""
+    return identifier[len("urn:isbn:"):] if identifier.lower().startswith("urn:isbn:") else ""
 
 
 def join_names(names: list[str], word_and: str) -> str:
