@@ -1,0 +1,94 @@
+"""Listing a new chapter in ``book.yaml`` without disturbing the editor's file.
+
+The file is edited as text, one insertion at a place found in its YAML node tree (PyYAML's marks
+give each entry's exact position): comments, quoting, flow lists and blank lines stay as they were,
+which a load-and-dump (even ruamel.yaml's round trip, which re-wraps long flow lists) would not
+guarantee. After a chapter listed as ``- file: X.md`` comes a line ``- file: NEW.md`` at the same
+indentation; after a chapter in a part's ``files: [A.md, B.md]`` comes ``, NEW.md`` in that list
+(or a line ``- NEW.md`` in a block list); without ``after``, a ``- file:`` line ends ``contents``.
+The result is parsed again and must list the new file exactly once, where asked."""
+from __future__ import annotations
+
+import yaml
+
+
+class ListingError(Exception):
+    """``after`` names no file that ``contents`` lists (or the file cannot be edited safely)."""
+
+
+def _contents(text: str):
+    root = yaml.compose(text)
+    if not isinstance(root, yaml.MappingNode):
+        raise ListingError("book.yaml is not a mapping")
+    node = next((v for k, v in root.value if k.value == "contents"), None)
+    if not isinstance(node, yaml.SequenceNode):
+        raise ListingError("book.yaml has no contents list")
+    return node
+
+
+def _line_end(text: str, index: int) -> int:
+    """The index just after the line that holds ``index`` (its newline included)."""
+    nl = text.find("\n", index)
+    return len(text) if nl < 0 else nl + 1
+
+
+def _after_entry(text: str, item, new: str, as_file: bool) -> str:
+    """A new line after the block sequence entry ``item`` (mapping or scalar), same indentation."""
+    line_start = text.rfind("\n", 0, item.start_mark.index) + 1
+    dash = text.rfind("-", line_start, item.start_mark.index)
+    if dash < 0:
+        raise ListingError("cannot find the entry's dash")
+    indent = " " * (dash - line_start)
+    end = item.end_mark.index
+    if item.end_mark.column == 0 and end > 0:  # a mapping's end mark stands at the next line
+        end -= 1
+    at = _line_end(text, end)
+    prefix = "" if text[:at].endswith("\n") else "\n"
+    entry = f"- file: {new}" if as_file else f"- {new}"
+    return text[:at] + f"{prefix}{indent}{entry}\n" + text[at:]
+
+
+def insert(text: str, new: str, after: str | None = None) -> str:
+    """``book.yaml``'s text with ``new`` listed after ``after`` (or at the end of contents)."""
+    contents = _contents(text)
+    if after is None:
+        if not contents.value:
+            raise ListingError("contents is empty")
+        return _check(_after_entry(text, contents.value[-1], new, as_file=True), new, after)
+    for item in contents.value:
+        if isinstance(item, yaml.ScalarNode) and item.value == after:
+            return _check(_after_entry(text, item, new, as_file=False), new, after)
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        fields = {k.value: v for k, v in item.value}
+        f = fields.get("file")
+        if isinstance(f, yaml.ScalarNode) and f.value == after:
+            return _check(_after_entry(text, item, new, as_file=True), new, after)
+        files = fields.get("files")
+        if isinstance(files, yaml.SequenceNode):
+            for entry in files.value:
+                if isinstance(entry, yaml.ScalarNode) and entry.value == after:
+                    if files.flow_style:
+                        at = entry.end_mark.index
+                        return _check(text[:at] + f", {new}" + text[at:], new, after)
+                    return _check(_after_entry(text, entry, new, as_file=False), new, after)
+    raise ListingError(after)
+
+
+def listed(data) -> list[str]:
+    out = []
+    for item in data.get("contents") or []:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            if isinstance(item.get("file"), str):
+                out.append(item["file"])
+            out += [f for f in item.get("files") or [] if isinstance(f, str)]
+    return out
+
+
+def _check(result: str, new: str, after: str | None) -> str:
+    names = listed(yaml.safe_load(result))
+    if names.count(new) != 1 or (after is not None and names.index(new) != names.index(after) + 1):
+        raise ListingError("the edited book.yaml does not list the chapter where asked")
+    return result

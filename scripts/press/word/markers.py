@@ -1,0 +1,100 @@
+"""Bookmarks and text boxes, from the marks ``docxprep`` wrote (``block-start:NAME`` …).
+
+Import: a mark in a heading, a figure or a table is that element's id (the export writes every id
+as a bookmark); marks around several blocks become a ``Div`` with that id and class ``press-range``
+(a text box's: class ``press-box``), for the sidebar and query modules to recognise — those the
+export made for itself (``press-…``) lose their id later. The block marks are then taken out; the
+language marks stay for ``press.word.language``. Export: the sidebar, pull-quote and query modules
+give their blocks ids, which pandoc writes as bookmarks, so nothing is needed here."""
+from __future__ import annotations
+
+import panflute as pf
+
+from . import inline_lists, is_mark, marks
+
+RANGE, BOX = "press-range", "press-box"
+
+
+def _block_marks(block) -> list[tuple[str, str]]:
+    """(kind, name) of the block marks under ``block``, in reading order: ("start", "fig-x") …"""
+    out = []
+    for lst in inline_lists(block):
+        for x in lst:
+            if is_mark(x):
+                for m in marks(x):
+                    kind, _, name = m.partition(":")
+                    if kind in ("block-start", "box-start"):
+                        out.append(("start", ("box:" if kind == "box-start" else "") + name))
+                    elif kind in ("block-end", "box-end"):
+                        out.append(("end", ("box:" if kind == "box-end" else "") + name))
+    return out
+
+
+def _ids(doc: pf.Doc) -> set[str]:
+    """Headings, figures and tables take the name of a bookmark that starts in them; returns the
+    names so used (they are no ranges)."""
+    used: set[str] = set()
+    for block in _blocks(doc):
+        if isinstance(block, (pf.Header, pf.Figure, pf.Table)):
+            for kind, name in _block_marks(block):
+                if kind == "start" and not name.startswith("box:"):
+                    if not block.identifier:
+                        block.identifier = name
+                    used.add(name)
+        elif isinstance(block, pf.Para) and any(isinstance(x, pf.Image) for x in block.content):
+            # a picture without a caption: pandoc made no figure, because of the mark beside it
+            for kind, name in _block_marks(block):
+                if kind == "start" and not name.startswith("box:"):
+                    used.add(name)
+                    block.content.insert(0, pf.Span(identifier=name, classes=["press-figure-id"]))
+    return used
+
+
+def _blocks(elem):
+    found = []
+    elem.walk(lambda e, d: found.append(e) if isinstance(e, pf.Block) else None)
+    return found
+
+
+def _group(blocks: list, used: set[str]) -> list:
+    """Wrap each range of blocks between a start and an end mark into a Div; innermost first."""
+    while True:
+        events = [(i, kind, name) for i, b in enumerate(blocks) for kind, name in _block_marks(b)
+                  if name not in used]
+        opened: dict[str, int] = {}
+        ranges = []
+        for i, kind, name in events:
+            if kind == "start":
+                opened.setdefault(name, i)
+            elif name in opened and opened[name] < i:
+                ranges.append((opened.pop(name), i, name))
+        if not ranges:
+            break
+        start, end, name = min(ranges, key=lambda r: r[1] - r[0])
+        box = name.startswith("box:")
+        div = pf.Div(*blocks[start:end + 1], identifier="" if box else name, classes=[BOX if box else RANGE])
+        used.add(name)
+        blocks = blocks[:start] + [div] + blocks[end + 1:]
+    for b in blocks:
+        for attr in ("content",):
+            inner = getattr(b, attr, None)
+            if isinstance(b, (pf.Div, pf.BlockQuote, pf.Note)) and inner is not None:
+                b.content = _group(list(inner), used)
+            elif isinstance(b, (pf.BulletList, pf.OrderedList)):
+                for item in b.content:
+                    item.content = _group(list(item.content), used)
+    return blocks
+
+
+def read(doc: pf.Doc, ctx) -> pf.Doc:
+    used = _ids(doc)
+    doc.content = _group(list(doc.content), used)
+    for lst in inline_lists(doc):
+        for x in list(lst):
+            if is_mark(x):
+                rest = [m for m in marks(x) if m.startswith("lang-")]
+                if rest:
+                    x.content = [pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest))]
+                else:
+                    lst.remove(x)
+    return doc
