@@ -86,7 +86,7 @@ _rule("WORD-004", WARNING, "the picture '{src}' has no alt text in Word: write o
 _rule("WORD-005", ERROR, "the Word document could not be written: {detail}")
 _rule("WORD-006", ERROR, "the file is not a Word document (.docx) pandoc can read: {detail}")
 _rule("WORD-007", ERROR, "the import would overwrite '{name}': {detail}")
-_rule("WORD-008", ERROR, "--after names '{name}', which contents does not list")
+_rule("WORD-008", ERROR, "{option} names '{name}', which contents does not list")
 # Raw HTML
 _rule("HTML-001", ERROR, "raw HTML that could run code or load another page was removed: {detail}")
 # Spelling

@@ -9,7 +9,9 @@ drops (bookmarks between paragraphs, text boxes, language marks) before it reads
 """
 from __future__ import annotations
 
+import io
 import re
+import subprocess
 
 import panflute as pf
 
@@ -85,3 +87,25 @@ def inside(elem, cls: str) -> bool:
             return True
         p = p.parent
     return False
+
+
+WRITER = ["-t", "markdown-smart-simple_tables-multiline_tables", "--wrap=none"]
+
+
+def run_pandoc(args: list[str], data: bytes, rel: str, code: str = "WORD-006") -> bytes:
+    """pandoc's output for ``data`` on its input; a failure is the finding ``code`` about ``rel``."""
+    from .. import pandoc
+    from ..rules import ManuscriptError, finding
+    proc = subprocess.run([pandoc.pandoc_path(), *args], input=data, capture_output=True)
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ManuscriptError([finding(code, rel, 0, detail="; ".join(detail[-2:]) or "pandoc failed")])
+    return proc.stdout
+
+
+def to_markdown(blocks: list, rel: str) -> str:
+    """Blocks as the manuscript's Markdown (pandoc's writer: ATX headings, fenced divs, pipe tables,
+    ``[^n]`` notes at the end, one paragraph a line, curly quotes kept)."""
+    buf = io.StringIO()
+    pf.dump(pf.Doc(*blocks), buf)
+    return run_pandoc(["-f", "json", *WRITER], buf.getvalue().encode("utf-8"), rel).decode("utf-8")

@@ -5,7 +5,7 @@ give each entry's exact position): comments, quoting, flow lists and blank lines
 which a load-and-dump (even ruamel.yaml's round trip, which re-wraps long flow lists) would not
 guarantee. After a chapter listed as ``- file: X.md`` comes a line ``- file: NEW.md`` at the same
 indentation; after a chapter in a part's ``files: [A.md, B.md]`` comes ``, NEW.md`` in that list
-(or a line ``- NEW.md`` in a block list); without ``after``, a ``- file:`` line ends ``contents``.
+(or a line ``- NEW.md`` in a block list); ``before`` likewise; without either, a ``- file:`` line ends ``contents``.
 The result is parsed again and must list the new file exactly once, where asked."""
 from __future__ import annotations
 
@@ -32,25 +32,31 @@ def _line_end(text: str, index: int) -> int:
     return len(text) if nl < 0 else nl + 1
 
 
-def _after_entry(text: str, item, new: str, as_file: bool) -> str:
-    """A new line after the block sequence entry ``item`` (mapping or scalar), same indentation."""
+def _after_entry(text: str, item, new: str, as_file: bool, before: bool = False) -> str:
+    """A new line after (or before) the block sequence entry ``item`` (mapping or scalar), at the
+    same indentation."""
     line_start = text.rfind("\n", 0, item.start_mark.index) + 1
     dash = text.rfind("-", line_start, item.start_mark.index)
     if dash < 0:
         raise ListingError("cannot find the entry's dash")
     indent = " " * (dash - line_start)
+    entry = f"- file: {new}" if as_file else f"- {new}"
+    if before:
+        return text[:line_start] + f"{indent}{entry}\n" + text[line_start:]
     end = item.end_mark.index
     if item.end_mark.column == 0 and end > 0:  # a mapping's end mark stands at the next line
         end -= 1
     at = _line_end(text, end)
     prefix = "" if text[:at].endswith("\n") else "\n"
-    entry = f"- file: {new}" if as_file else f"- {new}"
     return text[:at] + f"{prefix}{indent}{entry}\n" + text[at:]
 
 
-def insert(text: str, new: str, after: str | None = None) -> str:
-    """``book.yaml``'s text with ``new`` listed after ``after`` (or at the end of contents)."""
+def insert(text: str, new: str, after: str | None = None, before: str | None = None) -> str:
+    """``book.yaml``'s text with ``new`` listed after ``after``, or before ``before``, or at the end
+    of contents."""
     contents = _contents(text)
+    if before is not None:
+        return _before(text, contents, new, before)
     if after is None:
         if not contents.value:
             raise ListingError("contents is empty")
@@ -75,6 +81,27 @@ def insert(text: str, new: str, after: str | None = None) -> str:
     raise ListingError(after)
 
 
+def _before(text: str, contents, new: str, before: str) -> str:
+    for item in contents.value:
+        if isinstance(item, yaml.ScalarNode) and item.value == before:
+            return _check(_after_entry(text, item, new, as_file=False, before=True), new, None, before)
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        fields = {k.value: v for k, v in item.value}
+        f = fields.get("file")
+        if isinstance(f, yaml.ScalarNode) and f.value == before:
+            return _check(_after_entry(text, item, new, as_file=True, before=True), new, None, before)
+        files = fields.get("files")
+        if isinstance(files, yaml.SequenceNode):
+            for entry in files.value:
+                if isinstance(entry, yaml.ScalarNode) and entry.value == before:
+                    if files.flow_style:
+                        at = entry.start_mark.index
+                        return _check(text[:at] + f"{new}, " + text[at:], new, None, before)
+                    return _check(_after_entry(text, entry, new, as_file=False, before=True), new, None, before)
+    raise ListingError(before)
+
+
 def listed(data) -> list[str]:
     out = []
     for item in data.get("contents") or []:
@@ -87,8 +114,9 @@ def listed(data) -> list[str]:
     return out
 
 
-def _check(result: str, new: str, after: str | None) -> str:
+def _check(result: str, new: str, after: str | None, before: str | None = None) -> str:
     names = listed(yaml.safe_load(result))
-    if names.count(new) != 1 or (after is not None and names.index(new) != names.index(after) + 1):
+    if names.count(new) != 1 or (after is not None and names.index(new) != names.index(after) + 1) \
+            or (before is not None and names.index(new) + 1 != names.index(before)):
         raise ListingError("the edited book.yaml does not list the chapter where asked")
     return result

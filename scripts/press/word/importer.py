@@ -1,13 +1,13 @@
 """``press import``: an author's Word document into the manuscript, as a new chapter.
 
-    press import FILE.docx [-m MANUSCRIPT] [--after NN-name.md] [--name NN-name.md]
+    press import FILE.docx [-m MANUSCRIPT] [--after NN-name.md | --before NN-name.md] [--name NN-name.md]
                  [--accept-changes | --reject-changes] [--style "Word style=sidebar|pullquote|quote"]
 
 pandoc's docx reader parses the document (``docx+styles``, tracked changes and comments kept), after
 ``docxprep`` has made visible what it would drop; the modules in ``IMPORT`` map Word to the
 manuscript contract, one concern each; pandoc's Markdown writer writes the chapter. The chapter
 (``NN-<id>.md``, the next free number and an id from its title, unless ``--name``), its pictures
-(``images/``) and ``book.yaml`` (listed after ``--after``, else at the end) are written atomically,
+(``images/``) and ``book.yaml`` (listed after ``--after`` or before ``--before``, else at the end) are written atomically,
 and only when nothing stands in the way (WORD-001, WORD-006 … WORD-008 stop the import and write
 nothing). Then the press checks the manuscript as ``make check`` does (without the validators of
 the editions) and lists what the editor must still fix in the new chapter, ``file:line`` each.
@@ -21,7 +21,6 @@ import io
 import json
 import os
 import re
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -30,11 +29,12 @@ import panflute as pf
 import yaml
 from lxml import etree
 
-from .. import fsio, pandoc
+from .. import fsio
 from ..book import chapter_id_from_name, display_path, load_book, slugify
 from ..context import labels_for
 from ..rules import ERROR, ManuscriptError, finding
 from . import (
+    autoids,
     bookyaml,
     changes,
     comments,
@@ -47,8 +47,10 @@ from . import (
     pagerefs,
     pending,
     quotes,
+    run_pandoc,
     sidebars,
     styles,
+    to_markdown,
 )
 from .context import ROLES, STYLES, ImportContext
 
@@ -65,16 +67,8 @@ IMPORT = [
     styles,     # every other Word style's wrapper removed
     headings,   # title, subtitle, authors; heading levels; bold lines               WORD-002/003
     figures,    # pictures → images/, figures with caption and alt text              WORD-004
+    autoids,    # heading ids pandoc would give anyway are not written
 ]
-WRITER = ["-t", "markdown-smart-simple_tables-multiline_tables", "--wrap=none"]
-
-
-def _pandoc(args: list[str], data: bytes, rel: str) -> bytes:
-    proc = subprocess.run([pandoc.pandoc_path(), *args], input=data, capture_output=True)
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ManuscriptError([finding("WORD-006", rel, 0, detail="; ".join(detail[-2:]) or "pandoc failed")])
-    return proc.stdout
 
 
 def read_docx(data: bytes, rel: str) -> tuple[pf.Doc, dict[str, bytes]]:
@@ -85,7 +79,7 @@ def read_docx(data: bytes, rel: str) -> tuple[pf.Doc, dict[str, bytes]]:
             parts = {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
     except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
         raise ManuscriptError([finding("WORD-006", rel, 0, detail=str(e) or type(e).__name__)]) from None
-    ast = _pandoc(["-f", "docx+styles", "--track-changes=all", "-t", "json"], prepared, rel)
+    ast = run_pandoc(["-f", "docx+styles", "--track-changes=all", "-t", "json"], prepared, rel)
     return pf.load(io.StringIO(ast.decode("utf-8"))), parts
 
 
@@ -109,13 +103,6 @@ def properties(parts: dict[str, bytes]) -> dict:
             if name and value:
                 out.setdefault(name, value)
     return out
-
-
-def to_markdown(blocks: list, rel: str) -> str:
-    doc = pf.Doc(*blocks)
-    buf = io.StringIO()
-    pf.dump(doc, buf)
-    return _pandoc(["-f", "json", *WRITER], buf.getvalue().encode("utf-8"), rel).decode("utf-8")
 
 
 def _inline_markdown(inlines: list, rel: str) -> str:
@@ -173,7 +160,8 @@ def _line(text: str, needle: str, nth: int) -> int:
 
 
 def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: str | None = None,
-                changes_mode: str | None = None, style_args: list[str] | None = None) -> tuple[Path, list, dict]:
+                changes_mode: str | None = None, style_args: list[str] | None = None,
+                before: str | None = None) -> tuple[Path, list, dict]:
     """Import ``docx`` into ``manuscript``; returns (chapter path, findings about it, counts).
     Raises ManuscriptError, writing nothing, when the import cannot be done."""
     rel = display_path(docx)
@@ -206,9 +194,10 @@ def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: st
             blocking.append(finding("WORD-007", display_path(path), 0, name=path.name,
                                     detail="it exists already; remove it or choose another --name"))
     try:
-        listing = bookyaml.insert((manuscript / "book.yaml").read_text(encoding="utf-8"), name, after)
+        listing = bookyaml.insert((manuscript / "book.yaml").read_text(encoding="utf-8"), name, after, before)
     except bookyaml.ListingError:
-        blocking.append(finding("WORD-008", book_rel, 0, name=after or ""))
+        blocking.append(finding("WORD-008", book_rel, 0, option="--before" if before else "--after",
+                                name=before or after or ""))
     if any(chapter_id_from_name(c.path.name) == ctx.chapter_id or c.id == ctx.chapter_id for c in book.chapters):
         blocking.append(finding("FILE-007", chapter_rel, 1, id=ctx.chapter_id,
                                 other=next(c.rel for c in book.chapters if c.id == ctx.chapter_id
@@ -231,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press import", description="A Word document (.docx) into the manuscript.")
     ap.add_argument("docx", type=Path)
     ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("--after", help="list the chapter in book.yaml after this chapter file (default: at the end)")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--after", help="list the chapter in book.yaml after this chapter file (default: at the end)")
+    where.add_argument("--before", help="list the chapter in book.yaml before this chapter file")
     ap.add_argument("--name", help="the chapter's file name (default: the next number and the title's id)")
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--accept-changes", action="store_true", help="accept the document's tracked changes")
@@ -241,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     mode = "accept" if args.accept_changes else "reject" if args.reject_changes else None
     try:
-        target, placed, counts = import_docx(args.docx, args.manuscript, args.after, args.name, mode, args.style)
+        target, placed, counts = import_docx(args.docx, args.manuscript, args.after, args.name, mode, args.style,
+                                             args.before)
     except ManuscriptError as e:
         for f in e.findings:
             print(f, file=sys.stderr)
@@ -250,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     rel = display_path(target)
     summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "text only"
     print(f"Imported {display_path(args.docx)} → {rel} ({summary}); listed in "
-          f"{display_path(args.manuscript / 'book.yaml')}" + (f" after {args.after}" if args.after else "") + ".")
+          f"{display_path(args.manuscript / 'book.yaml')}" + (f" after {args.after}" if args.after else "")
+          + (f" before {args.before}" if args.before else "") + ".")
     from ..check import collect
     found = sorted(set(placed) | {f for f in collect(args.manuscript, None, validators=False)
                                   if f.path in (rel, display_path(args.manuscript / "book.yaml"))})

@@ -36,10 +36,12 @@ def _ids(doc: pf.Doc) -> set[str]:
     used: set[str] = set()
     for block in _blocks(doc):
         if isinstance(block, (pf.Header, pf.Figure, pf.Table)):
+            named = False
             for kind, name in _block_marks(block):
                 if kind == "start" and not name.startswith("box:"):
-                    if not block.identifier:
-                        block.identifier = name
+                    if not named:  # pandoc gave every heading an id from its text (marks included)
+                        block.identifier = "" if name.startswith("press-") else name
+                        named = True
                     used.add(name)
         elif isinstance(block, pf.Para) and any(isinstance(x, pf.Image) for x in block.content):
             # a picture without a caption: pandoc made no figure, because of the mark beside it
