@@ -20,17 +20,20 @@ import yaml
 
 from press import pandoc
 from press.book import load_chapter
-from press.word import WRITER, bookyaml, run_pandoc
+from press.word import WRITER, bookyaml, run_pandoc, to_markdown
 
 
 def canonical(path: Path) -> str:
     ch = load_chapter(path, None)
-    doc = pf.load(io.StringIO(json.dumps(pandoc.markdown_to_ast(ch.body, ch.rel))))
+    doc = pf.load(io.StringIO(json.dumps(pandoc.markdown_to_ast(ch.source, ch.rel))))
+    meta = doc.metadata.content
+    title = list(meta["title"].content) if "title" in meta else []
+    subtitle = list(meta["subtitle"].content) if "subtitle" in meta else []
     blocks = list(doc.content)
     if blocks and isinstance(blocks[0], pf.Header) and blocks[0].level == 1:  # the title in the body
-        blocks.pop(0)
+        title = list(blocks.pop(0).content)
         if blocks and isinstance(blocks[0], pf.Header) and "subtitle" in blocks[0].classes:
-            blocks.pop(0)
+            subtitle = list(blocks.pop(0).content)
     doc.content = blocks
     root = path.parent
 
@@ -50,7 +53,8 @@ def canonical(path: Path) -> str:
     buf = io.StringIO()
     pf.dump(doc, buf)
     body = run_pandoc(["-f", "json", *WRITER], buf.getvalue().encode("utf-8"), ch.rel).decode("utf-8")
-    head = {"title": ch.title, "subtitle": ch.subtitle, "authors": ch.authors,
+    head = {"title": to_markdown([pf.Plain(*title)], ch.rel).strip(),
+            "subtitle": to_markdown([pf.Plain(*subtitle)], ch.rel).strip() if subtitle else None, "authors": ch.authors,
             **{k: v for k, v in ch.meta.items() if k not in ("title", "subtitle", "author", "authors")}}
     return yaml.safe_dump(head, allow_unicode=True, sort_keys=True) + "\n" + body
 

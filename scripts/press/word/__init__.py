@@ -45,7 +45,7 @@ def unwrap(elem) -> list:
 def inline_lists(elem):
     """Every list of inlines under ``elem`` (paragraphs, headings, emphasis, captions …)."""
     return [e.content for e in elements(elem)
-            if isinstance(e, (pf.Inline, pf.Para, pf.Plain, pf.Header))
+            if isinstance(e, (pf.Inline, pf.Para, pf.Plain, pf.Header, pf.MetaInlines))
             and isinstance(getattr(e, "content", None), pf.ListContainer) and all(isinstance(x, pf.Inline) for x in e.content)]
 
 

@@ -30,7 +30,7 @@ from ..book import Book, Chapter, display_path, load_book
 from ..context import labels_for
 from ..rules import ManuscriptError, finding
 from ..writers.pdf import build_time
-from . import STYLE, comments, headings, pagerefs, pending, quotes, reference, sidebars
+from . import STYLE, comments, headings, markers, pagerefs, pending, quotes, reference, sidebars
 from .context import ExportContext
 
 EXPORT = [
@@ -40,6 +40,7 @@ EXPORT = [
     quotes,     # ::: pullquote → Pull Quote paragraphs inside a bookmark
     pagerefs,   # {.pageref} links → text in the Page Reference style
     pending,    # []{.pending} → the editions' marker in the Pending style
+    markers,    # ids longer than Word's bookmarks allow, listed in a document property
 ]
 
 

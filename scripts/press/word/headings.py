@@ -14,8 +14,9 @@ import panflute as pf
 import yaml
 
 from . import inside
+from .sidebars import TITLE
 
-KEPT = ("title", "subtitle", "author", "lang")
+KEPT = ("title", "subtitle", "author", "lang", "press-ids")
 FRONT_MATTER = "press-front-matter"
 
 
@@ -44,6 +45,7 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
     ctx.authors = _names(meta.get("author")) if "author" in meta else []
     body = [b for b in doc.content]
     headers = [b for b in _headers(doc) if not inside(b, "sidebar")]
+    boxed = [b for b in _headers(doc) if inside(b, "sidebar") and not b.attributes.pop(TITLE, None)]
     if not ctx.title and body and isinstance(body[0], pf.Header):
         first = body[0]
         alone = sum(1 for h in headers if h.level <= first.level) == 1
@@ -60,7 +62,7 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
         ctx.front_matter = extra if isinstance(extra, dict) else {}
     if headers:
         shift = 2 - min(h.level for h in headers)
-        for h in headers:
+        for h in headers + boxed:  # a box's own headings move with the text's; its title stays ###
             h.level = max(2, min(6, h.level + shift))
         ctx.count("headings", len(headers))
     for block in doc.content:

@@ -5,14 +5,20 @@ as a bookmark); marks around several blocks become a ``Div`` with that id and cl
 (a text box's: class ``press-box``), for the sidebar and query modules to recognise — those the
 export made for itself (``press-…``) lose their id later. The block marks are then taken out; the
 language marks stay for ``press.word.language``. Export: the sidebar, pull-quote and query modules
-give their blocks ids, which pandoc writes as bookmarks, so nothing is needed here."""
+give their blocks ids, which pandoc writes as bookmarks; ids longer than Word allows, which pandoc
+writes as a hash, are listed in the document property ``press-ids`` (see ``write``)."""
 from __future__ import annotations
+
+import hashlib
 
 import panflute as pf
 
+from ..filters import elements
+from . import MARK as MARK_TEXT
 from . import inline_lists, is_mark, marks
 
 RANGE, BOX = "press-range", "press-box"
+LONG_IDS = "press-ids"
 
 
 def _block_marks(block) -> list[tuple[str, str]]:
@@ -88,7 +94,42 @@ def _group(blocks: list, used: set[str]) -> list:
     return blocks
 
 
+def bookmark_name(ident: str) -> str:
+    """The name pandoc's docx writer gives the bookmark of ``ident``: Word allows 40 characters
+    starting with a letter, so longer ids become 'X' and 39 hex digits of their SHA-1."""
+    if ident[:1].isalpha() and len(ident) <= 40:
+        return ident
+    return "X" + hashlib.sha1(ident.encode("utf-8")).hexdigest()[1:]
+
+
+def long_ids(doc: pf.Doc) -> list[str]:
+    """The document's ids that Word cannot keep as they are (for the ``press-ids`` property)."""
+    return sorted({e.identifier for e in elements(doc) if getattr(e, "identifier", "")
+                   and bookmark_name(e.identifier) != e.identifier})
+
+
+def _restore_long(doc: pf.Doc, ctx) -> None:
+    """Ids and link targets that arrived as bookmark names are given back their full text, where
+    the export listed them in the ``press-ids`` property."""
+    known = {bookmark_name(i): i for i in str(ctx.properties.get(LONG_IDS, "")).split()}
+    if not known:
+        return
+    for lst in inline_lists(doc):
+        for x in lst:
+            if is_mark(x):
+                x.content = [pf.Str(MARK_TEXT.sub(lambda m: _long(m, known), pf.stringify(x)))]
+    for e in elements(doc):
+        if isinstance(e, pf.Link) and e.url.startswith("#") and e.url[1:] in known:
+            e.url = "#" + known[e.url[1:]]
+
+
+def _long(m, known: dict) -> str:
+    kind, _, name = m.group(1).partition(":")
+    return f"\u27e6{kind}:{known.get(name, name)}\u27e7" if name else m.group(0)
+
+
 def read(doc: pf.Doc, ctx) -> pf.Doc:
+    _restore_long(doc, ctx)
     used = _ids(doc)
     doc.content = _group(list(doc.content), used)
     for lst in inline_lists(doc):
@@ -99,4 +140,11 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
                     x.content = [pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest))]
                 else:
                     lst.remove(x)
+    return doc
+
+
+def write(doc: pf.Doc, ctx) -> pf.Doc:
+    found = long_ids(doc)
+    if found:
+        doc.metadata[LONG_IDS] = pf.MetaString(" ".join(found))
     return doc

@@ -15,6 +15,7 @@ from . import STYLE, block_lists, group_styled, style_of, unwrap
 from .markers import BOX, RANGE
 
 TITLE_STYLES = ("sidebar title", "kadertitel")
+TITLE = "press-box-title"  # marks a box's title heading until the headings module has levelled the rest
 CLASS = "sidebar"
 
 
@@ -41,11 +42,12 @@ def _box(ctx, blocks: list, identifier: str = "", exported: bool = False) -> pf.
         first = blocks[0]
         if isinstance(first, pf.Header):
             first.level = 3
+            first.attributes[TITLE] = "1"
         elif isinstance(first, (pf.Para, pf.Plain)) and (titled or (not exported and _bold_line(first))):
             inlines = list(first.content)
             if not titled:
                 inlines = unwrap(inlines[0])
-            blocks[0] = pf.Header(*inlines, level=3)
+            blocks[0] = pf.Header(*inlines, level=3, attributes={TITLE: "1"})
     ctx.count("sidebars")
     return pf.Div(*blocks, identifier="" if identifier.startswith("press-") else identifier, classes=[CLASS])
 
