@@ -43,12 +43,21 @@ def _after_entry(text: str, item, new: str, as_file: bool, before: bool = False)
     entry = f"- file: {new}" if as_file else f"- {new}"
     if before:
         return text[:line_start] + f"{indent}{entry}\n" + text[line_start:]
-    end = item.end_mark.index
-    if item.end_mark.column == 0 and end > 0:  # a mapping's end mark stands at the next line
-        end -= 1
-    at = _line_end(text, end)
+    at = _line_end(text, _last(item) - 1)
     prefix = "" if text[:at].endswith("\n") else "\n"
     return text[:at] + f"{prefix}{indent}{entry}\n" + text[at:]
+
+
+def _last(node) -> int:
+    """Where the text of an entry ends: its last scalar's end (a block mapping's or list's own end
+    mark stands at the start of whatever follows, comments and blank lines included)."""
+    if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
+        return node.end_mark.index
+    if isinstance(node, yaml.MappingNode) and node.value:
+        return _last(node.value[-1][1])
+    if isinstance(node, yaml.SequenceNode) and node.value:
+        return _last(node.value[-1])
+    return node.end_mark.index
 
 
 def insert(text: str, new: str, after: str | None = None, before: str | None = None) -> str:

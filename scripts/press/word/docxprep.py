@@ -79,9 +79,10 @@ def mark_run(text: str) -> etree._Element:
     return r
 
 
-def _insert_first(p: etree._Element, run: etree._Element) -> None:
+def _insert_first(p: etree._Element, run: etree._Element, after: int = 0) -> None:
+    """``run`` at the start of paragraph ``p`` (after its properties and ``after`` earlier marks)."""
     ppr = p.find(w("pPr"))
-    p.insert(0 if ppr is None else list(p).index(ppr) + 1, run)
+    p.insert((0 if ppr is None else list(p).index(ppr) + 1) + after, run)
 
 
 def _paragraphs(el: etree._Element) -> list:
@@ -101,9 +102,11 @@ def _mark_range(container: etree._Element, start: str, end: str) -> None:
 
 def _mark_bookmarks(body: etree._Element) -> None:
     """Bookmarks between the body's paragraphs (and tables) become marks in the paragraphs they
-    enclose. Word's own hidden bookmarks (``_Toc…``, ``_GoBack``) are left alone."""
+    enclose, in the bookmarks' order (an outer one's start mark before an inner one's). Word's own
+    hidden bookmarks (``_Toc…``, ``_GoBack``) are left alone."""
     children = list(body)
     names: dict[str, str] = {}
+    placed: dict = {}  # paragraph → how many start marks it got so far
     for i, el in enumerate(children):
         if el.tag == w("bookmarkStart"):
             name = el.get(w("name"), "")
@@ -116,7 +119,8 @@ def _mark_bookmarks(body: etree._Element) -> None:
             # the first paragraph with text: a mark beside a lone picture would unmake its figure
             first = next((p for p in inside if _has_text(p)), inside[0] if inside else None)
             if first is not None:
-                _insert_first(first, mark_run(f"block-start:{name}"))
+                _insert_first(first, mark_run(f"block-start:{name}"), after=placed.get(first, 0))
+                placed[first] = placed.get(first, 0) + 1
         elif el.tag == w("bookmarkEnd") and el.get(w("id")) in names:
             name = names.pop(el.get(w("id")))
             before = next((p for c in reversed(children[:i]) for p in _paragraphs(c)[-1:]), None)

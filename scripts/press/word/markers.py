@@ -64,33 +64,56 @@ def _blocks(elem):
     return found
 
 
+def _text_blocks(block) -> list:
+    """The paragraphs and headings under ``block`` in reading order, notes' paragraphs left out."""
+    def in_note(e):
+        p = e.parent
+        while p is not None and p is not block:
+            if isinstance(p, pf.Note):
+                return True
+            p = p.parent
+        return False
+    return [e for e in elements(block) if isinstance(e, (pf.Para, pf.Plain, pf.Header)) and not in_note(e)]
+
+
+def _has(block, kind: str, name: str) -> bool:
+    return (kind, name) in _block_marks(block) if block is not None else False
+
+
+def _whole(block, name: str) -> bool:
+    """Whether the range ``name``, starting and ending in ``block``, covers all of it."""
+    texts = _text_blocks(block)
+    return bool(texts) and _has(texts[0], "start", name) and _has(texts[-1], "end", name)
+
+
 def _group(blocks: list, used: set[str]) -> list:
-    """Wrap each range of blocks between a start and an end mark into a Div; innermost first."""
+    """Wrap each range of blocks between a start and an end mark into a Div, innermost first (the
+    shortest; of two with the same blocks, the one that starts later)."""
     while True:
         events = [(i, kind, name) for i, b in enumerate(blocks) for kind, name in _block_marks(b)
                   if name not in used]
-        opened: dict[str, int] = {}
+        opened: dict[str, tuple[int, int]] = {}
         ranges = []
-        for i, kind, name in events:
+        for order, (i, kind, name) in enumerate(events):
             if kind == "start":
-                opened.setdefault(name, i)
-            elif name in opened and opened[name] < i:
-                ranges.append((opened.pop(name), i, name))
+                opened.setdefault(name, (i, order))
+            elif name in opened and opened[name][0] <= i:
+                first, when = opened.pop(name)
+                if first < i or _whole(blocks[i], name):
+                    ranges.append((i - first, -when, first, i, name))
         if not ranges:
             break
-        start, end, name = min(ranges, key=lambda r: r[1] - r[0])
+        _, _, start, end, name = min(ranges)
         box = name.startswith("box:")
         div = pf.Div(*blocks[start:end + 1], identifier="" if box else name, classes=[BOX if box else RANGE])
         used.add(name)
         blocks = blocks[:start] + [div] + blocks[end + 1:]
     for b in blocks:
-        for attr in ("content",):
-            inner = getattr(b, attr, None)
-            if isinstance(b, (pf.Div, pf.BlockQuote, pf.Note)) and inner is not None:
-                b.content = _group(list(inner), used)
-            elif isinstance(b, (pf.BulletList, pf.OrderedList)):
-                for item in b.content:
-                    item.content = _group(list(item.content), used)
+        if isinstance(b, (pf.Div, pf.BlockQuote)):
+            b.content = _group(list(b.content), used)
+        elif isinstance(b, (pf.BulletList, pf.OrderedList)):
+            for item in b.content:
+                item.content = _group(list(item.content), used)
     return blocks
 
 

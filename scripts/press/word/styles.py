@@ -10,12 +10,19 @@ import panflute as pf
 from . import STYLE, style_of
 from .markers import BOX, RANGE
 
+LOOSE = ("body text", "first paragraph")  # pandoc writes a loose list's items in these
+
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:
     targets = set()
     doc.walk(lambda e, d: targets.add(e.url[1:]) if isinstance(e, pf.Link) and e.url.startswith("#") else None)
 
     def action(elem, doc):
+        if isinstance(elem, pf.ListItem) and len(elem.content) == 1 and isinstance(elem.content[0], pf.Div) \
+                and style_of(elem.content[0]) not in LOOSE and len(elem.content[0].content) == 1 \
+                and isinstance(elem.content[0].content[0], pf.Para):
+            elem.content = [pf.Plain(*elem.content[0].content[0].content)]  # Word's list paragraphs: a tight list
+            return None
         if isinstance(elem, pf.Div) and (style_of(elem) or set(elem.classes) & {RANGE, BOX}):
             if set(elem.classes) - {RANGE, BOX} or (elem.identifier and not elem.identifier.startswith("press-")
                                                      and RANGE not in elem.classes):
