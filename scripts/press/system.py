@@ -20,12 +20,14 @@ from pathlib import Path
 # "test" (make test only).
 PROGRAMS: dict[str, tuple[str, str]] = {
     "fc-list": ("fontconfig", "build"),              # finding the installed font files (press.fonts)
+    "rsvg-convert": ("librsvg2-bin", "build"),       # pandoc's PNG beside each SVG in the Word documents (old Word)
     "hunspell": ("hunspell", "tools"),               # the spelling check (press.spelling)
     "java": ("default-jre-headless", "tools"),       # EPUBCheck and the Nu HTML Checker
     "node": ("nodejs", "tools"),                     # Ace by DAISY and axe-core
     "npm": ("npm", "tools"),                         # installs them (package.json)
     "chromium": ("chromium", "tools"),               # the browser Ace and axe-core drive
     "chromedriver": ("chromium-driver", "tools"),    # axe-core's driver for it
+    "soffice": ("libreoffice-writer-nogui", "test"), # LibreOffice opens every Word document press docx writes
 }
 
 # Shared libraries loaded at run time (WeasyPrint opens them with cffi): soname → package.

@@ -18,11 +18,10 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
     doc.walk(lambda e, d: targets.add(e.url[1:]) if isinstance(e, pf.Link) and e.url.startswith("#") else None)
 
     def action(elem, doc):
-        if isinstance(elem, pf.ListItem) and len(elem.content) == 1 and isinstance(elem.content[0], pf.Div) \
-                and style_of(elem.content[0]) not in LOOSE and len(elem.content[0].content) == 1 \
-                and isinstance(elem.content[0].content[0], pf.Para):
-            elem.content = [pf.Plain(*elem.content[0].content[0].content)]  # Word's list paragraphs: a tight list
-            return None
+        if isinstance(elem, pf.Div) and isinstance(elem.parent, pf.ListItem) and len(elem.parent.content) == 1 \
+                and style_of(elem) and style_of(elem) not in LOOSE and len(elem.content) == 1 \
+                and isinstance(elem.content[0], pf.Para):
+            return pf.Plain(*elem.content[0].content)  # Word's list paragraphs: a tight list
         if isinstance(elem, pf.Div) and (style_of(elem) or set(elem.classes) & {RANGE, BOX}):
             if set(elem.classes) - {RANGE, BOX} or (elem.identifier and not elem.identifier.startswith("press-")
                                                      and RANGE not in elem.classes):
