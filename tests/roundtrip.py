@@ -9,17 +9,21 @@ the reader never sees: line wrapping of the source, a table's column widths and 
 picture's file name (its content counts), the quoting style of YAML."""
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import panflute as pf
 import yaml
 
 from press import pandoc
-from press.book import load_chapter
+from press.book import load_book, load_chapter
 from press.word import WRITER, bookyaml, run_pandoc, to_markdown
 
 
@@ -76,3 +80,23 @@ def without(manuscript: Path, dest: Path, name: str) -> Path:
     (dest / "book.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert name not in bookyaml.listed(data)
     return dest
+
+
+def roundtrip(manuscript: Path, dist: Path, work: Path, only: list[str] | None = None) -> list[str]:
+    """Import every essay's review document (``DIST/docx/<id>.docx``, from ``press docx``) into a
+    copy of the book without that essay, as an editor would (``press import``); the new chapter
+    must equal the original in canonical form. Returns the ids of the essays compared."""
+    book = load_book(manuscript)
+    essays = [ch for ch in book.chapters if ch.authors and (only is None or ch.id in only)]
+    assert essays
+    root = Path(__file__).resolve().parents[1]
+    for ch in essays:
+        copy = without(manuscript, work / ch.id, ch.path.name)
+        proc = subprocess.run([sys.executable, "-m", "press.cli", "import", str(dist / "docx" / f"{ch.id}.docx"),
+                               "-m", str(copy), "--name", ch.path.name], cwd=root, capture_output=True, text=True,
+                              env=dict(os.environ))
+        assert (copy / ch.path.name).is_file(), proc.stdout + proc.stderr
+        original, imported = canonical(ch.path), canonical(copy / ch.path.name)
+        assert imported == original, "".join(difflib.unified_diff(
+            original.splitlines(True), imported.splitlines(True), f"{ch.rel}", f"{ch.id}.docx → import"))
+    return [ch.id for ch in essays]

@@ -2,7 +2,6 @@
 python-docx writes the way a word processor does (tests/worddoc.py)."""
 from __future__ import annotations
 
-import difflib
 import io
 import json
 import re
@@ -16,11 +15,10 @@ import pytest
 import yaml
 from conftest import FIXTURE, ROOT, press
 from lxml import etree
-from roundtrip import canonical, without
+from roundtrip import roundtrip
 from worddoc import AuthorDocument, png
 
 from press import render
-from press.book import load_book
 from press.word import bookyaml, reference
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1714521600"}
@@ -204,22 +202,6 @@ def test_the_fixture_book_comes_back_from_word_word_for_word(tmp_path):
     dist = tmp_path / "dist"
     assert press("docx", "-m", str(FIXTURE), "-d", str(dist), env=EPOCH).returncode == 0
     roundtrip(FIXTURE, dist, tmp_path / "work")
-
-
-def roundtrip(manuscript: Path, dist: Path, work: Path, only: list[str] | None = None) -> list[str]:
-    """Import every essay's review document into a copy of the book without that essay; the new
-    chapter must equal the original in canonical form. Returns the essays' ids."""
-    book = load_book(manuscript)
-    essays = [ch for ch in book.chapters if ch.authors and (only is None or ch.id in only)]
-    assert essays
-    for ch in essays:
-        copy = without(manuscript, work / ch.id, ch.path.name)
-        proc = press("import", str(dist / "docx" / f"{ch.id}.docx"), "-m", str(copy), "--name", ch.path.name)
-        assert proc.returncode == 0 or " error(s)" in proc.stdout, proc.stdout + proc.stderr
-        original, imported = canonical(ch.path), canonical(copy / ch.path.name)
-        assert imported == original, "".join(difflib.unified_diff(
-            original.splitlines(True), imported.splitlines(True), f"{ch.rel}", f"{ch.id}.docx → import"))
-    return [ch.id for ch in essays]
 
 
 QUERIES = """---
