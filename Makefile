@@ -63,11 +63,11 @@ offprints: $(STAMP)
 docx: $(STAMP)
 	@$(PRESS) docx -m $(MANUSCRIPT) -d $(DIST)
 
-# import: DOCX=path/to/file.docx, optionally AFTER=NN-name.md (where book.yaml lists it) and
-# CHANGES=accept|reject (what to do with tracked changes)
+# import: DOCX=path/to/file.docx, optionally AFTER=NN-name.md (where book.yaml lists it), REPLACE=NN-name.md
+# (a new version of that chapter) and CHANGES=accept|reject (what to do with tracked changes)
 import: $(STAMP)
 	@test -n "$(DOCX)" || { echo "make import: name the document: make import DOCX=path/to/file.docx [AFTER=NN-name.md]" >&2; exit 2; }
-	@$(PRESS) import "$(DOCX)" -m $(MANUSCRIPT) $(if $(AFTER),--after "$(AFTER)") $(if $(CHANGES),--$(CHANGES)-changes)
+	@$(PRESS) import "$(DOCX)" -m $(MANUSCRIPT) $(if $(AFTER),--after "$(AFTER)") $(if $(REPLACE),--replace "$(REPLACE)") $(if $(CHANGES),--$(CHANGES)-changes)
 
 screenshots: all tools
 	@$(PRESS) serve -d $(DIST) --screenshots

@@ -1,13 +1,15 @@
 """``press import``: an author's Word document into the manuscript, as a new chapter.
 
-    press import FILE.docx [-m MANUSCRIPT] [--after NN-name.md | --before NN-name.md] [--name NN-name.md]
+    press import FILE.docx [-m MANUSCRIPT] [--after NN-name.md | --before NN-name.md | --replace NN-name.md]
+                 [--name NN-name.md]
                  [--accept-changes | --reject-changes] [--style "Word style=sidebar|pullquote|quote"]
 
 pandoc's docx reader parses the document (``docx+styles``, tracked changes and comments kept), after
 ``docxprep`` has made visible what it would drop; the modules in ``IMPORT`` map Word to the
 manuscript contract, one concern each; pandoc's Markdown writer writes the chapter. The chapter
 (``NN-<id>.md``, the next free number and an id from its title, unless ``--name``), its pictures
-(``images/``) and ``book.yaml`` (listed after ``--after`` or before ``--before``, else at the end) are written atomically,
+(``images/``) and ``book.yaml`` (listed after ``--after`` or before ``--before``, else at the end; ``--replace`` takes the place,
+file and pictures of a chapter the document is a new version of) are written atomically,
 and only when nothing stands in the way (WORD-001, WORD-006 … WORD-008 stop the import and write
 nothing). Then the press checks the manuscript as ``make check`` does (without the validators of
 the editions) and lists what the editor must still fix in the new chapter, ``file:line`` each.
@@ -114,7 +116,8 @@ def front_matter(ctx: ImportContext, rel: str) -> str:
     if ctx.subtitle:
         lines.append(f"subtitle: {json.dumps(_inline_markdown(ctx.subtitle, rel), ensure_ascii=False)}")
     if ctx.authors:
-        lines.append(f"author: [{', '.join(json.dumps(a, ensure_ascii=False) for a in ctx.authors)}]")
+        lines.append("author: " + yaml.safe_dump(ctx.authors, allow_unicode=True, default_flow_style=True,
+                                                 width=1000).strip())
     extra = {k: v for k, v in ctx.front_matter.items() if k not in ("title", "subtitle", "author")}
     if extra:
         lines.append(yaml.safe_dump(extra, allow_unicode=True, sort_keys=False, width=1000).rstrip())
@@ -161,7 +164,7 @@ def _line(text: str, needle: str, nth: int) -> int:
 
 def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: str | None = None,
                 changes_mode: str | None = None, style_args: list[str] | None = None,
-                before: str | None = None) -> tuple[Path, list, dict]:
+                before: str | None = None, replace: str | None = None) -> tuple[Path, list, dict]:
     """Import ``docx`` into ``manuscript``; returns (chapter path, findings about it, counts).
     Raises ManuscriptError, writing nothing, when the import cannot be done."""
     rel = display_path(docx)
@@ -170,11 +173,16 @@ def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: st
     if not docx.is_file():
         raise ManuscriptError([finding("WORD-006", rel, 0, detail="there is no such file")])
     doc, parts = read_docx(docx.read_bytes(), rel)
+    old = next((c for c in book.chapters if c.path.name == replace), None) if replace else None
+    if replace and old is None:
+        raise ManuscriptError([finding("WORD-008", book_rel, 0, option="--replace", name=replace)])
+    if old is not None:
+        name = replace
     ctx = ImportContext(rel=rel, lang=book.lang, changes=changes_mode, media=parts,
                         styles=_styles(book.meta, style_args or [], book_rel),
                         existing=_existing_images(manuscript), properties=properties(parts),
                         labels=labels_for(book.lang),
-                        chapter_id=chapter_id_from_name(name) if name else None)
+                        chapter_id=old.id if old else chapter_id_from_name(name) if name else None)
     for step in IMPORT:
         doc = step.read(doc, ctx)
         if step is headings:
@@ -189,16 +197,20 @@ def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: st
     blocking = []
     if not name.endswith(".md") or "/" in name:
         blocking.append(finding("WORD-007", chapter_rel, 0, name=name, detail="give a file name NN-name.md"))
+    ours = f"images/{ctx.chapter_id}-"  # a replaced chapter's own pictures may be replaced too
     for path in [target, *(manuscript / p for p in ctx.images)]:
-        if path.exists():
+        if path.exists() and not (old is not None and (path == target or path.relative_to(manuscript).as_posix()
+                                                       .startswith(ours))):
             blocking.append(finding("WORD-007", display_path(path), 0, name=path.name,
                                     detail="it exists already; remove it or choose another --name"))
     try:
-        listing = bookyaml.insert((manuscript / "book.yaml").read_text(encoding="utf-8"), name, after, before)
+        text_yaml = (manuscript / "book.yaml").read_text(encoding="utf-8")
+        listing = None if old is not None else bookyaml.insert(text_yaml, name, after, before)
     except bookyaml.ListingError:
         blocking.append(finding("WORD-008", book_rel, 0, option="--before" if before else "--after",
                                 name=before or after or ""))
-    if any(chapter_id_from_name(c.path.name) == ctx.chapter_id or c.id == ctx.chapter_id for c in book.chapters):
+    if any(c is not old and (chapter_id_from_name(c.path.name) == ctx.chapter_id or c.id == ctx.chapter_id)
+           for c in book.chapters):
         blocking.append(finding("FILE-007", chapter_rel, 1, id=ctx.chapter_id,
                                 other=next(c.rel for c in book.chapters if c.id == ctx.chapter_id
                                            or chapter_id_from_name(c.path.name) == ctx.chapter_id)))
@@ -207,7 +219,8 @@ def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: st
     for path, data in ctx.images.items():
         fsio.write(manuscript / path, data)
     fsio.write(target, text)
-    fsio.write(manuscript / "book.yaml", listing)
+    if listing is not None:
+        fsio.write(manuscript / "book.yaml", listing)
     seen: dict[str, int] = {}
     placed = []
     for code, needle, fields in ctx.placed:
@@ -223,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--after", help="list the chapter in book.yaml after this chapter file (default: at the end)")
     where.add_argument("--before", help="list the chapter in book.yaml before this chapter file")
+    where.add_argument("--replace", metavar="NN-name.md",
+                       help="the document is a new version of this chapter: its file (and pictures) are replaced")
     ap.add_argument("--name", help="the chapter's file name (default: the next number and the title's id)")
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--accept-changes", action="store_true", help="accept the document's tracked changes")
@@ -233,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = "accept" if args.accept_changes else "reject" if args.reject_changes else None
     try:
         target, placed, counts = import_docx(args.docx, args.manuscript, args.after, args.name, mode, args.style,
-                                             args.before)
+                                             args.before, args.replace)
     except ManuscriptError as e:
         for f in e.findings:
             print(f, file=sys.stderr)
@@ -241,9 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     rel = display_path(target)
     summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "text only"
-    print(f"Imported {display_path(args.docx)} → {rel} ({summary}); listed in "
-          f"{display_path(args.manuscript / 'book.yaml')}" + (f" after {args.after}" if args.after else "")
-          + (f" before {args.before}" if args.before else "") + ".")
+    where = (f"replaces {args.replace}" if args.replace else f"listed in {display_path(args.manuscript / 'book.yaml')}"
+             + (f" after {args.after}" if args.after else "") + (f" before {args.before}" if args.before else ""))
+    print(f"Imported {display_path(args.docx)} → {rel} ({summary}); {where}.")
     from ..check import collect
     found = sorted(set(placed) | {f for f in collect(args.manuscript, None, validators=False)
                                   if f.path in (rel, display_path(args.manuscript / "book.yaml"))})
