@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import FIXTURE, ROOT, press
 from lxml import etree
-from roundtrip import roundtrip
+from roundtrip import canonical, roundtrip
 from worddoc import AuthorDocument, png
 
 from press import render
@@ -212,7 +212,7 @@ first_published: "Harbour Review, 2023"
 
 []{.query text="Is this the right opening?"}
 
-## The harbour {#harbour-queries}
+## The harbour {#harbour-queries-with-an-explicit-id-longer-than-forty}
 
 The lock keeper opens the [ravijn jaar]{.query text="One word?"} gates twice a day.[^1] The text []{.pending} is lost.
 
@@ -220,7 +220,7 @@ The lock keeper opens the [ravijn jaar]{.query text="One word?"} gates twice a d
 ::: sidebar
 ### A story
 
-The keeper remembers the storm, see [p. 4](#harbour-queries){.pageref}.
+The keeper remembers the storm, see [p. 4](#harbour-queries-with-an-explicit-id-longer-than-forty){.pageref}.
 
 - one
 - two
@@ -270,3 +270,19 @@ def test_libreoffice_converts_every_review_document(tmp_path):
         text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
         assert "Twice a day" in text or "lock" in text
         assert render.page_count(pdf) >= 1
+
+
+def test_a_revised_chapter_replaces_the_old_one_in_its_place(fixture_copy, tmp_path):
+    dist = tmp_path / "dist"
+    assert press("docx", "-m", str(fixture_copy), "-d", str(dist), "--only", "tides", env=EPOCH).returncode == 0
+    listing = (fixture_copy / "book.yaml").read_bytes()
+    original = canonical(fixture_copy / "01-tides.md")
+    (fixture_copy / "01-tides.md").write_text("---\ntitle: \"Old\"\nauthor: [X]\n---\n\nOld text.\n", encoding="utf-8")
+    proc = import_(fixture_copy, dist / "docx" / "tides.docx", "--replace", "01-tides.md")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "replaces 01-tides.md" in proc.stdout
+    assert canonical(fixture_copy / "01-tides.md") == original
+    assert (fixture_copy / "book.yaml").read_bytes() == listing
+    assert sorted(p.name for p in (fixture_copy / "images").iterdir()) == ["tide.svg"]  # no copy of the picture
+    wrong = import_(fixture_copy, dist / "docx" / "tides.docx", "--replace", "07-nowhere.md")
+    assert wrong.returncode == 1 and "WORD-008 --replace names '07-nowhere.md'" in wrong.stderr
