@@ -59,7 +59,7 @@ def chapter_doc(book: Book, ch: Chapter, labels: dict, shared: ExportContext | N
 def _write(doc: pf.Doc, target: Path, book: Book, rel: str, shift: int) -> None:
     buf = io.StringIO()
     pf.dump(doc, buf)
-    tmp = fsio.temp_beside(target)
+    tmp = fsio.temp_name(target)  # pandoc creates it; removed below whatever happens
     try:
         env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(build_time(book).timestamp())))
         proc = subprocess.run([pandoc.pandoc_path(), "-f", "json", "-t", "docx", "-o", str(tmp),
