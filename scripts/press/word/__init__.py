@@ -94,9 +94,9 @@ WRITER = ["-t", "markdown-smart-simple_tables-multiline_tables", "--wrap=none"]
 
 def run_pandoc(args: list[str], data: bytes, rel: str, code: str = "WORD-006") -> bytes:
     """pandoc's output for ``data`` on its input; a failure is the finding ``code`` about ``rel``."""
-    from .. import pandoc
+    from ..pandoc import pandoc_path
     from ..rules import ManuscriptError, finding
-    proc = subprocess.run([pandoc.pandoc_path(), *args], input=data, capture_output=True)
+    proc = subprocess.run([pandoc_path(), *args], input=data, capture_output=True)
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise ManuscriptError([finding(code, rel, 0, detail="; ".join(detail[-2:]) or "pandoc failed")])

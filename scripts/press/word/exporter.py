@@ -28,6 +28,7 @@ import panflute as pf
 from .. import STYLES, fsio, pandoc
 from ..book import Book, Chapter, display_path, load_book
 from ..context import labels_for
+from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
 from ..writers.pdf import build_time
 from . import STYLE, comments, headings, markers, pagerefs, pending, quotes, reference, sidebars
@@ -62,7 +63,7 @@ def _write(doc: pf.Doc, target: Path, book: Book, rel: str, shift: int) -> None:
     tmp = fsio.temp_name(target)  # pandoc creates it; removed below whatever happens
     try:
         env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(build_time(book).timestamp())))
-        proc = subprocess.run([pandoc.pandoc_path(), "-f", "json", "-t", "docx", "-o", str(tmp),
+        proc = subprocess.run([pandoc_path(), "-f", "json", "-t", "docx", "-o", str(tmp),
                                f"--reference-doc={reference.reference_docx(STYLES)}",
                                f"--resource-path={book.root.resolve()}", f"--shift-heading-level-by={shift}"],
                               input=buf.getvalue().encode("utf-8"), capture_output=True, env=env)

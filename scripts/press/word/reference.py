@@ -24,6 +24,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 
 from .. import cache, pandoc
+from ..pandoc import pandoc_path
 
 
 def tokens(styles: Path) -> dict[str, str]:
@@ -117,7 +118,7 @@ def build(styles: Path) -> bytes:
     accent = colour(tok.get("--colour-accent", ""), "#8a3b12")
     fill = str(colour(tok.get("--colour-box", ""), "#f3efe8"))
     rule = str(colour(tok.get("--colour-rule", ""), "#b9ab95"))
-    base = subprocess.run([pandoc.pandoc_path(), "--print-default-data-file", "reference.docx"],
+    base = subprocess.run([pandoc_path(), "--print-default-data-file", "reference.docx"],
                           capture_output=True, check=True).stdout
     doc = docx.Document(io.BytesIO(base))
     P, C = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER
