@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..book import Book, Chapter
+from ..schema import WORD_ROLES
 
 # Word paragraph styles the press knows by name (lower case), and what each becomes. A book adds
 # its own in book.yaml (``word_styles: {Kadertekst: sidebar}``) or the command line (``--style``).
@@ -14,7 +15,7 @@ STYLES = {
     "pull quote": "pullquote", "pullquote": "pullquote", "streamer": "pullquote",
     "quote": "quote", "intense quote": "quote", "block text": "quote", "citaat": "quote",
 }
-ROLES = ("sidebar", "pullquote", "quote")
+ROLES = WORD_ROLES
 
 
 @dataclass
