@@ -109,6 +109,7 @@ _rule("WORD-005", ERROR, "the Word document could not be written: {detail}")
 _rule("WORD-006", ERROR, "the file is not a Word document (.docx) pandoc can read: {detail}")
 _rule("WORD-007", ERROR, "the import would overwrite '{name}': {detail}")
 _rule("WORD-008", ERROR, "{option} names '{name}', which contents does not list")
+_rule("WORD-009", ERROR, "the Word document exceeds the press's limits: {detail}")
 # Raw HTML
 _rule("HTML-001", ERROR, "raw HTML that could run code or load another page was removed: {detail}")
 # Spelling

@@ -93,12 +93,24 @@ WRITER = ["-t", "markdown-smart-simple_tables-multiline_tables", "--wrap=none"]
 
 
 def run_pandoc(args: list[str], data: bytes, rel: str, code: str = "WORD-006") -> bytes:
-    """pandoc's output for ``data`` on its input; a failure is the finding ``code`` about ``rel``."""
+    """pandoc's output for ``data`` on its input, within the press's time and memory bounds for
+    Word documents; a failure is the finding ``code`` about ``rel`` (running out of either bound,
+    WORD-009)."""
     from ..pandoc import pandoc_path
     from ..rules import ManuscriptError, finding
-    proc = subprocess.run([pandoc_path(), *args], input=data, capture_output=True)
+    from .package import PANDOC_MEMORY, PANDOC_TIMEOUT, pandoc_limits
+    try:
+        proc = subprocess.run([pandoc_path(), *pandoc_limits(), *args], input=data, capture_output=True,
+                              timeout=PANDOC_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ManuscriptError([finding("WORD-009", rel, 0, detail=f"pandoc took longer than {PANDOC_TIMEOUT} s "
+                                                                   "on it")]) from None
     if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        err = proc.stderr.decode("utf-8", "replace")
+        if "Heap exhausted" in err or "out of memory" in err:
+            raise ManuscriptError([finding("WORD-009", rel, 0, detail=f"pandoc needed more than {PANDOC_MEMORY}B "
+                                                                       "of memory for it")])
+        detail = err.strip().splitlines()
         raise ManuscriptError([finding(code, rel, 0, detail="; ".join(detail[-2:]) or "pandoc failed")])
     return proc.stdout
 

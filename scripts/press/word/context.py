@@ -37,6 +37,7 @@ class ImportContext:
     counts: dict = field(default_factory=dict)     # what was mapped, for the summary
     labels: dict = field(default_factory=dict)     # the book's language's labels (locales/)
     queries_after: list = field(default_factory=list)  # (block, question): queries to add after blocks
+    refused: list = field(default_factory=list)    # (picture, reason): pictures no edition could use
 
     def report(self, code: str, needle: str, **fields) -> None:
         """A finding about the new chapter, at the line where ``needle`` is written."""

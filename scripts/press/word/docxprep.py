@@ -25,6 +25,8 @@ from collections import Counter
 
 from lxml import etree
 
+from . import package
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -39,17 +41,21 @@ def w(tag: str) -> str:
 
 
 def prepare(data: bytes) -> bytes:
-    """The .docx with its marks (see the module's docstring); raises zipfile.BadZipFile or KeyError
-    for a file that is not a Word document."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zin:
-        names = zin.namelist()
-        parts = {n: zin.read(n) for n in names}
-    if "word/document.xml" not in parts:
-        raise KeyError("word/document.xml")
-    styles = etree.fromstring(parts["word/styles.xml"]) if "word/styles.xml" in parts else None
-    trees = {n: etree.fromstring(parts[n]) for n in STORIES if n in parts}
+    """The .docx with its marks (see the module's docstring); raises ``package.PackageError`` for a
+    file that is not a Word document the press can read safely."""
+    names, parts = package.unpack(data)
+    return prepare_parts(names, parts)
+
+
+def prepare_parts(names: list[str], parts: dict[str, bytes]) -> bytes:
+    """The same, from parts already unpacked and checked by ``package.unpack`` (not changed)."""
+    parts = dict(parts)
+    styles = package.parse(parts["word/styles.xml"], "word/styles.xml") if "word/styles.xml" in parts else None
+    trees = {n: package.parse(parts[n], n) for n in STORIES if n in parts}
     langs = _Languages(styles, trees.values())
     body = trees["word/document.xml"].find(w("body"))
+    if body is None:
+        raise package.PackageError("WORD-006", "its word/document.xml has no body (w:body): not a Word document")
     _mark_bookmarks(body)
     for n, box in enumerate(trees["word/document.xml"].iter(w("txbxContent")), 1):
         _mark_range(box, f"box-start:{n}", f"box-end:{n}")

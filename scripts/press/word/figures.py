@@ -4,9 +4,12 @@ Import: every picture in the document is saved under ``images/`` with a name fro
 (``images/<id>-1.png`` …), or, when the manuscript already has a file with the same bytes, points
 at that file. PNG, JPEG and SVG stay as they are; GIF, BMP, TIFF and WebP are converted to PNG;
 anything else (Word's EMF/WMF drawings) is saved as it is and the check's IMG-003 asks for a PNG
-or SVG. A picture with a caption paragraph is a figure (the caption is its caption, Word's alt
-text its ``alt``); one without alt text is reported (WORD-004) and gets an author query, because
-the press does not invent a description. Export: pandoc embeds the pictures (the manuscript's
+or SVG. The pictures come from outside, so each goes through the editions' own image checks
+(``press.images``: size, pixel count, a full decode, the SVG allowlist) before it is written; one
+that fails them stops the import (IMG-006 about the Word document, naming the picture's part).
+A picture with a caption paragraph is a figure (the caption is its caption, Word's alt text its
+``alt``); one without alt text is reported (WORD-004) and gets an author query, because the press
+does not invent a description. Export: pandoc embeds the pictures (the manuscript's
 folder is its resource path) with their alt text and captions."""
 from __future__ import annotations
 
@@ -16,10 +19,12 @@ from pathlib import PurePosixPath
 
 import panflute as pf
 
+from .. import images
 from . import style_of, unwrap
 
 KEEP = {"png": ".png", "jpeg": ".jpg", "svg": ".svg"}
 CONVERT = {"gif", "bmp", "tiff", "webp"}
+CHECKED = {"png": "PNG", "jpeg": "JPEG", "svg": "SVG"}  # press.images' names of the kinds it checks
 
 
 def kind(data: bytes) -> str | None:
@@ -42,11 +47,28 @@ def kind(data: bytes) -> str | None:
 
 
 def to_png(data: bytes) -> bytes:
+    """A GIF, BMP, TIFF or WebP picture as PNG, decoded within the editions' pixel limit;
+    ``images.ImageError`` when it cannot be."""
+    import warnings
+
     from PIL import Image
-    with Image.open(io.BytesIO(data)) as im:
-        out = io.BytesIO()
-        im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB").save(out, "PNG")
-        return out.getvalue()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["GIF", "BMP", "TIFF", "WEBP"]) as im:
+                width, height = im.size
+                if width * height > images.MAX_PIXELS or width <= 0 or height <= 0:
+                    raise images.ImageError(f"it is {width:,} × {height:,} pixels; at most "
+                                            f"{images.MAX_PIXELS:,} pixels are allowed")
+                out = io.BytesIO()
+                im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB").save(out, "PNG")
+                return out.getvalue()
+    except images.ImageError:
+        raise
+    except MemoryError:
+        raise images.ImageError(images.OUT_OF_MEMORY) from None
+    except Exception as e:  # any decoder failure on a file from outside is a reason, not a crash
+        raise images.ImageError(f"it is damaged ({type(e).__name__}: {e})") from None
 
 
 def _store(ctx, url: str) -> str:
@@ -54,10 +76,21 @@ def _store(ctx, url: str) -> str:
     data = ctx.media.get(f"word/{url}", ctx.media.get(url))
     if data is None:
         return url
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in ctx.existing:  # the book's own picture, byte for byte (checked where the book uses it)
+        return ctx.existing[digest]
     found = kind(data)
     ext = KEEP.get(found)
-    if found in CONVERT:
-        data, ext = to_png(data), ".png"
+    try:
+        if found in CONVERT:
+            data, ext, found = to_png(data), ".png", "png"
+        if ext is not None:
+            checked = images.check_bytes(data, CHECKED[found])
+            if not checked.ok:
+                raise images.ImageError(checked.reason)
+    except images.ImageError as e:
+        ctx.refused.append((url, str(e)))
+        return url
     if ext is None:
         ext = PurePosixPath(url).suffix.lower() or ".bin"
     digest = hashlib.sha256(data).hexdigest()

@@ -24,16 +24,15 @@ import json
 import os
 import re
 import sys
-import zipfile
 from pathlib import Path
 
 import panflute as pf
 import yaml
-from lxml import etree
 
 from .. import fsio
 from ..book import chapter_id_from_name, display_path, load_book, slugify
 from ..context import labels_for
+from ..pandoc import MAX_DEPTH, element_depth, json_depth
 from ..rules import ERROR, ManuscriptError, finding
 from . import (
     autoids,
@@ -46,6 +45,7 @@ from . import (
     language,
     markers,
     notes,
+    package,
     pagerefs,
     pending,
     quotes,
@@ -74,15 +74,26 @@ IMPORT = [
 
 
 def read_docx(data: bytes, rel: str) -> tuple[pf.Doc, dict[str, bytes]]:
-    """pandoc's AST of a prepared .docx, and the package's files by name."""
+    """pandoc's AST of a prepared .docx, and the package's files by name. Anything hostile or
+    damaged in the file is a finding about ``rel`` (see ``package``), never a traceback."""
     try:
-        prepared = docxprep.prepare(data)
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            parts = {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
-    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
-        raise ManuscriptError([finding("WORD-006", rel, 0, detail=str(e) or type(e).__name__)]) from None
-    ast = run_pandoc(["-f", "docx+styles", "--track-changes=all", "-t", "json"], prepared, rel)
-    return pf.load(io.StringIO(ast.decode("utf-8"))), parts
+        names, parts = package.unpack(data)
+        prepared = docxprep.prepare_parts(names, parts)
+    except package.PackageError as e:
+        raise ManuscriptError([finding(e.code, rel, 0, detail=e.detail)]) from None
+    except MemoryError:
+        raise ManuscriptError([finding("WORD-009", rel, 0, detail="it is too large to read within the "
+                                                                   "press's memory limit")]) from None
+    except Exception as e:  # a zip that is well-formed XML but not laid out as Word writes it
+        raise ManuscriptError([finding("WORD-006", rel, 0, detail=f"its XML is not laid out as a Word "
+                                                                   f"document's ({type(e).__name__})")]) from None
+    ast = run_pandoc(["-f", "docx+styles", "--track-changes=all", "-t", "json"], prepared, rel).decode("utf-8")
+    if json_depth(ast) > 3 * MAX_DEPTH:  # refused before the recursive JSON decoder sees it
+        raise ManuscriptError([finding("SIZE-004", rel, 0, limit=MAX_DEPTH)])
+    doc = pf.load(io.StringIO(ast))
+    if element_depth(json.loads(ast)) > MAX_DEPTH:
+        raise ManuscriptError([finding("SIZE-004", rel, 0, limit=MAX_DEPTH)])
+    return doc, parts
 
 
 def properties(parts: dict[str, bytes]) -> dict:
@@ -90,7 +101,7 @@ def properties(parts: dict[str, bytes]) -> dict:
     out: dict = {}
     core = parts.get("docProps/core.xml")
     if core:
-        tree = etree.fromstring(core)
+        tree = package.parse(core, "docProps/core.xml")
         for tag, key in (("{http://purl.org/dc/elements/1.1/}title", "title"),
                          ("{http://purl.org/dc/elements/1.1/}creator", "author"),
                          ("{http://purl.org/dc/elements/1.1/}subject", "subject")):
@@ -99,8 +110,8 @@ def properties(parts: dict[str, bytes]) -> dict:
                 out[key] = el.text.strip()
     custom = parts.get("docProps/custom.xml")
     if custom:
-        for prop in etree.fromstring(custom):
-            name = prop.get("name")
+        for prop in package.parse(custom, "docProps/custom.xml"):
+            name = prop.get("name") if isinstance(prop.tag, str) else None
             value = "".join(prop.itertext())
             if name and value:
                 out.setdefault(name, value)
@@ -172,7 +183,11 @@ def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: st
     book_rel = display_path(manuscript / "book.yaml")
     if not docx.is_file():
         raise ManuscriptError([finding("WORD-006", rel, 0, detail="there is no such file")])
-    doc, parts = read_docx(docx.read_bytes(), rel)
+    try:
+        data = package.read(docx)
+    except package.PackageError as e:
+        raise ManuscriptError([finding(e.code, rel, 0, detail=e.detail)]) from None
+    doc, parts = read_docx(data, rel)
     old = next((c for c in book.chapters if c.path.name == replace), None) if replace else None
     if replace and old is None:
         raise ManuscriptError([finding("WORD-008", book_rel, 0, option="--replace", name=replace)])
@@ -190,6 +205,8 @@ def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: st
                 ctx.title = [pf.Str(docx.stem)]
                 ctx.report("WORD-003", "title:", name=docx.stem)
             ctx.chapter_id = ctx.chapter_id or slugify(pf.stringify(pf.Plain(*ctx.title)))
+        if step is figures and ctx.refused:
+            raise ManuscriptError([finding("IMG-006", rel, 0, src=src, reason=reason) for src, reason in ctx.refused])
     name = name or next_name(manuscript, ctx.chapter_id)
     target = manuscript / name
     chapter_rel = display_path(target)
