@@ -207,7 +207,7 @@ def test_the_fixture_book_comes_back_from_word_word_for_word(tmp_path):
 QUERIES = """---
 title: "Queries and marks"
 author: [Ada Writer]
-first_published: "Harbour Review, 2023"
+id: queries                  # front matter beyond title and authors travels in a document property
 ---
 
 []{.query text="Is this the right opening?"}

@@ -31,7 +31,7 @@ from ..context import labels_for
 from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
 from ..writers.pdf import build_time
-from . import STYLE, comments, headings, markers, pagerefs, pending, quotes, reference, sidebars
+from . import STYLE, comments, headings, markers, package, pagerefs, pending, quotes, reference, sidebars
 from .context import ExportContext
 
 EXPORT = [
@@ -63,10 +63,15 @@ def _write(doc: pf.Doc, target: Path, book: Book, rel: str, shift: int) -> None:
     tmp = fsio.temp_name(target)  # pandoc creates it; removed below whatever happens
     try:
         env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(build_time(book).timestamp())))
-        proc = subprocess.run([pandoc_path(), "-f", "json", "-t", "docx", "-o", str(tmp),
-                               f"--reference-doc={reference.reference_docx(STYLES)}",
-                               f"--resource-path={book.root.resolve()}", f"--shift-heading-level-by={shift}"],
-                              input=buf.getvalue().encode("utf-8"), capture_output=True, env=env)
+        try:
+            proc = subprocess.run([pandoc_path(), *package.pandoc_limits(), "-f", "json", "-t", "docx", "-o", str(tmp),
+                                   f"--reference-doc={reference.reference_docx(STYLES)}",
+                                   f"--resource-path={book.root.resolve()}", f"--shift-heading-level-by={shift}"],
+                                  input=buf.getvalue().encode("utf-8"), capture_output=True, env=env,
+                                  timeout=package.PANDOC_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise ManuscriptError([finding("WORD-005", rel, 0, detail=f"pandoc took longer than "
+                                                                       f"{package.PANDOC_TIMEOUT} s")]) from None
         if proc.returncode != 0:
             detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ManuscriptError([finding("WORD-005", rel, 0, detail="; ".join(detail[-2:]) or "pandoc failed")])
