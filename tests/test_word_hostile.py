@@ -11,6 +11,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from conftest import press
@@ -229,3 +230,33 @@ def test_any_damage_is_a_finding_never_a_traceback(sound_docx, fixture_copy, tmp
     for p in (manuscript / "images").glob(f"{path.stem[3:]}-*"):
         p.unlink()
     (manuscript / "book.yaml").write_bytes((fixture_copy / "book.yaml").read_bytes())
+
+
+def _custom_properties(**values: str) -> bytes:
+    props = "".join(f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{i}" name="{name}">'
+                    f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
+                    for i, (name, value) in enumerate(values.items(), 2))
+    return ('<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+            f"{props}</Properties>").encode()
+
+
+YAML_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+
+
+@pytest.mark.parametrize("front_matter, code", [
+    (YAML_BOMB, "YAML-001"),                       # aliases: refused before anything is built
+    ("title: [unclosed\n", "WORD-006"),            # not YAML at all
+    ("k: " + "[" * 50 + "]" * 50 + "\n", "YAML-002"),  # nested past the press's YAML limit
+])
+def test_the_front_matter_property_is_read_as_yaml_from_outside(fixture_copy, tmp_path, front_matter, code):
+    """A review copy's front matter travels in a document property; an edited or made-up one is
+    read with the press's YAML limits and reported about the document, at no line of it."""
+    source = base_docx(tmp_path / "source.docx")
+    hostile = rewritten(source, tmp_path / "props.docx",
+                        add={"docProps/custom.xml": _custom_properties(**{"press-front-matter": front_matter})})
+    with pytest.raises(ManuscriptError) as caught:
+        import_docx(hostile, fixture_copy)
+    [f] = caught.value.findings
+    assert (f.path, f.line, f.code) == (str(hostile), 0, code)

@@ -10,6 +10,8 @@ the review copy's title block and properties; the rest of the front matter trave
 document property (``press-front-matter``) so an import of the copy gets it back."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import panflute as pf
 import yaml
 
@@ -18,6 +20,18 @@ from .sidebars import TITLE
 
 KEPT = ("title", "subtitle", "author", "lang", "press-ids")
 FRONT_MATTER = "press-front-matter"
+
+
+def _front_matter(text: str, rel: str) -> dict:
+    """The front matter a review copy carries, read as the press reads any YAML from outside (no
+    anchors or aliases, bounded size and depth); a problem is a finding about the document."""
+    from ..book import _load_yaml
+    from ..rules import ManuscriptError
+    try:
+        extra, _ = _load_yaml(text, rel, "WORD-006")
+    except ManuscriptError as e:  # a line inside a document property means nothing to an editor
+        raise ManuscriptError([replace(f, line=0) for f in e.findings]) from None
+    return extra if isinstance(extra, dict) else {}
 
 
 def _inlines(value) -> list:
@@ -58,8 +72,7 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
     if not ctx.authors and props.get("author", "").strip():
         ctx.authors = [a.strip() for a in props["author"].split(";") if a.strip()]
     if props.get(FRONT_MATTER):
-        extra = yaml.safe_load(props[FRONT_MATTER])
-        ctx.front_matter = extra if isinstance(extra, dict) else {}
+        ctx.front_matter = _front_matter(props[FRONT_MATTER], ctx.rel)
     if headers:
         shift = 2 - min(h.level for h in headers)
         for h in headers + boxed:  # a box's own headings move with the text's; its title stays ###
