@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from pathlib import PurePosixPath
 
 import panflute as pf
@@ -92,7 +93,8 @@ def _store(ctx, url: str) -> str:
         ctx.refused.append((url, str(e)))
         return url
     if ext is None:
-        ext = PurePosixPath(url).suffix.lower() or ".bin"
+        suffix = PurePosixPath(url).suffix.lower()  # a name from the package: letters and digits only
+        ext = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin"
     digest = hashlib.sha256(data).hexdigest()
     if digest in ctx.existing:
         return ctx.existing[digest]
