@@ -28,6 +28,12 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "chromedriver": ("chromium-driver", "tools"),    # axe-core's driver for it
 }
 
+# Data the press reads, by stage: folder → (package, stage).
+DATA: dict[str, tuple[str, str]] = {
+    # CSL citation styles by name (press.library); pandoc's citeproc carries the CSL locales itself
+    "/usr/share/citation-style-language/styles": ("citation-style-language-styles", "build"),
+}
+
 # Shared libraries loaded at run time (WeasyPrint opens them with cffi): soname → package.
 LIBRARIES: dict[str, str] = {
     "libgobject-2.0.so.0": "libglib2.0-0",
@@ -90,6 +96,7 @@ def packages(stage: str, books: list[Path]) -> list[str]:
     upto = STAGES[: STAGES.index(stage) + 1]
     out = set(LIBRARIES.values()) | set(font_packages(HERE / "styles" / "fonts.yaml"))
     out |= {pkg for prog, (pkg, when) in PROGRAMS.items() if when in upto and not shutil.which(prog)}
+    out |= {pkg for _, (pkg, when) in DATA.items() if when in upto}
     if stage != "build":
         for book in books:
             lang = book_lang(book)
