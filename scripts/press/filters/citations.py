@@ -17,8 +17,6 @@ Reports CITE-001 for a key that is not in the library.
 from __future__ import annotations
 
 import io
-import json
-import re
 
 import panflute as pf
 
@@ -27,7 +25,6 @@ from . import elements
 
 OWN = "press-own-note"     # an editor's note, marked while citeproc runs
 GENERATED = "citation-note"  # a note citeproc made for a citation in the running text
-NOT_FOUND = re.compile(r"Citeproc: citation (\S+) not found")
 
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:

@@ -109,7 +109,7 @@ def _cross_references(book, entries: dict, report: list) -> dict[str, list[tuple
 
 def _locators(locs: list[tuple[str, str]]) -> pf.Span:
     inlines: list = []
-    for cid, ident in locs:
+    for _cid, ident in locs:
         if inlines:
             inlines += [pf.Str(","), pf.Space()]
         inlines.append(pf.Link(pf.Str("→"), url=f"#{ident}", classes=["index-locator"]))
