@@ -138,6 +138,10 @@ def _words(text: str) -> list:
     return out
 
 
+def _letter_id(group: str, blocks: list) -> str:
+    return f"book-index-{group}" if group.isascii() and group.isalpha() else f"book-index-group-{len(blocks)}"
+
+
 def _blocks(entries: dict, cross: dict, labels: dict) -> list[pf.Block]:
     terms = sorted(set(entries) | {t for t in cross if t not in entries}, key=sort_key)
     ids = {t: f"book-index-{i}" for i, t in enumerate(terms, 1)}
@@ -148,7 +152,7 @@ def _blocks(entries: dict, cross: dict, labels: dict) -> list[pf.Block]:
             if group is not None:
                 blocks.append(pf.RawBlock("</ul>", format="html"))
             group = letter(term)
-            blocks.append(pf.Header(pf.Str(group), level=2, identifier=f"book-index-letter-{len(blocks)}",
+            blocks.append(pf.Header(pf.Str(group), level=2, identifier=_letter_id(group, blocks),
                                     classes=["index-letter"]))
             blocks.append(pf.RawBlock('<ul class="index-entry-list">', format="html"))
         entry = entries.get(term, {"locs": [], "subs": {}})
