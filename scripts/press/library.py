@@ -145,18 +145,27 @@ def _entries(path: Path) -> dict[str, tuple[str, int]]:
 
 
 def _pandoc_reads(path: Path, rel: str, fmt: str, entries: list[tuple[str, int]]) -> None:
-    """pandoc's own reading of a BibTeX file; a failure is reported at the entry it stopped in."""
+    """pandoc's own reading of a BibTeX file; a failure is reported at the entry it stopped in: the
+    first whose braces do not balance (pandoc stops only where the next entry begins), else the
+    entry around the line pandoc names."""
     from .pandoc import pandoc_path
     proc = subprocess.run([pandoc_path(), "-f", fmt, "-t", "csljson", str(path)], capture_output=True)
     if proc.returncode == 0:
         return
     err = proc.stderr.decode("utf-8", "replace")
     where = [int(n) for n in re.findall(r"line (\d+)", err)]
-    said = [x.strip() for x in err.splitlines() if x.strip() and "line" not in x and "Error" not in x]
-    problem = said[-1] if said else "it is not complete"
+    said = [x.strip() for x in err.splitlines()[1:2] if x.strip()]
+    problem = said[0] if said else "it is not complete"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for i, (key, line) in enumerate(entries):
+        end = entries[i + 1][1] - 1 if i + 1 < len(entries) else len(lines)
+        text = "\n".join(lines[line - 1:end])
+        if text.count("{") != text.count("}"):
+            raise ManuscriptError([finding("CITE-002", rel, line, detail=f"the braces of the entry '{key}' do not "
+                                           "pair up: an opening brace lacks its closing one, or the other way round")])
     inside = [(key, line) for key, line in entries if where and line <= where[0]]
     if inside:
         key, line = inside[-1]
         raise ManuscriptError([finding("CITE-002", rel, line, detail=f"the entry '{key}' does not parse ({problem}): "
-                                       "check its braces, quotes and commas")])
+                                       "check its quotes, commas and '=' signs")])
     raise ManuscriptError([finding("CITE-002", rel, where[0] if where else 0, detail=problem)])

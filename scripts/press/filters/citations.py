@@ -49,7 +49,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     doc = pf.load(io.StringIO(out))
     prefix = ctx.chapter.id if lib.placement == "chapter" else "bibliography"
     _mark_notes(doc)
-    _prefix_ids(doc, prefix)
+    _prefix_ids(doc, prefix, lib.keys)
     if lib.placement == "chapter":
         _heading(doc, ctx)
     return doc
@@ -70,13 +70,17 @@ def _mark_notes(doc: pf.Doc) -> None:
             note.content = [pf.Div(*blocks, classes=[GENERATED])]
 
 
-def _prefix_ids(doc: pf.Doc, prefix: str) -> None:
-    """``ref-KEY`` → ``<prefix>-ref-KEY`` in ids and links; the bibliography's ``refs`` likewise."""
-    for elem in elements(doc):
-        if isinstance(elem, pf.Div) and elem.identifier in ("refs",) or \
-                isinstance(elem, pf.Div) and elem.identifier.startswith("ref-"):
+def _prefix_ids(doc: pf.Doc, prefix: str, known) -> None:
+    """``ref-KEY`` → ``<prefix>-ref-KEY`` in ids and links; the bibliography's ``refs`` likewise.
+    A citation of a key the library lacks (CITE-001) keeps its text and loses its link."""
+    for elem in list(elements(doc)):
+        if isinstance(elem, pf.Div) and (elem.identifier == "refs" or elem.identifier.startswith("ref-")):
             elem.identifier = f"{prefix}-{elem.identifier}"
         elif isinstance(elem, pf.Link) and elem.url.startswith("#ref-"):
+            if elem.url[len("#ref-"):] not in known:
+                at = elem.parent.content.index(elem)
+                elem.parent.content[at:at + 1] = list(elem.content)
+                continue
             elem.url = f"#{prefix}-{elem.url[1:]}"
             elem.classes.append("citation-link")  # not a cross-reference: no "(p. 12)" in print
 
