@@ -195,11 +195,13 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
                 chapter=r.chapter, title_html=markup(to_xhtml(r.chapter.title_html)),
                 subtitle_html=markup(to_xhtml(r.chapter.subtitle_html)), labels=labels, part_title=part_title,
                 body=markup(text), pagebreak=markup(_pagebreak_markup(sorted(opening), labels)))
-            spine.append(add(f"{r.chapter.id}.xhtml", r.chapter.title, body, "bodymatter"))
+            kind = "backmatter" if r.chapter.generated else "bodymatter"  # the bibliography and the index
+            spine.append(add(f"{r.chapter.id}.xhtml", r.chapter.title, body, kind))
     with_notes = [r for r in results if r.ctx.data.get("notes")]
     first = results[0].chapter.id if results else "cover"
     nav = env.get_template("epub/nav.xhtml").render(
         items=items, labels=labels, roman=roman, with_notes=with_notes, first_chapter=first,
+        back_matter=[r for r in results if r.chapter.generated],  # the bibliography and the index (landmarks)
         pages=sorted(page_hrefs), sections_of=lambda r: r.ctx.data.get("sections", []))
     spine.insert(nav_at, add("nav.xhtml", labels["contents"], nav, None, ["nav"]))
 
