@@ -189,7 +189,7 @@ def node_at(node, path) -> tuple[yaml.Node | None, yaml.Node | None]:
     key_node = None
     for step in path:
         if isinstance(node, yaml.MappingNode):
-            found = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(step)]
+            found = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and _same_key(k, step)]
             if not found:
                 break
             key_node, node = found[-1]  # YAML keeps the last of repeated keys
@@ -198,6 +198,17 @@ def node_at(node, path) -> tuple[yaml.Node | None, yaml.Node | None]:
         else:
             break
     return key_node, node
+
+
+def _same_key(node: yaml.ScalarNode, step) -> bool:
+    """Whether a key node is the data's key ``step``: YAML reads ``true:``, ``yes:`` or ``1:`` as
+    a boolean or a number, which the data holds as such (and an editor's message shows as 'True')."""
+    if isinstance(step, str) or node.value == str(step):
+        return node.value == str(step)
+    try:
+        return yaml.safe_load(node.value) == step and type(yaml.safe_load(node.value)) is type(step)
+    except yaml.YAMLError:
+        return False
 
 
 def _line(node) -> int:
