@@ -228,7 +228,7 @@ def test_html_index_links_each_chapter_to_its_first_mark(author_date):
 
 def test_a_style_by_name_is_the_csl_projects(tmp_path):
     """``citation-style: chicago-note-bibliography`` is read from Debian's CSL styles (set-up
-    installs them): Chicago's notes name the author first, the place and publisher in brackets."""
+    installs them): Chicago's short notes, and its bibliography with place and publisher."""
     from press.book import load_book
     from press.pipeline import process
     src = tmp_path / "book"
@@ -240,4 +240,6 @@ def test_a_style_by_name_is_the_csl_projects(tmp_path):
     assert findings == []
     boards = next(r for r in results if r.chapter.id == "boards").html
     note = squash(re.sub(r"<[^>]+>", "", re.search(r'<li id="boards-note-1".*?</li>', boards, re.S).group(0)))
-    assert note.startswith("Jane Doe, Tides of the North Sea (London: Harbour Press, 2020), 12"), note
+    assert note.startswith("Doe, Tides of the North Sea, 12."), note  # Chicago's short note
+    entries = squash(re.sub(r"<[^>]+>", "", re.search(r'<div id="boards-refs".*', boards, re.S).group(0)))
+    assert "Doe, Jane. Tides of the North Sea. London: Harbour Press, 2020." in entries, entries
