@@ -60,8 +60,8 @@ def load(book: Book) -> Library | None:
         else:
             files.append(path)
     style_name = book.meta.get("citation-style") or BUILTIN_STYLE
-    try:
-        style = _style(book, style_name)
+    try:  # no style named: pandoc's own copy of the default, whatever styles the machine has
+        style = _style(book, style_name) if book.meta.get("citation-style") else None
     except ManuscriptError as e:
         errors += e.findings
         style = None
