@@ -17,6 +17,7 @@ from press.build import Outputs
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "book"
 EDGES = ROOT / "tests" / "fixtures" / "edges"
+APPARATUS = ROOT / "tests" / "fixtures" / "apparatus"  # citations, bibliographies and an index
 MANUSCRIPT = ROOT / "manuscript"
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
@@ -79,6 +80,14 @@ def edges_book(tmp_path_factory) -> Built:
     dist = tmp_path_factory.mktemp("edges-dist")
     _build(EDGES, dist)
     return Built(EDGES, dist, "edges")
+
+
+@pytest.fixture(scope="session")
+def apparatus_book(tmp_path_factory) -> Built:
+    """The apparatus fixture (citations in an author-date style, an index), built once."""
+    dist = tmp_path_factory.mktemp("apparatus-dist")
+    _build(APPARATUS, dist)
+    return Built(APPARATUS, dist, "harbour-law")
 
 
 @pytest.fixture(scope="session")

@@ -450,6 +450,25 @@ def test_linkcheck_reports_dead_addresses(local_site, tmp_path, monkeypatch, cap
     assert linkcheck.main(["-m", "book", "-d", str(dist), "--timeout", "0.5", "--strict"]) == 1
 
 
+@covers("INDEX-003")
+def test_index_mark_on_no_page(apparatus_book, tmp_path):
+    """An index mark whose id the print layout placed on no page (the page map of the real build
+    of the apparatus fixture, then a copy with one mark's page taken away)."""
+    book = load_book(apparatus_book.manuscript)
+    results, findings = process(book)
+    assert findings == []
+    pagemap = apparatus_book.dist / "reports" / "pagemap.json"
+    assert validate.index_marks(results, pagemap) == []
+    data = json.loads(pagemap.read_text(encoding="utf-8"))
+    del data["anchors"]["locks-idx-3"]
+    damaged = tmp_path / "pagemap.json"
+    damaged.write_text(json.dumps(data), encoding="utf-8")
+    found = validate.index_marks(results, damaged)
+    source = (apparatus_book.manuscript / "02-locks.md").read_text(encoding="utf-8")
+    assert [where(f) for f in found] == [f"{book.chapters[1].rel}:{line_of(source, 'Élysée lock')}: INDEX-003"]
+    assert "Élysée lock" in found[0].message
+
+
 # ---------------------------------------------------------------------------------------------
 # Completeness
 

@@ -36,6 +36,7 @@ class Chapter:
     source: str = ""    # the whole file, front matter included (pandoc reads the title from it)
     title_html: str = ""     # title and subtitle as HTML, set by the pipeline (titles may carry
     subtitle_html: str = ""  # markup such as [a phrase]{lang=en})
+    generated: str = ""      # back matter the press writes: "bibliography" or "index" (no file of its own)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Book:
     meta: dict
     parts: list[str]
     chapters: list[Chapter]
+    library: object = None  # press.library.Library when book.yaml names a bibliography (set by the pipeline)
 
     @property
     def lang(self) -> str:
@@ -222,7 +224,32 @@ def load_book(root: Path) -> Book:
         seen[ch.id] = ch
     if chapter_errors:
         raise ManuscriptError(chapter_errors)
+    chapters += generated_chapters(root, meta, chapters)
     return Book(root=root, meta=meta, parts=parts, chapters=chapters)
+
+
+INDEX_MARK = re.compile(r"\{[^{}]*\.index\b[^{}]*\}")
+GENERATED = {"bibliography": "bibliography", "index": "book-index"}  # kind → chapter id
+
+
+def generated_chapters(root: Path, meta: dict, chapters: list[Chapter]) -> list[Chapter]:
+    """The back matter the press writes after the last chapter: one bibliography for the whole
+    book (``bibliography-at: book``) and the index (when a chapter marks a term ``{.index}``).
+    Their bodies are filled by the book filters ``bibliography`` and ``index``."""
+    from .context import labels_for
+    labels = labels_for(meta["lang"])
+    out = []
+    wanted = {"bibliography": bool(meta.get("bibliography")) and meta.get("bibliography-at") == "book",
+              "index": any(INDEX_MARK.search(ch.body) for ch in chapters)}
+    for kind, cid in GENERATED.items():
+        if not wanted[kind]:
+            continue
+        title = labels[kind]
+        path = root / "book.yaml"
+        out.append(Chapter(path=path, rel=display_path(path), id=cid, title=title, subtitle=None, authors=[],
+                           part=None, body=f"# {title}\n", body_line=1, meta={}, source=f"# {title}\n",
+                           generated=kind))
+    return out
 
 
 def _book_finding(p: schema.Problem, rel: str):

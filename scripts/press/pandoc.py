@@ -17,7 +17,8 @@ import pypandoc
 from . import cache
 from .rules import ManuscriptError, finding
 
-READER = "markdown-citations"  # citations off: '@' in e-mail addresses stays text
+READER = "markdown-citations"  # citations off unless the book names a bibliography ('@' stays text)
+CITING_READER = "markdown"     # with citations: [@key, p. 12], @key
 HTML_ARGS = ["-t", "html5", "--wrap=none", "--no-highlight"]
 _PANDOC = None
 _VERSION = None
@@ -76,10 +77,11 @@ def _run(args: list[str], text: str, rel: str) -> tuple[str, str]:
     return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
 
 
-def markdown_to_ast(markdown: str, rel: str) -> dict:
-    """pandoc's JSON AST of a chapter body (cached)."""
-    key = _key("md2json", READER, markdown)
-    text = _cached(key, "json", lambda: _run(["-f", READER, "-t", "json"], markdown, rel)[0])
+def markdown_to_ast(markdown: str, rel: str, citations: bool = False) -> dict:
+    """pandoc's JSON AST of a chapter body (cached); ``citations``: read [@key] as citations."""
+    reader = CITING_READER if citations else READER
+    key = _key("md2json", reader, markdown)
+    text = _cached(key, "json", lambda: _run(["-f", reader, "-t", "json"], markdown, rel)[0])
     if json_depth(text) > 3 * MAX_DEPTH:  # refused before the recursive JSON decoder sees it
         raise ManuscriptError([finding("SIZE-004", rel, 0, limit=MAX_DEPTH)])
     ast = json.loads(text)
@@ -121,3 +123,17 @@ def ast_to_html(ast: dict | str, rel: str) -> str:
     text = ast if isinstance(ast, str) else json.dumps(ast, ensure_ascii=False, sort_keys=True)
     key = _key("json2html", *HTML_ARGS, text)
     return _cached(key, "html", lambda: _run(["-f", "json", *HTML_ARGS], text, rel)[0])
+
+
+def citeproc(ast: str, args: list[str], fingerprint: str, rel: str) -> tuple[str, str]:
+    """A chapter's AST (pandoc JSON) with its citations formatted by pandoc's citeproc (``args``:
+    the library's, see press.library); returns the new AST and pandoc's warnings (cached by the
+    AST, the arguments and the library's ``fingerprint``: its files' and style's content)."""
+    key = _key("citeproc", *args, fingerprint, ast)
+    path = cache_dir() / f"{key}.citeproc.json"
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data["ast"], data["warnings"]
+    out, warnings = _run(["-f", "json", "-t", "json", *args], ast, rel)
+    cache.write(path, json.dumps({"ast": out, "warnings": warnings}, ensure_ascii=False))
+    return out, warnings

@@ -15,14 +15,17 @@ from pathlib import Path
 
 import panflute as pf
 
-from . import cache, pandoc, workers
+from . import cache, library, pandoc, workers
 from .book import Book, display_path
 from .context import ChapterContext, labels_for
 from .filters import (
+    bibliography,
+    citations,
     divs,
     figures,
     headings,
     ids,
+    index,
     limits,
     links,
     notes,
@@ -43,6 +46,7 @@ CHAPTER_FILTERS = [
     sanitize,    # raw HTML cleaned, script/event handlers/javascript: removed      HTML-001
     divs,        # unknown ::: classes flagged                                        DIV-001
     headings,    # heading levels and empty headings                                  HEAD-00x
+    citations,   # [@key] formatted by citeproc (in notes or text), the chapter's bibliography  CITE-001
     notes,       # footnotes → numbered endnotes per chapter, pending notes           NOTE-00x
     pending,     # text the source lost, marked in the body                           TEXT-001
     figures,     # image paths confined to the manuscript, alt text                   IMG-00x
@@ -51,6 +55,8 @@ CHAPTER_FILTERS = [
     links,       # external and mailto: addresses well-formed                         LINK-004/005
 ]
 BOOK_FILTERS = [
+    bibliography,  # the book's one bibliography (bibliography-at: book), unused entries    CITE-003
+    index,       # {.index} marks numbered, the index's entries sorted in the book's language  INDEX-00x
     ids,         # ids unique book-wide, automatic heading ids disambiguated          LINK-002
     xrefs,       # #id links resolved to the chapter that holds the target            LINK-001/003
     pagerefs,    # {.pageref} links emptied, tagged with their target's kind           LINK-008
@@ -121,8 +127,9 @@ def _images(root: Path) -> list:
 
 def _chapter_key(ctx: ChapterContext, images: list) -> str:
     ch, root = ctx.chapter, ctx.book.root
+    library_key = ctx.book.library.fingerprint if ctx.book.library is not None else None
     blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.source or ch.body, ch.body_line,
-                       ctx.book.lang, str(root.resolve()), images], ensure_ascii=False)
+                       ctx.book.lang, str(root.resolve()), images, library_key, ch.generated], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -133,7 +140,8 @@ def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str
     path = cache.folder("filtered") / f"{key}.json"
     if dump_dir is None and path.exists():
         return path.read_text(encoding="utf-8")
-    doc = _to_doc(pandoc.markdown_to_ast(ctx.chapter.source or ctx.chapter.body, ctx.chapter.rel))
+    doc = _to_doc(pandoc.markdown_to_ast(ctx.chapter.source or ctx.chapter.body, ctx.chapter.rel,
+                                         citations=ctx.book.library is not None))
     _dump(dump_dir, ctx, 0, "pandoc", doc)
     for step, flt in enumerate(CHAPTER_FILTERS, 1):
         doc = flt.run(doc, ctx)
@@ -206,6 +214,7 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
     if total > MAX_BOOK_MB * 1_000_000:
         raise ManuscriptError([finding("SIZE-003", display_path(book.root / "book.yaml"), 0,
                                        size=f"{total / 1e6:.1f}", limit=MAX_BOOK_MB)])
+    book.library = library.load(book)  # CITE-002/004/005 stop here, before any chapter is read
     labels = labels_for(book.lang)
     ctxs = [ChapterContext(book=book, chapter=ch, labels=labels) for ch in book.chapters]
     images = _images(book.root)
@@ -265,7 +274,7 @@ def _store(path: Path, results: list[ChapterResult]) -> None:
     record = [{"html": r.html, "title": r.chapter.title, "subtitle": r.chapter.subtitle,
                "title_html": r.chapter.title_html, "subtitle_html": r.chapter.subtitle_html,
                "data": {k: v for k, v in r.ctx.data.items() if k not in BOOK_ONLY},
-               "findings": [(f.code, f.line, dict(f.fields)) for f in r.ctx.findings]} for r in results]
+               "findings": [(f.code, f.line, dict(f.fields), f.path) for f in r.ctx.findings]} for r in results]
     cache.write(path, json.dumps(record, ensure_ascii=False))
 
 
@@ -277,7 +286,7 @@ def _restore(path: Path, ctxs: list[ChapterContext]) -> tuple[list[ChapterResult
         ch.title, ch.subtitle, ch.title_html, ch.subtitle_html = (rec["title"], rec["subtitle"],
                                                                   rec["title_html"], rec["subtitle_html"])
         ctx.data.update(rec["data"])
-        ctx.findings.extend(finding(code, ch.rel, line, **fields) for code, line, fields in rec["findings"])
+        ctx.findings.extend(finding(code, path, line, **fields) for code, line, fields, path in rec["findings"])
         results.append(ChapterResult(ctx, rec["html"]))
     return results, [f for ctx in ctxs for f in ctx.findings]
 

@@ -43,6 +43,12 @@ DATE = {"type": "string", "pattern": DATE_RE, "format": "date", "expected": "a d
 MD_FILE = {"type": "string", "pattern": r"\.md$", "expected": "a chapter file name ending in .md"}
 
 
+BIB_FILE = {"type": "string", "pattern": r"(?i)\.(bib|bibtex|json|ya?ml)$",
+            "expected": "a file name ending in .bib, .json or .yaml"}
+BIB_FILES = {"type": "array", "items": BIB_FILE, "minItems": 1, "single": True,
+             "expected": "a bibliography file (.bib, .json, .yaml) or a list of them"}
+
+
 def key(meaning: str, kind: dict, **extra) -> dict:
     """One key: what it means (the documentation) and the kind of value it takes."""
     return {**kind, **extra, "description": meaning}
@@ -91,6 +97,27 @@ BOOK = _record({
                        {"type": ["object", "null"], "additionalProperties": {"enum": list(WORD_ROLES)},
                         "expected": "Word style names with sidebar, pullquote or quote, "
                                     "such as {Kadertekst: sidebar}"}),
+    "bibliography": key("The reference library the citations ([@key, p. 12]) come from: a BibTeX (.bib), "
+                        "BibLaTeX (.bib), CSL-JSON (.json) or CSL-YAML (.yaml) file in the manuscript folder, "
+                        "or a list of them.", BIB_FILES),
+    "citation-style": key("How citations and the bibliography are written: the name of a CSL style (such as "
+                          "chicago-note-bibliography, apa) or a .csl file in the manuscript folder "
+                          "(default: chicago-author-date).",
+                          {"type": "string", "pattern": r"^[\w.-]+$",
+                           "expected": "a style's name such as 'apa' or a file name such as 'house.csl'"}),
+    "bibliography-at": key("Where the bibliography goes: 'chapter' (at the end of each chapter that cites, the "
+                           "default) or 'book' (one bibliography at the back of the book).",
+                           {"enum": ["chapter", "book"], "expected": "'chapter' or 'book'"}),
+    "index": key("The back-of-book index's cross-references: 'see' (a term → the term to look under) and "
+                 "'see-also' (a term → related terms). The index itself comes from the marks in the text "
+                 "([term]{.index}).", _record({
+                     "see": key("A term that has no page numbers of its own → the term to look under.",
+                                {"type": "object", "additionalProperties": TEXT,
+                                 "expected": "'term: other term' lines"}),
+                     "see-also": key("A term → related terms (a name or a list).",
+                                     {"type": "object", "additionalProperties": NAMES,
+                                      "expected": "'term: [other term, …]' lines"}),
+                 }, expected="'see:' and 'see-also:' lines")),
     "contents": key("The reading order: chapter files, and parts with their files.",
                     {"type": "array", "items": CONTENTS_ENTRY, "minItems": 1,
                      "expected": "a list of chapters, one '- file: NAME.md' a line"}),
@@ -169,7 +196,7 @@ def node_at(node, path) -> tuple[yaml.Node | None, yaml.Node | None]:
     key_node = None
     for step in path:
         if isinstance(node, yaml.MappingNode):
-            found = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(step)]
+            found = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and _same_key(k, step)]
             if not found:
                 break
             key_node, node = found[-1]  # YAML keeps the last of repeated keys
@@ -178,6 +205,17 @@ def node_at(node, path) -> tuple[yaml.Node | None, yaml.Node | None]:
         else:
             break
     return key_node, node
+
+
+def _same_key(node: yaml.ScalarNode, step) -> bool:
+    """Whether a key node is the data's key ``step``: YAML reads ``true:``, ``yes:`` or ``1:`` as
+    a boolean or a number, which the data holds as such (and an editor's message shows as 'True')."""
+    if isinstance(step, str) or node.value == str(step):
+        return node.value == str(step)
+    try:
+        return yaml.safe_load(node.value) == step and type(yaml.safe_load(node.value)) is type(step)
+    except yaml.YAMLError:
+        return False
 
 
 def _line(node) -> int:
@@ -225,8 +263,9 @@ def _normalised(data, schema: dict):
     """A copy of the data with a single value where a list may be given alone (``single``) wrapped
     in a list, so ``authors: Ada`` validates as ``authors: [Ada]``."""
     if isinstance(data, dict) and schema.get("type") == "object":
-        props = schema.get("properties", {})
-        return {k: (_normalised(v, props[k]) if k in props else v) for k, v in data.items()}
+        props, other = schema.get("properties", {}), schema.get("additionalProperties")
+        return {k: (_normalised(v, props[k]) if k in props else _normalised(v, other) if isinstance(other, dict)
+                    else v) for k, v in data.items()}
     if schema.get("single") and isinstance(data, str):
         return [data]
     if isinstance(data, list) and isinstance(schema.get("items"), dict):

@@ -273,6 +273,8 @@ def check(book: Book) -> list[Finding]:
     files = [(display_path(book_file), read_text(book_file, display_path(book_file)).split("\n"), 1,
               tokens(plain(str(t), book.lang) for t in book_texts))]
     for ch in book.chapters:
+        if ch.generated:  # the press's own bibliography and index: no text of the editor's
+            continue
         source = getattr(ch, "source", "")  # the whole file, so pandoc reads the title as Markdown
         ast = pandoc.markdown_to_ast(source or ch.body, ch.rel)
         texts = ([] if source else [plain(ch.title, book.lang), plain(ch.subtitle or "", book.lang)]) \

@@ -35,6 +35,12 @@ COMPONENTS: dict[str, tuple[str, str]] = {
     "libreoffice-writer-nogui": ("test", "soffice"),  # LibreOffice's Writer: without it soffice cannot read .docx
 }
 
+# Data the press reads, by stage: folder → (package, stage).
+DATA: dict[str, tuple[str, str]] = {
+    # CSL citation styles by name (press.library); pandoc's citeproc carries the CSL locales itself
+    "/usr/share/citation-style-language/styles": ("citation-style-language-styles", "build"),
+}
+
 # Shared libraries loaded at run time (WeasyPrint opens them with cffi): soname → package.
 LIBRARIES: dict[str, str] = {
     "libgobject-2.0.so.0": "libglib2.0-0",
@@ -98,6 +104,7 @@ def packages(stage: str, books: list[Path]) -> list[str]:
     out = set(LIBRARIES.values()) | set(font_packages(HERE / "styles" / "fonts.yaml"))
     out |= {pkg for prog, (pkg, when) in PROGRAMS.items() if when in upto and not shutil.which(prog)}
     out |= {pkg for pkg, (when, _prog) in COMPONENTS.items() if when in upto}
+    out |= {pkg for _, (pkg, when) in DATA.items() if when in upto}
     if stage != "build":
         for book in books:
             lang = book_lang(book)

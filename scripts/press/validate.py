@@ -3,7 +3,8 @@
 Takes the book, the pipeline's chapters and the output folder; returns findings. The external
 validators (EPUBCheck, Ace by DAISY, axe-core, the Nu HTML Checker) live in ``press.validators``;
 the checks here read the outputs themselves: internal links in the split EPUB and HTML resolve,
-the EPUB nav and the PDF outline list exactly the chapters and sections the manuscript has.
+the EPUB nav and the PDF outline list exactly the chapters and sections the manuscript has,
+every index mark stands on a page of the print edition.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def tasks(book: Book, results, dist: Path, external: bool = True) -> tuple[list[
         todo.append(("HTML links", lambda: html_links(out.html)))
     if current.get("pdf"):
         todo.append(("PDF outline", lambda: pdf_outline(book, results, out.pdf)))
+        todo.append(("index marks on pages", lambda: index_marks(results, out.dist / "reports" / "pagemap.json")))
     if external:
         from . import validators
         stale = {e for e in EDITION_NAMES if any(p.exists() for p in out.of(e)) and not current.get(e)}
@@ -172,3 +174,15 @@ def pdf_outline(book: Book, results, path: Path) -> list[Finding]:
         return [finding("HEAD-004", path.name, 0, edition="PDF", found=_describe(listed, expected),
                         expected=f"{len(expected)} entries")]
     return []
+
+
+def index_marks(results, pagemap_path: Path) -> list[Finding]:
+    """INDEX-003 for every index mark (filters/index) that stands on no page of the print
+    edition: the layout recorded no page for its id, so the index could print no number for it."""
+    import json
+    try:
+        anchors = json.loads(pagemap_path.read_text(encoding="utf-8"))["anchors"]
+    except (OSError, ValueError, KeyError):
+        return []  # no page map: the PDF was not built (CHECK-002 says so)
+    return [finding("INDEX-003", r.chapter.rel, line, term=term)
+            for r in results for ident, term, line in r.ctx.data.get("index_marks", []) if ident not in anchors]

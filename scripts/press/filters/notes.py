@@ -3,7 +3,8 @@ numbered note reference (1…n in reading order, per chapter) and an endnotes se
 the end, every note linked back to its call. A ``[]{.pending}`` span in a note marks its text as
 (partly) lost: it becomes a visible marker in the book's language. Reports NOTE-001…006; calls
 and definitions are checked in the Markdown source too, because pandoc silently drops a note
-nobody calls."""
+nobody calls. Notes the citations filter made for a note style's citations (``citation-note``)
+are numbered with the others."""
 from __future__ import annotations
 
 import re
@@ -41,12 +42,19 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     labels = check_source(ctx)
     cid, words = ctx.chapter.id, ctx.labels
     notes = []
+    own = [0]  # the editor's notes seen so far (citation notes take no label of the Markdown)
 
     def action(elem, doc):
         if not isinstance(elem, pf.Note):
             return None
         n = len(notes) + 1
-        label = labels[n - 1] if n <= len(labels) else str(n)
+        blocks = list(elem.content)
+        if len(blocks) == 1 and isinstance(blocks[0], pf.Div) and "citation-note" in blocks[0].classes:
+            elem.content = list(blocks[0].content)  # a citation the style puts in a note: no label of its own
+            label = str(n)
+        else:
+            own[0] += 1
+            label = labels[own[0] - 1] if own[0] <= len(labels) else str(n)
         pending = _mark_pending(elem, words["pending_note"])
         if not pf.stringify(elem).strip() and not pending:
             ctx.report("NOTE-003", needle=f"[^{label}]:", label=label)

@@ -1,6 +1,6 @@
 """Outline, book-wide and last: takes every chapter's final AST, returns it unchanged and leaves
 the chapter's sections in ``ctx.data["sections"]`` — level-2 headings with their level-3 children,
-final ids, outside sidebars and pull quotes — for the EPUB nav, the HTML contents and the checks
+final ids, outside sidebars and pull quotes, not the index's letters — for the EPUB nav, the HTML contents and the checks
 that the navigation lists exactly what the manuscript has."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def sections(doc: pf.Doc) -> list[dict]:
     out: list[dict] = []
     for block in doc.content:
         if isinstance(block, pf.Header) and block.level in (2, 3) and not _in_box(block) \
-                and not block.identifier.endswith("-endnotes-title"):
+                and not block.identifier.endswith("-endnotes-title") and "index-letter" not in block.classes:
             title = plain_title(block)
             block.attributes["data-title"] = title  # the PDF's bookmark label (print.css)
             item = {"id": block.identifier, "title": title, "children": []}

@@ -23,6 +23,7 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
                 ctx.report("LINK-001", needle=f"(#{target})", target=target)
             else:
                 elem.attributes["data-chapter"] = ids[target]
-                if "noteref" not in elem.classes and "backlink" not in elem.classes:
+                if not {"noteref", "backlink", "citation-link", "index-locator", "index-xref-preferred",
+                        "index-xref-related"} & set(elem.classes):
                     elem.classes.append("xref")
     return docs

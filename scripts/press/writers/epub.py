@@ -21,13 +21,18 @@ from lxml import etree
 from .. import fonts, images
 from ..book import Book
 from ..pipeline import ChapterResult
-from . import pagebreaks
+from . import indexpages, pagebreaks
 from .common import STYLES, atomic_file, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .pdf import build_time, mark_blocks
 
 EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
     ("a", "noteref", "noteref"), ("a", "backlink", "backlink"), ("section", "endnotes", "endnotes"),
     ("li", "endnote", "endnote"), ("aside", "pullquote", "pullquote"),
+    # EPUB Indexes 1.0 (the index filter's classes)
+    ("section", "index", "index"), ("ul", "index-entry-list", "index-entry-list"), ("li", "index-entry", "index-entry"),
+    ("span", "index-term", "index-term"), ("span", "index-locators", "index-locator-list"),
+    ("a", "index-locator", "index-locator"), ("a", "index-xref-preferred", "index-xref-preferred"),
+    ("a", "index-xref-related", "index-xref-related"), ("div", "bibliography", "bibliography"),
 ]
 CSS_LAYERS = ["tokens.css", "base.css", "epub.css"]
 MEDIA = images.MEDIA
@@ -39,11 +44,16 @@ def _href(chapter: str, target: str, current: str) -> str:
     return f"{chapter}.xhtml" if target == chapter else f"{chapter}.xhtml#{target}"
 
 
-def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], labels: dict) -> tuple[str, list[int]]:
+def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], labels: dict,
+                 locate=None) -> tuple[str, list[int]]:
     """The chapter's fragment as XHTML: epub:type added, links split per document, and the page-break
     markers placed (``markers``: [(where, page numbers)], see ``page_markers``). Returns the XHTML and
-    the page numbers whose place it could not find (they go at the chapter's start)."""
-    html, _ = mark_blocks(fill_pagerefs(rewrite_links(r.html, r.chapter.id, _href), labels), r.chapter.id)
+    the page numbers whose place it could not find (they go at the chapter's start). ``locate``:
+    how the index's locators read (press.writers.indexpages)."""
+    html = rewrite_links(r.html, r.chapter.id, _href)
+    if locate is not None and indexpages.has_index(html):
+        html = locate(html)
+    html, _ = mark_blocks(fill_pagerefs(html, labels), r.chapter.id)
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -164,6 +174,10 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
                      env.get_template("epub/titlepage.xhtml").render(meta=meta, labels=labels), "frontmatter"))
     nav_at = len(spine)
     page_hrefs: list[tuple[int, str]] = []
+    titles = {x.chapter.id: x.chapter.title for x in results}
+    locate = (lambda html: indexpages.by_page(html, pagemap["anchors"])) if pagemap else \
+        (lambda html: indexpages.by_chapter(html, lambda h: h.split(".xhtml")[0] if ".xhtml" in h else "",
+                                            lambda c: titles.get(c, "")))
     markers = page_markers(pagemap, [r.chapter.id for r in results], [item.id for kind, item in items if kind == "part"])
     for kind, item in items:
         chapters = item.chapters if kind == "part" else [item]
@@ -176,16 +190,18 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
             placed = markers.get(r.chapter.id, [])
             page_hrefs.extend((n, f"{r.chapter.id}.xhtml#page-{n}") for _, ns in placed for n in ns)
             part_title = book.parts[r.chapter.part] if r.chapter.part is not None else None
-            text, opening = chapter_body(r, placed, labels)
+            text, opening = chapter_body(r, placed, labels, locate)
             body = env.get_template("epub/chapter.xhtml").render(
                 chapter=r.chapter, title_html=markup(to_xhtml(r.chapter.title_html)),
                 subtitle_html=markup(to_xhtml(r.chapter.subtitle_html)), labels=labels, part_title=part_title,
                 body=markup(text), pagebreak=markup(_pagebreak_markup(sorted(opening), labels)))
-            spine.append(add(f"{r.chapter.id}.xhtml", r.chapter.title, body, "bodymatter"))
+            kind = "backmatter" if r.chapter.generated else "bodymatter"  # the bibliography and the index
+            spine.append(add(f"{r.chapter.id}.xhtml", r.chapter.title, body, kind))
     with_notes = [r for r in results if r.ctx.data.get("notes")]
     first = results[0].chapter.id if results else "cover"
     nav = env.get_template("epub/nav.xhtml").render(
         items=items, labels=labels, roman=roman, with_notes=with_notes, first_chapter=first,
+        back_matter=[r for r in results if r.chapter.generated],  # the bibliography and the index (landmarks)
         pages=sorted(page_hrefs), sections_of=lambda r: r.ctx.data.get("sections", []))
     spine.insert(nav_at, add("nav.xhtml", labels["contents"], nav, None, ["nav"]))
 

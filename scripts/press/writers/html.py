@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import ASSETS, fonts, images, l10n
 from ..book import Book
 from ..pipeline import ChapterResult
+from . import indexpages
 from .common import STYLES, atomic_dir, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .screen import hyphenate_headings, soft_hyphens, wide_regions
 
@@ -65,7 +66,12 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         (out / "assets").mkdir()
         (out / "images").mkdir()
         (out / "downloads").mkdir()
-        bodies = {r.chapter.id: wide_regions(fill_pagerefs(rewrite_links(r.html, r.chapter.id, _href), labels),
+        titles = {r.chapter.id: r.chapter.title for r in results}
+
+        def located(html: str) -> str:  # the index: each chapter a term occurs in, linked to its first mark
+            return indexpages.by_chapter(html, lambda h: h.split(".html")[0] if ".html" in h else "",
+                                         lambda c: titles.get(c, "")) if indexpages.has_index(html) else html
+        bodies = {r.chapter.id: wide_regions(fill_pagerefs(located(rewrite_links(r.html, r.chapter.id, _href)), labels),
                                             r.chapter.id, book.root, labels)
                   for r in results}
         pages = {cid: hyphenate_headings(body, book.lang) for cid, body in bodies.items()}

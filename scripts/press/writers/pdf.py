@@ -25,7 +25,7 @@ from .. import fonts, fsio, images, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from . import pagestarts, pdfimages, pdfprint, pdfsplice, pdfunits
+from . import indexpages, pagestarts, pdfimages, pdfprint, pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
@@ -157,12 +157,23 @@ VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
                    "screen": {"pdf_variant": "pdf/ua-1"}}
 
 
-def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
-    doc = layout_document(html, base_url, variant)
+def _anchors(doc) -> dict[str, int]:
     anchors: dict[str, int] = {}
     for number, page in enumerate(doc.pages, 1):
         for name in page.anchors:
             anchors.setdefault(name, number)
+    return anchors
+
+
+def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
+    """The book laid out; a book with an index is laid out twice: the first layout tells on which
+    page each index mark stands, the second prints those numbers, merged ("12, 14–16"), in the
+    index. The index comes last, so its own length moves no mark."""
+    doc = layout_document(html, base_url, variant)
+    anchors = _anchors(doc)
+    if indexpages.has_index(html):
+        doc = layout_document(indexpages.by_page(html, anchors), base_url, variant)
+        anchors = _anchors(doc)
     return doc, anchors
 
 
@@ -308,7 +319,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     temps = {v: fsio.temp_name(p) for v, p in targets.items()}  # created by WeasyPrint, removed below
     try:
         outcome = None
-        if incremental and key is not None:
+        if incremental and key is not None and not indexpages.has_index(html):  # an index quotes every unit's pages
             plan = pdfunits.Plan(html, pdfunits.load(record_path, targets), key)
             if plan.ok:
                 outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile,
