@@ -24,6 +24,10 @@ FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)",
 NOT_CHAPTERS = {"EDITORIAL.md", "README.md"}
 TRIM = re.compile(r"\d+(\.\d+)?(mm|cm|in|pt) \d+(\.\d+)?(mm|cm|in|pt)")
 TITLE_HEADING = re.compile(r"\A\s*# +(.+?)\s*$", re.M)
+# Contributor roles in a chapter's front matter: the word an editor writes → the MARC relator code
+# (https://id.loc.gov/vocabulary/relators) the EPUB's metadata and the locale's byline labels use.
+ROLES = {"contributor": "ctb", "editor": "edt", "translator": "trl", "illustrator": "ill",
+         "photographer": "pht", "interviewer": "ivr"}
 
 
 @dataclass
@@ -41,6 +45,8 @@ class Chapter:
     source: str = ""    # the whole file, front matter included (pandoc reads the title from it)
     title_html: str = ""     # title and subtitle as HTML, set by the pipeline (titles may carry
     subtitle_html: str = ""  # markup such as [a phrase]{lang=en})
+    contributors: list[dict] = field(default_factory=list)  # {"name", "role": MARC relator code}, in order
+    first_published: str | None = None  # where the chapter first appeared, e.g. "Digicampus, 2020"
 
 
 @dataclass
@@ -263,6 +269,7 @@ def load_chapter(path: Path, part: int | None) -> Chapter:
     if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
         errors.append(finding("FILE-004", rel, 1, key="author", detail="a name or a list of names"))
         authors = []
+    contributors, first_published = people(fm, rel, errors)
     cid = fm.get("id", chapter_id_from_name(path.name))
     if not isinstance(cid, str) or not re.fullmatch(r"[A-Za-z][\w-]*", cid):
         errors.append(finding("FILE-004", rel, 1, key="id", detail="letters, digits, '-' and '_', starting with a letter"))
@@ -274,7 +281,33 @@ def load_chapter(path: Path, part: int | None) -> Chapter:
     if errors:
         raise ManuscriptError(errors)
     return Chapter(path=path, rel=rel, id=cid, title=title.strip(), subtitle=subtitle, authors=authors,
-                   part=part, body=body, body_line=body_line, meta=fm, source=text)
+                   part=part, body=body, body_line=body_line, meta=fm, source=text, contributors=contributors,
+                   first_published=first_published)
+
+
+def people(fm: dict, rel: str, errors: list) -> tuple[list[dict], str | None]:
+    """The front matter's ``contributors`` (each ``{name: …, role: …}``, or a bare name for a
+    contributor) and ``first_published``; a wrong value is a FILE-004 error added to ``errors``."""
+    out: list[dict] = []
+    given = fm.get("contributors", [])
+    role_words = ", ".join(ROLES)
+    for item in given if isinstance(given, list) else [None]:
+        if isinstance(item, str):
+            item = {"name": item}
+        name = item.get("name") if isinstance(item, dict) else None
+        role = str(item.get("role", "contributor")).strip().lower() if isinstance(item, dict) else ""
+        code = ROLES.get(role, role if role in ROLES.values() else None)
+        if not isinstance(name, str) or not name.strip() or code is None \
+                or not set(item) <= {"name", "role"}:
+            errors.append(finding("FILE-004", rel, 1, key="contributors",
+                                  detail=f"a list of {{name: …, role: …}} with a role among {role_words}"))
+            return [], None
+        out.append({"name": name.strip(), "role": code})
+    first = fm.get("first_published")
+    if first is not None and not isinstance(first, (str, int)):
+        errors.append(finding("FILE-004", rel, 1, key="first_published", detail="it must be text"))
+        first = None
+    return out, (str(first).strip() or None) if first is not None else None
 
 
 def plain_inline(markdown: str) -> str:

@@ -28,6 +28,7 @@ from .filters import (
     outline,
     pending,
     pullquotes,
+    queries,
     sanitize,
     sidebars,
     titleblock,
@@ -42,6 +43,7 @@ CHAPTER_FILTERS = [
     headings,    # heading levels and empty headings                                  HEAD-00x
     notes,       # footnotes → numbered endnotes per chapter, pending notes           NOTE-00x
     pending,     # text the source lost, marked in the body                           TEXT-001
+    queries,     # author queries: out of every reader's edition, marks in proofs    QUERY-001/002
     figures,     # image paths confined to the manuscript, alt text                   IMG-00x
     sidebars,    # ::: sidebar → <aside> named by its title                           DIV-002
     pullquotes,  # ::: pullquote → doc-pullquote, must repeat the text                QUOTE-001
@@ -112,7 +114,7 @@ def _images(root: Path) -> list:
 def _chapter_key(ctx: ChapterContext, images: list) -> str:
     ch, root = ctx.chapter, ctx.book.root
     blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.source or ch.body, ch.body_line,
-                       ctx.book.lang, str(root.resolve()), images], ensure_ascii=False)
+                       ctx.book.lang, str(root.resolve()), images, ctx.proof], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -140,7 +142,8 @@ _WORK: list = []  # (ctx, key, dump_dir) per chapter, inherited by the forked wo
 def _record_of(index: int) -> str:
     """The record of chapter ``index``, made on a fresh context (the caller's gets it applied)."""
     ctx, key, dump_dir = _WORK[index]
-    return _chapter_record(ChapterContext(book=ctx.book, chapter=ctx.chapter, labels=ctx.labels), key, dump_dir)
+    return _chapter_record(ChapterContext(book=ctx.book, chapter=ctx.chapter, labels=ctx.labels, proof=ctx.proof),
+                           key, dump_dir)
 
 
 def _chapter_stage(ctx: ChapterContext, record: str) -> pf.Doc:
@@ -171,14 +174,15 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
 
 
 def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
-            on_forked=None) -> tuple[list[ChapterResult], list]:
+            on_forked=None, proof: bool = False) -> tuple[list[ChapterResult], list]:
     """Run the whole pipeline; returns the chapters' results and every finding (errors included).
     ``on_forked()`` is called once the pipeline has forked whatever worker processes it needs.
+    ``proof``: a proofreader's copy, with author queries marked (``press queries``), never an edition.
 
     Raises ManuscriptError only when pandoc cannot read a chapter; every other problem is
     returned as a finding, so one run reports them all."""
     labels = labels_for(book.lang)
-    ctxs = [ChapterContext(book=book, chapter=ch, labels=labels) for ch in book.chapters]
+    ctxs = [ChapterContext(book=book, chapter=ch, labels=labels, proof=proof) for ch in book.chapters]
     images = _images(book.root)
     keys = [_chapter_key(c, images) for c in ctxs]
     book_key = hashlib.sha256(json.dumps([keys, book.meta, book.parts,

@@ -64,6 +64,9 @@ _rule("NOTE-004", WARNING, "the note [^{label}] is pending: its text is (partly)
 _rule("NOTE-005", ERROR, "the note [^{label}] is called more than once")
 _rule("NOTE-006", WARNING, "note labels are not numbered 1…n in reading order: [^{label}] is note {number}")
 _rule("TEXT-001", WARNING, "text is pending here: the source lost it (marked []{{.pending}})")
+# Author queries
+_rule("QUERY-001", WARNING, "author query {number} is open: “{question}”")
+_rule("QUERY-002", ERROR, "the author query asks nothing: write the question as text=\"…\" (or as the content of a ::: query block)")
 # Headings
 _rule("HEAD-001", ERROR, "the heading level jumps from {prev} to {level}: a level is skipped")
 _rule("HEAD-002", ERROR, "the heading is empty")

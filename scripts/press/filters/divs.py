@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import panflute as pf
 
-KNOWN = ("sidebar", "pullquote")
+KNOWN = ("sidebar", "pullquote", "query")
 
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
