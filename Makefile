@@ -3,6 +3,7 @@
 #   make                 all editions of $(MANUSCRIPT) into $(DIST)
 #   make epub|pdf|html   one edition
 #   make check           the press's checks and the validators, on the manuscript and the editions
+#   make queries         the open author queries: a proof PDF with margin marks, the list per chapter
 #   make test            the test suite
 #   make clean           build outputs and caches (the environment stays); make distclean: also .venv
 #   make MANUSCRIPT=path DIST=path ...   another manuscript and output folder
@@ -14,7 +15,7 @@ STAMP := $(VENV)/.installed
 PRESS_NODE_MODULES := $(CURDIR)/node_modules
 export MANUSCRIPT DIST PRESS_NODE_MODULES
 
-.PHONY: test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints screenshots
+.PHONY: test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints queries screenshots
 .DEFAULT_GOAL := all
 
 all: $(STAMP)
@@ -57,6 +58,9 @@ proofs: all
 
 offprints: $(STAMP)
 	@$(PRESS) offprints -m $(MANUSCRIPT) -d $(DIST)
+
+queries: $(STAMP)
+	@$(PRESS) queries -m $(MANUSCRIPT) -d $(DIST)
 
 screenshots: all tools
 	@$(PRESS) serve -d $(DIST) --screenshots

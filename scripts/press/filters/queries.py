@@ -158,6 +158,8 @@ def _split(node, before: list, after: list):
 
 def _around_block(elem) -> tuple[str, str]:
     siblings = [b for b in elem.container if b is elem or not _is_question(b)] if elem.parent is not None else [elem]
+    end = next((k for k, b in enumerate(siblings) if isinstance(b, pf.RawBlock) and 'class="endnotes"' in b.text), None)
+    siblings = siblings[:end]  # the text around a query ends where the endnotes begin
     i = next((k for k, x in enumerate(siblings) if x is elem), 0)
     before = next((t for t in (_plain(b) for b in reversed(siblings[:i])) if t.strip()), "")
     after = next((t for t in (_plain(b) for b in siblings[i + 1:]) if t.strip()), "")
@@ -174,7 +176,9 @@ def _plain(elem) -> str:
         return ""
     if isinstance(elem, (pf.RawBlock, pf.RawInline)) or isinstance(elem, pf.Link) and "backlink" in elem.classes:
         return ""
-    if isinstance(elem, (pf.Div, pf.BlockQuote, pf.Figure)):
+    if isinstance(elem, pf.Figure):
+        return " ".join(_plain(b) for b in elem.caption.content) if elem.caption else ""
+    if isinstance(elem, (pf.Div, pf.BlockQuote)):
         return " ".join(_plain(b) for b in elem.content)
     if isinstance(elem, (pf.BulletList, pf.OrderedList)):
         return " ".join(_plain(b) for item in elem.content for b in item.content)
