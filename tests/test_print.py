@@ -167,7 +167,7 @@ def test_running_heads_part_on_verso_essay_on_recto_none_on_openings(built):
     checked = {"verso": 0, "recto": 0}
     for ch, start, end in _ranges(book, anchors, len(reader.pages)):
         assert head(reader.pages[start - 1]) == "", f"a running head on {ch.id}'s opening page"
-        part = book.parts[ch.part] if ch.part is not None else book.meta["title"]
+        part = book.parts[ch.part] if ch.part is not None else ch.title  # outside the parts: its own title
         for number in range(start + 1, end + 1):
             page = reader.pages[number - 1]
             if not body(page):

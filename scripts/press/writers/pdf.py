@@ -70,7 +70,9 @@ def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
         bodies[r.chapter.id], blocks[r.chapter.id] = mark_blocks(html, r.chapter.id)
 
     def part_title(r: ChapterResult) -> str:
-        return book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
+        """The verso's running head: the chapter's part; a chapter outside the parts (a foreword, the
+        back matter) has its own title on both pages."""
+        return book.parts[r.chapter.part] if r.chapter.part is not None else r.chapter.title
 
     keywords = ", ".join(book.parts) if book.parts else book.meta["title"]
     html = env.get_template("print/book.html").render(
