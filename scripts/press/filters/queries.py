@@ -125,7 +125,7 @@ def _text_block(blocks: list, end: int):
     for block in (blocks if end == 0 else reversed(blocks)):
         if isinstance(block, (pf.Para, pf.Plain, pf.Header)):
             return block
-        if isinstance(block, pf.Figure):
+        if isinstance(block, (pf.Figure, pf.Table)):
             inner = list(block.caption.content) if block.caption else []
         elif isinstance(block, (pf.BulletList, pf.OrderedList)):
             inner = [b for item in block.content for b in item.content]
@@ -176,7 +176,7 @@ def _plain(elem) -> str:
         return ""
     if isinstance(elem, (pf.RawBlock, pf.RawInline)) or isinstance(elem, pf.Link) and "backlink" in elem.classes:
         return ""
-    if isinstance(elem, pf.Figure):
+    if isinstance(elem, (pf.Figure, pf.Table)):  # a figure or table is named by its caption
         return " ".join(_plain(b) for b in elem.caption.content) if elem.caption else ""
     if isinstance(elem, (pf.Div, pf.BlockQuote)):
         return " ".join(_plain(b) for b in elem.content)
