@@ -125,8 +125,11 @@ def _text_block(blocks: list, end: int):
     for block in (blocks if end == 0 else reversed(blocks)):
         if isinstance(block, (pf.Para, pf.Plain, pf.Header)):
             return block
-        if isinstance(block, (pf.Figure, pf.Table)):
+        if isinstance(block, pf.Figure):
             inner = list(block.caption.content) if block.caption else []
+        elif isinstance(block, pf.Table):  # its cells, from the head's first to the body's last
+            rows = [row for part in (block.head, *block.content, block.foot) if part is not None for row in part.content]
+            inner = [b for row in rows for cell in row.content for b in cell.content]
         elif isinstance(block, (pf.BulletList, pf.OrderedList)):
             inner = [b for item in block.content for b in item.content]
         elif isinstance(block, (pf.Div, pf.BlockQuote)):
