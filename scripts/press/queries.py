@@ -103,8 +103,8 @@ def draw(book: Book, doc, drawn: dict, pages: list[dict], out: Path) -> None:
     from weasyprint import CSS, HTML
 
     faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
-    base = fsio.temp_beside(out, ".book")
-    over = fsio.temp_beside(out, ".marks")
+    base = fsio.temp_name(out, ".book")
+    over = fsio.temp_name(out, ".marks")
     try:
         doc.write_pdf(str(base))
         if drawn:

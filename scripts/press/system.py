@@ -38,6 +38,11 @@ LIBRARIES: dict[str, str] = {
     "libfontconfig.so.1": "libfontconfig1",
 }
 
+# Libraries WeasyPrint may load but can do without, with the reason they are not installed.
+OPTIONAL_LIBRARIES: dict[str, str] = {
+    "libharfbuzz-vector.so.0": "not packaged in Debian 12; WeasyPrint draws without it",
+}
+
 # hunspell dictionaries by language tag (lower case; the most specific tag wins).
 DICTIONARIES: dict[str, str] = {
     "nl": "hunspell-nl", "en": "hunspell-en-us", "en-us": "hunspell-en-us", "en-gb": "hunspell-en-gb",
