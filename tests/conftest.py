@@ -72,9 +72,26 @@ def guard_command(args, cwd: Path) -> None:
         assert "-m" in args or "--manuscript" in args, f"`press {args[0]}` without -m would read manuscript/"
 
 
-@pytest.fixture(autouse=True)
-def _press_suite_never_reads_the_book(request):
-    _GUARD["on"] = ACCEPTANCE not in Path(str(request.node.fspath)).parents
+def _of_the_press(path) -> bool:
+    return path is not None and Path(str(path)).suffix == ".py" and ACCEPTANCE not in Path(str(path)).parents
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The guard holds while a module of the press's suite is imported..."""
+    _GUARD["on"] = _of_the_press(getattr(collector, "path", None))
+    yield
+    _GUARD["on"] = False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """... and from a test's setup (its module and session fixtures too) to the end of its teardown."""
+    _GUARD["on"] = _of_the_press(item.path)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
     yield
     _GUARD["on"] = False
 
