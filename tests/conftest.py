@@ -22,6 +22,7 @@ from press.build import Outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "book"
+EDGES = ROOT / "tests" / "fixtures" / "edges"
 BOOK = ROOT / "manuscript"          # this book: only the acceptance suite may read it
 ACCEPTANCE = ROOT / "tests" / "acceptance"
 READS_A_MANUSCRIPT = {"build", "check", "proofs", "offprints", "queries", "linkcheck", "bench", "preview"}
@@ -130,6 +131,23 @@ def fixture_book(tmp_path_factory) -> Built:
     dist = tmp_path_factory.mktemp("fixture-dist")
     _build(FIXTURE, dist)
     return Built(FIXTURE, dist, "tides-and-harbours")
+
+
+@pytest.fixture(scope="session")
+def edges_book(tmp_path_factory) -> Built:
+    """The screen editions' edge cases (tests/fixtures/edges/book.yaml says which)."""
+    dist = tmp_path_factory.mktemp("edges-dist")
+    _build(EDGES, dist)
+    return Built(EDGES, dist, "edges")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (tests/browser.py), one for the session."""
+    from browser import Browser
+    b = Browser()
+    yield b
+    b.close()
 
 
 @pytest.fixture

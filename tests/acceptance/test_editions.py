@@ -152,7 +152,7 @@ def test_the_check_reports_nothing_but_pending_text_and_open_queries(real_book, 
 
 
 def test_page_list_matches_the_print_edition(real_book):
-    check_page_list(real_book, step=7, label="Pagina {n}")
+    check_page_list(real_book, label="Pagina {n}", minimum=100)
 
 
 def test_every_internal_link_resolves(real_book):
