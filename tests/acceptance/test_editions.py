@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 # The press's checks of a built book, run on this one: each takes the `built` fixture below.
 from test_epub import check_page_list
+from test_glyphs import test_every_glyph_is_drawn_as_its_character_from_a_declared_face  # noqa: F401
 from test_print import (  # noqa: F401 — collected here as tests of this book
     head,
     items,
@@ -32,6 +33,15 @@ from test_print import (  # noqa: F401 — collected here as tests of this book
     test_running_heads_part_on_verso_essay_on_recto_none_on_openings,
     test_screen_pdf_is_tagged_pdf_ua,
     test_screen_pdf_is_the_trim_without_bleed,
+)
+from test_printer import (  # noqa: F401
+    test_crop_marks_stand_in_the_slug_outside_the_bleed_on_the_trim_lines,
+    test_print_pdf_has_a_multiple_of_4_pages_the_blank_leaves_at_the_end,
+    test_print_pdf_sets_the_text_in_pure_black_and_neutral_greys,
+)
+from test_typography import (  # noqa: F401
+    test_part_pages_read_as_written,
+    test_titles_and_subtitles_are_whole_words_on_every_opening,
 )
 
 from press.book import load_book
@@ -168,3 +178,28 @@ def test_axe_core_and_the_nu_checker_report_nothing(real_book, tmp_path):
     pages = sorted(real_book.html.glob("*.html"))
     assert axe(pages, tmp_path / "axe.json") == []
     assert vnu(pages, tmp_path / "vnu.json") == []
+
+
+# --- the printed book ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def paginated(real_book, tmp_path_factory):
+    """The pagination report of this book's build (press proofs on a copy of its dist)."""
+    from press import proofs
+    dist = tmp_path_factory.mktemp("book-proofs") / "dist"
+    shutil.copytree(real_book.dist, dist)
+    assert proofs.main(["-m", str(BOOK), "-d", str(dist)]) == 0
+    return json.loads((dist / "reports" / "pagination.json").read_text())
+
+
+def test_no_page_inside_an_essay_is_less_than_half_filled(paginated):
+    """Boxes, figures and the table leave no page inside an essay half empty: the only short
+    pages are the last of an essay, before a part or essay opening."""
+    assert paginated["flag_counts"]["short-page"] == 0, [f for f in paginated["flags"] if f["kind"] == "short-page"]
+
+
+def test_every_bulleted_list_item_is_a_bullet_in_print(real_book):
+    """Each item of the essays' and boxes' bulleted lists shows its bullet in the print edition."""
+    items = len(lhtml.parse(str(real_book.html)).xpath("//main//ul/li"))
+    bullets = "".join(p.extract_text() for p in PdfReader(real_book.pdf).pages).count("•")
+    assert items and bullets >= items
