@@ -109,7 +109,7 @@ CONTRIBUTOR = {
     "else": _record({
         "name": key("The contributor's name.", NAME),
         "role": key("What they did (default: contributor): " + ", ".join(ROLES) + ".",
-                    {"type": "string", "enum": [*ROLES, *ROLES.values()],
+                    {"type": "string", "pattern": "^(?i:" + "|".join([*ROLES, *ROLES.values()]) + ")$",
                      "expected": "one of " + ", ".join(ROLES)}),
     }, ("name",), expected="a name, or '{name: …, role: …}'"),
     "expected": "a name, or '{name: …, role: …}'",
