@@ -185,6 +185,11 @@ def test_the_proof_has_the_print_editions_pages_and_a_margin_mark_per_query(aske
             assert x > max(body) and x < width
         else:
             assert x < min(body)
+    # every glyph from the print edition's faces (the declared fonts, never another installed size)
+    from press import STYLES, fonts
+    from visual import glyphs
+    assert glyphs.problems(asked.dist / "queries" / "tides-and-harbours-proof.pdf",
+                           {f.file for f in fonts.faces(STYLES)}) == []
     # apart from the marks, every page reads as the print edition's
     for mine, theirs in zip(proof.pages, book.pages):
         assert re.sub(r"AQ \d+", "", mine.extract_text()).split() == theirs.extract_text().split()

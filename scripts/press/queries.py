@@ -39,11 +39,8 @@ PROOF_LAYER = "proof.css"
 def layout(book: Book, results):
     """The proof layout: the print edition's HTML and styles (the screen variant, as ``press
     proofs``), with the proof layer, which only colours (it never moves a line)."""
-    from weasyprint import CSS, HTML
-
     html, _ = pdf.book_html(book, results)
-    sheets = pdf.stylesheets() + [CSS(filename=str(STYLES / PROOF_LAYER))]
-    return HTML(string=html, base_url=str(book.root.resolve()) + "/").render(stylesheets=sheets)
+    return pdf.layout_document(html, str(book.root.resolve()) + "/", extra=(PROOF_LAYER,))
 
 
 def locate(doc) -> tuple[dict, list[dict]]:
@@ -102,6 +99,7 @@ def draw(book: Book, doc, drawn: dict, pages: list[dict], out: Path) -> None:
     import pikepdf
     from weasyprint import CSS, HTML
 
+    config = pdf.font_configuration()
     faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
     base = fsio.temp_name(out, ".book")
     over = fsio.temp_name(out, ".marks")
@@ -109,8 +107,9 @@ def draw(book: Book, doc, drawn: dict, pages: list[dict], out: Path) -> None:
         doc.write_pdf(str(base))
         if drawn:
             sheet = HTML(string=overlay_html(book, drawn, pages))
-            layers = [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in ("tokens.css", PROOF_LAYER)]
-            sheet.render(stylesheets=layers).write_pdf(str(over))
+            layers = [CSS(string=faces, font_config=config)] + \
+                [CSS(filename=str(STYLES / name)) for name in ("tokens.css", PROOF_LAYER)]
+            sheet.render(stylesheets=layers, font_config=config).write_pdf(str(over))
         with pikepdf.open(base) as proof:
             if drawn:
                 with pikepdf.open(over) as marked:
