@@ -28,7 +28,7 @@ from test_print import (  # noqa: F401 — collected here as tests of this book
     test_every_font_is_embedded_and_subset,
     test_front_matter_and_part_pages_have_no_running_heads,
     test_outline_lists_every_essay_at_its_page,
-    test_print_pdf_has_the_trim_and_3mm_bleed,
+    test_print_pdf_has_the_trim_3mm_bleed_and_a_slug_beyond,
     test_print_pdf_is_pdf_x4_with_an_output_intent,
     test_running_heads_part_on_verso_essay_on_recto_none_on_openings,
     test_screen_pdf_is_tagged_pdf_ua,
