@@ -3,9 +3,10 @@
 #   make                 all editions of $(MANUSCRIPT) into $(DIST)
 #   make epub|pdf|html   one edition
 #   make check           the press's checks and the validators, on the manuscript and the editions
+#   make queries         the open author queries: a proof PDF with margin marks, the list per chapter
 #   make docx            Word documents of the essays and the book, for review (dist/docx/)
 #   make import DOCX=f   an author's Word document into the manuscript (AFTER=NN-name.md to place it)
-#   make test            the test suite
+#   make test            ruff, the press's test suite (test-press), then the book's acceptance suite (test-book)
 #   make clean           build outputs and caches (the environment stays); make distclean: also .venv
 #   make MANUSCRIPT=path DIST=path ...   another manuscript and output folder
 MANUSCRIPT ?= manuscript
@@ -16,7 +17,7 @@ STAMP := $(VENV)/.installed
 PRESS_NODE_MODULES := $(CURDIR)/node_modules
 export MANUSCRIPT DIST PRESS_NODE_MODULES
 
-.PHONY: test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints screenshots docx import
+.PHONY: test-press test-book test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints queries screenshots docx import
 .DEFAULT_GOAL := all
 
 all: $(STAMP)
@@ -37,10 +38,18 @@ release: $(STAMP) tools
 	@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) --force
 	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST) --release
 
-# test: the linter (ruff, configured in pyproject.toml), then the test suite
+# test: the linter (ruff, configured in pyproject.toml), then the press's own suite (tests/*.py, the
+# fixture book; it never reads manuscript/), then the book-acceptance suite (tests/acceptance/)
 test: $(STAMP) test-tools
 	@$(VENV)/bin/ruff check --quiet scripts tests
-	@$(VENV)/bin/python -m pytest
+	@$(VENV)/bin/python -m pytest tests --ignore=tests/acceptance
+	@$(VENV)/bin/python -m pytest tests/acceptance
+
+test-press: $(STAMP) test-tools
+	@$(VENV)/bin/python -m pytest tests --ignore=tests/acceptance
+
+test-book: $(STAMP) test-tools
+	@$(VENV)/bin/python -m pytest tests/acceptance
 
 linkcheck: $(STAMP)
 	@$(PRESS) linkcheck -m $(MANUSCRIPT) -d $(DIST)
@@ -59,6 +68,9 @@ proofs: all
 
 offprints: $(STAMP)
 	@$(PRESS) offprints -m $(MANUSCRIPT) -d $(DIST)
+
+queries: $(STAMP)
+	@$(PRESS) queries -m $(MANUSCRIPT) -d $(DIST)
 
 docx: $(STAMP)
 	@$(PRESS) docx -m $(MANUSCRIPT) -d $(DIST)

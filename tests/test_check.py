@@ -1,7 +1,6 @@
 """``press check`` as an editor meets it: the report grouped by file with a summary, the exit
 status, ``--json``, ``--release``, suppressions with their reasons, the spelling check and its word
-list, rules that once fired at the wrong line, and this book's own
-manuscript and editions, which report nothing but pending text."""
+list, and rules that once fired at the wrong line. What this book's check reports: tests/acceptance."""
 from __future__ import annotations
 
 import json
@@ -10,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import MANUSCRIPT, ROOT, press
+from conftest import press
 
 from press import spelling
 from press.book import load_book
@@ -19,10 +18,6 @@ from press.check import collect
 RULES_DIR = Path(__file__).parent / "rules"
 LINE = re.compile(r"^  (?P<path>\S+?):(?:(?P<line>\d+):)? (?P<code>[A-Z]+-\d{3}) (?P<message>.+)  "
                   r"\[(?P<severity>error|warning)\]$")
-# Misspellings in the manuscript reported to the editor and not yet corrected; remove a word here
-# when the chapter is fixed. Anything else the spelling check reports fails the test.
-KNOWN_TYPOS: set[str] = set()  # the book reports no spelling findings: words.txt lists what is printed so
-PENDING = {"NOTE-004", "TEXT-001"}
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -267,34 +262,6 @@ def test_impossible_date_is_a_finding_not_a_crash(tmp_path, monkeypatch):
     (work / "book.yaml").write_text(text.replace("date: 2024-05-01", "date: 2024-13-45"), encoding="utf-8")
     monkeypatch.chdir(work)
     assert [(f.path, f.line, f.code) for f in collect(Path("."), None)] == [("book.yaml", 6, "BOOK-009")]
-
-
-# ---------------------------------------------------------------------------------------------
-# This book
-
-
-def assert_only_pending(report: dict) -> None:
-    codes = {f["code"] for f in report["findings"]}
-    assert codes - {"SPELL-001"} <= PENDING, [f for f in report["findings"] if f["code"] not in PENDING]
-    typos = {re.search(r"'(.+)'", f["message"]).group(1) for f in report["findings"] if f["code"] == "SPELL-001"}
-    assert typos <= KNOWN_TYPOS, f"new spelling findings: {typos - KNOWN_TYPOS}; fix them or add to words.txt"
-    assert report["summary"]["errors"] == 0
-
-
-def test_this_manuscript_reports_only_pending_text(tmp_path):
-    proc = press("check", "-m", "manuscript", "-d", str(tmp_path / "none"), "--no-validators", "--json")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert_only_pending(json.loads(proc.stdout))
-
-
-def test_this_book_and_its_editions_report_only_pending_text(real_book, tmp_path):
-    dist = tmp_path / "dist"
-    shutil.copytree(real_book.dist, dist)  # the validators write their reports into DIST
-    proc = press("check", "-m", str(MANUSCRIPT.relative_to(ROOT)), "-d", str(dist), "--json")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads(proc.stdout)
-    assert_only_pending(report)
-    assert all(f["path"].startswith("manuscript/") for f in report["findings"])
 
 
 # ---------------------------------------------------------------------------------------------

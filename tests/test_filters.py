@@ -1,9 +1,12 @@
 """Golden tests for the filters: each folder in tests/filters/ holds an ``input.md`` chapter and the
 ``expected.html`` fragment the pipeline must produce from it (plus ``expected-findings.txt`` when
-the input is meant to raise findings). Regenerate after a deliberate change with
-``pytest tests/test_filters.py --regen`` and review the diff in git before committing."""
+the input is meant to raise findings, ``expected-queries.json`` when it asks author queries). A
+folder with a file named ``proof`` is run as a proofreader's copy (author queries marked).
+Regenerate after a deliberate change with ``pytest tests/test_filters.py --regen`` and review the
+diff in git before committing."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -26,7 +29,7 @@ contents:
 {more}"""
 
 
-def run_case(case: Path, tmp: Path) -> tuple[str, str]:
+def run_case(case: Path, tmp: Path) -> tuple[str, str, list]:
     lang = (case / "lang").read_text().strip() if (case / "lang").exists() else "en"
     extra = sorted(case.glob("[0-9][0-9]-*.md"))
     more = "".join(f"  - file: {p.name}\n" for p in extra)
@@ -36,23 +39,27 @@ def run_case(case: Path, tmp: Path) -> tuple[str, str]:
         (tmp / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
     if (case / "images").exists():
         shutil.copytree(case / "images", tmp / "images")
-    results, findings = process(load_book(tmp))
+    results, findings = process(load_book(tmp), proof=(case / "proof").exists())
     found = "".join(f"{Path(f.path).name}:{f.line}: {f.code}\n" for f in sorted(findings))
     ch = results[0].chapter
     head = f"<!-- title: {ch.title_html} | subtitle: {ch.subtitle_html} -->\n"
-    return head + results[0].html, found
+    return head + results[0].html, found, results[0].ctx.data.get("queries", [])
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_filter_golden(case: Path, tmp_path: Path, regen: bool, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    html, found = run_case(case, tmp_path)
+    html, found, queries = run_case(case, tmp_path)
     expected_html, expected_found = case / "expected.html", case / "expected-findings.txt"
+    expected_queries = case / "expected-queries.json"
+    asked = json.dumps(queries, ensure_ascii=False, indent=1) + "\n" if queries else ""
     if regen:
         expected_html.write_text(html, encoding="utf-8")
-        if found:
-            expected_found.write_text(found, encoding="utf-8")
-        elif expected_found.exists():
-            expected_found.unlink()
+        for path, text in ((expected_found, found), (expected_queries, asked)):
+            if text:
+                path.write_text(text, encoding="utf-8")
+            elif path.exists():
+                path.unlink()
     assert html == expected_html.read_text(encoding="utf-8")
     assert found == (expected_found.read_text(encoding="utf-8") if expected_found.exists() else "")
+    assert asked == (expected_queries.read_text(encoding="utf-8") if expected_queries.exists() else "")

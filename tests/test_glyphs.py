@@ -16,9 +16,10 @@ from visual import glyphs
 DECLARED = {f.file for f in fonts.faces(STYLES)}
 
 
-@pytest.fixture(scope="module", params=["fixture_book", "real_book"])
-def built(request):
-    return request.getfixturevalue(request.param)
+@pytest.fixture(scope="module")
+def built(fixture_book):
+    """The fixture book; the acceptance suite runs these tests on this book (tests/acceptance)."""
+    return fixture_book
 
 
 @pytest.mark.parametrize("variant", ["pdf", "pdf_print"])

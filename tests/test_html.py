@@ -1,13 +1,12 @@
-"""The HTML edition as a reader's browser meets it: the download page, chapter pages with their
-navigation, search without a server, nothing loaded from outside, and axe-core and the Nu HTML
-Checker with nothing to report."""
+"""The HTML edition of the fixture book as a reader's browser meets it: the download page, chapter
+pages with their navigation and bylines, search without a server, nothing loaded from outside, and
+axe-core and the Nu HTML Checker with nothing to report. This book's HTML: tests/acceptance."""
 from __future__ import annotations
 
 import json
 import re
 from urllib.parse import urlparse
 
-import pytest
 from lxml import html as lhtml
 
 from press.validate import html_links
@@ -18,44 +17,48 @@ def _page(built, name):
     return lhtml.parse(str(built.html / name)).getroot()
 
 
-def test_index_has_cover_description_downloads_and_contents(real_book):
-    index = _page(real_book, "index.html")
-    assert index.get("lang") == "nl"
-    assert index.xpath("//h1/text()") == ["Het gat tussen denken en doen, en hoe dat te dichten"]
-    assert "Twintig jaar Van Vieren" in index.xpath("string(//p[@class='book-description'])")
+def test_index_has_cover_description_downloads_and_contents(fixture_book):
+    index = _page(fixture_book, "index.html")
+    assert index.get("lang") == "en-GB"
+    assert index.xpath("//h1/text()") == ["Tides and Harbours"]
+    assert "Three short chapters" in index.xpath("string(//p[@class='book-description'])")
     links = index.xpath("//ul[@class='downloads']//a")
     hrefs = [a.get("href") for a in links]
-    assert hrefs == ["downloads/het-gat-tussen-denken-en-doen.epub", "downloads/het-gat-tussen-denken-en-doen.pdf"]
+    assert hrefs == ["downloads/tides-and-harbours.epub", "downloads/tides-and-harbours.pdf"]
     for a in links:
-        target = real_book.html / a.get("href")
-        assert target.exists() and target.read_bytes() == (real_book.dist / target.name).read_bytes()
-        assert re.search(r"\(\d+,\d (kB|MB)\)", a.text_content()), a.text_content()
+        target = fixture_book.html / a.get("href")
+        assert target.exists() and target.read_bytes() == (fixture_book.dist / target.name).read_bytes()
+        assert re.search(r"\(\d+[.,]\d (kB|MB)\)", a.text_content()), a.text_content()
         assert ("EPUB" in a.text_content()) or ("PDF" in a.text_content())
     toc = index.xpath("//nav[@class='toc']")[0]
-    assert "Deel I: Meer aandacht voor de uitvoering" in toc.text_content()
-    assert "Theo Konijn en Willem van Spijker" in toc.text_content()  # each essay's authors
-    assert len(toc.xpath(".//a")) == 14
+    assert "Part I: Water" in toc.text_content()
+    bylines = [s.text_content() for s in toc.xpath(".//span[@class='toc-authors']")]
+    assert bylines == ["Ada Writer with contributions by Cas Helper", "Ben Editor and Ada Writer"]  # each essay's
+    assert len(toc.xpath(".//a")) == 4
 
 
-def test_chapter_page_structure(real_book):
-    page = _page(real_book, "beleidsinfarct.html")
-    assert page.get("lang") == "nl"
+def test_chapter_page_structure(fixture_book):
+    page = _page(fixture_book, "tides.html")
+    assert page.get("lang") == "en-GB"
     assert page.xpath("//a[@class='skip-link']/@href") == ["#main"]
     assert len(page.xpath("//main[@id='main']")) == 1 and page.xpath("//header") and page.xpath("//footer")
-    assert page.xpath("string(//p[@class='chapter-part'])") == "Deel I: Meer aandacht voor de uitvoering"
-    assert [t.replace("\u00ad", "") for t in page.xpath("//h1/text()")] == ["Beleidsinfarct"]  # soft hyphens aside
+    assert page.xpath("string(//p[@class='chapter-part'])") == "Part I: Water"
+    assert [t.replace("\u00ad", "") for t in page.xpath("//h1/text()")] == ["Tides"]  # soft hyphens aside
+    assert page.xpath("string(//p[@class='chapter-authors'])") == "Ada Writer with contributions by Cas Helper"
+    assert _page(fixture_book, "harbours.html").xpath("string(//p[@class='chapter-authors'])") == \
+        "Ben Editor and Ada Writer (Harbour Review, 2023)"
     nav = page.xpath("//nav[@class='chapter-nav']")[0]
-    assert nav.xpath(".//a[@rel='prev']/@href") == ["voorwoord.html"]
-    assert nav.xpath(".//a[@rel='next']/@href") == ["uitvoering-gemeenten.html"]
+    assert nav.xpath(".//a[@rel='prev']/@href") == ["preface.html"]
+    assert nav.xpath(".//a[@rel='next']/@href") == ["harbours.html"]
     assert "index.html#toc-title" in nav.xpath(".//a/@href")
     levels = [int(h.tag[1]) for h in page.xpath("//main//*[self::h1 or self::h2 or self::h3 or self::h4]")]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))
 
 
-def test_endnotes_link_both_ways(real_book):
-    page = _page(real_book, "energietransitie.html")
+def test_endnotes_link_both_ways(fixture_book):
+    page = _page(fixture_book, "tides.html")
     refs = page.xpath("//a[contains(@class, 'noteref')]")
-    assert [r.text for r in refs] == ["1", "2", "3", "4"]
+    assert [r.text for r in refs] == ["1", "2", "3"]
     ids = set(page.xpath("//@id"))
     for r in refs:
         note_id = r.get("href")[1:]
@@ -64,22 +67,24 @@ def test_endnotes_link_both_ways(real_book):
         assert note.xpath(".//a[@role='doc-backlink']/@href") == [f"#{r.get('id')}"]
 
 
-def test_search_index_and_script(real_book):
-    index_js = (real_book.html / "assets" / "search-index.js").read_text(encoding="utf-8")
+def test_search_index_and_script(fixture_book):
+    index_js = (fixture_book.html / "assets" / "search-index.js").read_text(encoding="utf-8")
     entries = json.loads(index_js.removeprefix("window.BOOK_INDEX = ").rstrip().rstrip(";"))
-    assert any("Beleidsinfarct" in e["title"] for e in entries)
-    hit = [e for e in entries if "vicieuze cirkel" in e["text"]]
-    assert hit and hit[0]["href"].startswith("beleidsinfarct.html")
+    assert any("Harbours" in e["title"] for e in entries)
+    hit = [e for e in entries if "lock keeper" in e["text"]]
+    assert hit and hit[0]["href"].startswith("harbours.html")
+    tides = next(e for e in entries if e["href"] == "tides.html")
+    assert tides["authors"] == "Ada Writer with contributions by Cas Helper"  # contributors are searched too
     for e in entries:
-        assert (real_book.html / e["href"].split("#")[0]).exists()
-    page = _page(real_book, "index.html")
+        assert (fixture_book.html / e["href"].split("#")[0]).exists()
+    page = _page(fixture_book, "index.html")
     form = page.xpath("//form[@role='search']")[0]
     assert form.get("hidden") is not None  # shown by the script; without JavaScript the contents remain
     assert page.xpath("//script/@src") == ["assets/search-index.js", "assets/search.js"]
 
 
-def test_nothing_is_requested_from_outside(real_book):
-    for path in real_book.html.rglob("*"):
+def test_nothing_is_requested_from_outside(fixture_book):
+    for path in fixture_book.html.rglob("*"):
         if path.suffix == ".html":
             page = lhtml.parse(str(path)).getroot()
             for ref in page.xpath("//script/@src | //link/@href | //img/@src | //iframe/@src | //source/@src"):
@@ -89,15 +94,14 @@ def test_nothing_is_requested_from_outside(real_book):
                 assert "://" not in url, url
 
 
-def test_fonts_local_and_styles_layered(real_book):
-    css = (real_book.html / "assets" / "book.css").read_text(encoding="utf-8")
+def test_fonts_local_and_styles_layered(fixture_book):
+    css = (fixture_book.html / "assets" / "book.css").read_text(encoding="utf-8")
     assert "prefers-color-scheme: dark" in css and "@media print" in css and ":focus-visible" in css
     for url in re.findall(r'url\("([^"]+)"\)', css):
-        assert (real_book.html / "assets" / url).exists()
+        assert (fixture_book.html / "assets" / url).exists()
 
 
-def test_every_internal_link_resolves(real_book, fixture_book):
-    assert html_links(real_book.html) == []
+def test_every_internal_link_resolves(fixture_book):
     assert html_links(fixture_book.html) == []
 
 
@@ -111,9 +115,8 @@ def test_link_checker_catches_a_broken_link(fixture_book, tmp_path):
     assert [f.code for f in found] == ["LINK-006"] and found[0].path.endswith("tides.html")
 
 
-@pytest.mark.parametrize("which", ["fixture_book", "real_book"])
-def test_axe_core_finds_no_violations(which, request, tmp_path):
-    built = request.getfixturevalue(which)
+def test_axe_core_finds_no_violations(fixture_book, tmp_path):
+    built = fixture_book
     pages = sorted(built.html.glob("*.html"))
     assert axe(pages, tmp_path / "axe.json") == []
     report = json.loads((tmp_path / "axe.json").read_text())
@@ -121,9 +124,8 @@ def test_axe_core_finds_no_violations(which, request, tmp_path):
     assert all(p["passes"] for p in report)
 
 
-@pytest.mark.parametrize("which", ["fixture_book", "real_book"])
-def test_nu_html_checker_finds_no_errors(which, request, tmp_path):
-    built = request.getfixturevalue(which)
+def test_nu_html_checker_finds_no_errors(fixture_book, tmp_path):
+    built = fixture_book
     pages = sorted(built.html.glob("*.html"))
     assert vnu(pages, tmp_path / "vnu.json") == []
     assert json.loads((tmp_path / "vnu.json").read_text())["messages"] == []

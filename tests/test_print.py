@@ -1,4 +1,5 @@
-"""The print edition, read back from the real PDFs of the fixture book and the project's book:
+"""The print edition, read back from the real PDFs of the fixture book (the acceptance suite runs the
+same checks on this book's PDFs, tests/acceptance/test_editions.py):
 page boxes (screen: the trim; printer: 3 mm bleed), PDF/X-4 and PDF/UA-1 identification, embedded
 subset fonts, essays opening on a recto, the contents' page numbers, running heads, endnotes
 numbered per essay, the outline; the offprints (``press offprints``); and the pagination report's
@@ -26,9 +27,9 @@ SLUG = 10 * MM     # beyond the bleed, for the crop marks
 HEAD_BAND = 22 * MM   # the top margin (--margin-top): running heads stand in it, the text below it
 
 
-@pytest.fixture(scope="module", params=["fixture_book", "real_book"])
-def built(request):
-    return request.getfixturevalue(request.param)
+@pytest.fixture(scope="module")
+def built(fixture_book):
+    return fixture_book
 
 
 def pagemap(b) -> dict:
@@ -169,7 +170,7 @@ def test_running_heads_part_on_verso_essay_on_recto_none_on_openings(built):
     checked = {"verso": 0, "recto": 0}
     for ch, start, end in _ranges(book, anchors, len(reader.pages)):
         assert head(reader.pages[start - 1]) == "", f"a running head on {ch.id}'s opening page"
-        part = book.parts[ch.part] if ch.part is not None else book.meta["title"]
+        part = book.parts[ch.part] if ch.part is not None else ch.title  # outside the parts: its own title
         for number in range(start + 1, end + 1):
             page = reader.pages[number - 1]
             if not body(page):
@@ -179,9 +180,7 @@ def test_running_heads_part_on_verso_essay_on_recto_none_on_openings(built):
             expected = part if side == "verso" else ch.title
             assert head(page) == expected.upper(), f"page {number}"
             checked[side] += 1
-    assert checked["verso"] > 0
-    if built.manuscript.name == "manuscript":
-        assert checked["recto"] > 10
+    assert checked["verso"] > 0  # the fixture's chapters are short; this book's rectos: tests/acceptance
 
 
 def test_front_matter_and_part_pages_have_no_running_heads(built):

@@ -15,9 +15,10 @@ DPI = 144
 SCALE = DPI / 72
 
 
-@pytest.fixture(scope="module", params=["fixture_book", "real_book"])
-def built(request):
-    return request.getfixturevalue(request.param)
+@pytest.fixture(scope="module")
+def built(fixture_book):
+    """The fixture book; the acceptance suite runs these tests on this book (tests/acceptance)."""
+    return fixture_book
 
 
 def boxes(path, number: int) -> dict[str, list[float]]:

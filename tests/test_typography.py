@@ -19,9 +19,10 @@ from press.writers import pdf as pdf_writer
 from press.writers.common import roman
 
 
-@pytest.fixture(scope="module", params=["fixture_book", "real_book"])
-def built(request):
-    return request.getfixturevalue(request.param)
+@pytest.fixture(scope="module")
+def built(fixture_book):
+    """The fixture book; the acceptance suite runs these tests on this book (tests/acceptance)."""
+    return fixture_book
 
 
 def lines_of(html: str):

@@ -12,12 +12,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE, ROOT
+from conftest import FIXTURE, ROOT, guard_command
 from lxml import html as lh
 from pypdf import PdfReader
 
 
 def tool(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    guard_command(args, ROOT)
     return subprocess.run([sys.executable, "-m", "press.cli", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout)
 

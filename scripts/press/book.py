@@ -19,6 +19,7 @@ REQUIRED = tuple(schema.BOOK["required"])
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 NOT_CHAPTERS = {"EDITORIAL.md", "README.md"}
 TITLE_HEADING = re.compile(r"\A\s*# +(.+?)\s*$", re.M)
+ROLES = schema.ROLES  # contributor role word → MARC relator code
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Chapter:
     title_html: str = ""     # title and subtitle as HTML, set by the pipeline (titles may carry
     subtitle_html: str = ""  # markup such as [a phrase]{lang=en})
     generated: str = ""      # back matter the press writes: "bibliography" or "index" (no file of its own)
+    contributors: list[dict] = field(default_factory=list)  # {"name", "role": MARC relator code}, in order
+    first_published: str | None = None  # where the chapter first appeared, e.g. "Digicampus, 2020"
 
 
 @dataclass
@@ -305,6 +308,9 @@ def _front_matter_finding(p: schema.Problem, rel: str):
         return finding("FILE-002", rel, p.line, detail=p.detail or "it must be 'key: value' lines")
     if p.kind == "unknown":
         return finding("FILE-009", rel, p.line, key=p.key, hint=p.detail)
+    if p.kind == "missing":  # a key an entry needs ('name' of a contributor)
+        return finding("FILE-004", rel, p.line, key=schema._label(p.path[:-1]) or p.key,
+                       detail=f"it needs '{p.key}:'")
     if p.key == "title" and p.kind == "empty":
         return finding("FILE-003", rel, p.line)
     return finding("FILE-004", rel, p.line, key=p.key, detail=p.detail)
@@ -326,6 +332,7 @@ def load_chapter(path: Path, part: int | None) -> Chapter:
     if not isinstance(title, str) or not title.strip():
         errors.append(finding("FILE-003", rel, 1))
     authors = fm.get("author", fm.get("authors", []))
+    contributors, first_published = people(fm)
     cid = fm.get("id", chapter_id_from_name(path.name))
     if not re.fullmatch(schema.CHAPTER_ID, cid):
         errors.append(finding("FILE-004", rel, 1, key="id", detail="the file name gives no usable id: add 'id:' "
@@ -336,7 +343,21 @@ def load_chapter(path: Path, part: int | None) -> Chapter:
     if errors:
         raise ManuscriptError(errors)
     return Chapter(path=path, rel=rel, id=cid, title=title.strip(), subtitle=subtitle, authors=authors,
-                   part=part, body=body, body_line=body_line, meta=fm, source=text)
+                   part=part, body=body, body_line=body_line, meta=fm, source=text, contributors=contributors,
+                   first_published=first_published)
+
+
+def people(fm: dict) -> tuple[list[dict], str | None]:
+    """The front matter's ``contributors`` as ``{name, role}`` with the role's MARC relator code
+    (a bare name is a contributor), and ``first_published`` as text. The schema has checked both."""
+    out = []
+    for item in fm.get("contributors") or []:
+        if isinstance(item, str):
+            item = {"name": item}
+        role = str(item.get("role", "contributor")).strip().lower()
+        out.append({"name": item["name"].strip(), "role": ROLES.get(role, role)})
+    first = fm.get("first_published")
+    return out, (str(first).strip() or None) if first is not None else None
 
 
 def plain_inline(markdown: str) -> str:

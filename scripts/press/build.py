@@ -288,8 +288,11 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
                 if p.exists():
                     print(f"  {str(p) + ('/' if p.is_dir() else ''):<52} {size_of(p) / 1e6:8.2f} MB")
         pending = sum(1 for f in warnings if f.code in ("NOTE-004", "TEXT-001"))
+        queries = sum(1 for f in warnings if f.code == "QUERY-001")
         if warnings:
-            print(f"  {len(warnings)} warning(s), {pending} of them pending text; run `make check` for the full report")
+            more = f", {queries} open author queries (`make queries` lists them)" if queries else ""
+            print(f"  {len(warnings)} warning(s), {pending} of them pending text{more}; "
+                  "run `make check` for the full report")
     return 0
 
 

@@ -20,6 +20,8 @@ from .book import _load_yaml, display_path, load_book, read_text
 from .rules import ERROR, RULES, WARNING, Finding, ManuscriptError, finding
 
 SUPPRESSIONS = "suppressions.yaml"
+# Warnings that are errors for a release: text the source lost, and author queries still open.
+RELEASE_BLOCKERS = ("NOTE-004", "TEXT-001", "QUERY-001")
 
 
 def load_suppressions(root: Path) -> tuple[list[dict], list[Finding]]:
@@ -137,7 +139,7 @@ def check(manuscript: Path, dist: Path | None, as_json: bool = False, release: b
     for f in sorted(set(findings)):
         entry = next((e for e in suppressions if _matches(e, f)), None)
         (suppressed if entry else kept).append((f, entry))
-    severity = lambda f: ERROR if release and f.code in ("NOTE-004", "TEXT-001") else f.severity  # noqa: E731
+    severity = lambda f: ERROR if release and f.code in RELEASE_BLOCKERS else f.severity  # noqa: E731
     errors = sum(1 for f, _ in kept if severity(f) == ERROR)
     warnings = sum(1 for f, _ in kept if severity(f) == WARNING)
     if as_json:

@@ -30,6 +30,7 @@ class ChapterContext:
     labels: dict[str, str]
     findings: list[Finding] = field(default_factory=list)
     data: dict = field(default_factory=dict)  # what a filter leaves for later stages (notes, ids)
+    proof: bool = False  # a proofreader's copy (``press queries``): author queries leave marks
 
     @cached_property
     def lines(self) -> list[str]:

@@ -202,7 +202,8 @@ def book_characters(book, results) -> str:
     from html import unescape
     parts = [unescape(re.sub(r"<[^>]+>", " ", r.html)) for r in results]
     for r in results:
-        parts += [r.chapter.title, r.chapter.subtitle or "", " ".join(r.chapter.authors)]
+        parts += [r.chapter.title, r.chapter.subtitle or "", " ".join(r.chapter.authors),
+                  " ".join(c["name"] for c in r.chapter.contributors), r.chapter.first_published or ""]
     parts += [str(v) for v in book.meta.values() if isinstance(v, (str, list))] + book.parts
     if results:
         parts += [str(v) for v in results[0].ctx.labels.values()]

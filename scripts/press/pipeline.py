@@ -33,6 +33,7 @@ from .filters import (
     pagerefs,
     pending,
     pullquotes,
+    queries,
     sanitize,
     sidebars,
     titleblock,
@@ -49,6 +50,7 @@ CHAPTER_FILTERS = [
     citations,   # [@key] formatted by citeproc (in notes or text), the chapter's bibliography  CITE-001
     notes,       # footnotes → numbered endnotes per chapter, pending notes           NOTE-00x
     pending,     # text the source lost, marked in the body                           TEXT-001
+    queries,     # author queries: out of every reader's edition, marks in proofs    QUERY-001/002
     figures,     # image paths confined to the manuscript, alt text                   IMG-00x
     sidebars,    # ::: sidebar → <aside> named by its title                           DIV-002
     pullquotes,  # ::: pullquote → doc-pullquote, must repeat the text                QUOTE-001
@@ -129,7 +131,7 @@ def _chapter_key(ctx: ChapterContext, images: list) -> str:
     ch, root = ctx.chapter, ctx.book.root
     library_key = ctx.book.library.fingerprint if ctx.book.library is not None else None
     blob = json.dumps([_filters_version(), pandoc.pandoc_version(), ch.id, ch.source or ch.body, ch.body_line,
-                       ctx.book.lang, str(root.resolve()), images, library_key, ch.generated], ensure_ascii=False)
+                       ctx.book.lang, str(root.resolve()), images, library_key, ch.generated, ctx.proof], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -160,7 +162,8 @@ _WORK: list = []  # (ctx, key, dump_dir) per chapter, inherited by the forked wo
 def _record_of(index: int) -> str:
     """The record of chapter ``index``, made on a fresh context (the caller's gets it applied)."""
     ctx, key, dump_dir = _WORK[index]
-    return _chapter_record(ChapterContext(book=ctx.book, chapter=ctx.chapter, labels=ctx.labels), key, dump_dir)
+    return _chapter_record(ChapterContext(book=ctx.book, chapter=ctx.chapter, labels=ctx.labels, proof=ctx.proof),
+                           key, dump_dir)
 
 
 def _chapter_stage(ctx: ChapterContext, record: str) -> pf.Doc:
@@ -204,9 +207,10 @@ def _outcome(get):
 
 
 def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
-            on_forked=None) -> tuple[list[ChapterResult], list]:
+            on_forked=None, proof: bool = False) -> tuple[list[ChapterResult], list]:
     """Run the whole pipeline; returns the chapters' results and every finding (errors included).
     ``on_forked()`` is called once the pipeline has forked whatever worker processes it needs.
+    ``proof``: a proofreader's copy, with author queries marked (``press queries``), never an edition.
 
     Raises ManuscriptError only when pandoc cannot read a chapter; every other problem is
     returned as a finding, so one run reports them all."""
@@ -216,7 +220,7 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
                                        size=f"{total / 1e6:.1f}", limit=MAX_BOOK_MB)])
     book.library = library.load(book)  # CITE-002/004/005 stop here, before any chapter is read
     labels = labels_for(book.lang)
-    ctxs = [ChapterContext(book=book, chapter=ch, labels=labels) for ch in book.chapters]
+    ctxs = [ChapterContext(book=book, chapter=ch, labels=labels, proof=proof) for ch in book.chapters]
     images = _images(book.root)
     keys = [_chapter_key(c, images) for c in ctxs]
     book_key = hashlib.sha256(json.dumps([keys, book.meta, book.parts,

@@ -86,6 +86,9 @@ _rule("INDEX-002", WARNING, "the sub-entry '{term}' has a main entry '{main}' th
 _rule("INDEX-003", ERROR, "the index mark '{term}' lands on no page of the print edition (its text was removed or hidden)")
 _rule("INDEX-004", ERROR, "the index cross-reference '{term}' → '{target}' names a term that is never marked")
 _rule("TEXT-001", WARNING, "text is pending here: the source lost it (marked []{{.pending}})")
+# Author queries
+_rule("QUERY-001", WARNING, "author query {number} is open: “{question}”")
+_rule("QUERY-002", ERROR, "the author query asks nothing: write the question as text=\"…\" (or as the content of a ::: query block)")
 # Size limits (what keeps a build within its time and memory; docs/manuscript-format.md)
 _rule("SIZE-001", ERROR, "the table has {rows} rows and {cells} cells; a table may have at most {max_rows} rows and {max_cells} cells: split it")
 _rule("SIZE-002", ERROR, "the note [^{label}] is {size} kB of text; a note may be at most {limit} kB")

@@ -40,6 +40,10 @@ NAME = {"type": "string", "minLength": 1, "expected": "a name"}
 NAMES = {"type": "array", "items": NAME, "expected": "a name or a list of names, such as [Ada Writer, Ben Editor]",
          "single": True}  # one name may be written without the list brackets
 DATE = {"type": "string", "pattern": DATE_RE, "format": "date", "expected": "a date written YYYY-MM-DD, such as 2025-04-04"}
+# Contributor roles in a chapter's front matter: the word an editor writes → the MARC relator code
+# (https://id.loc.gov/vocabulary/relators) the EPUB's metadata and the locale's byline labels use.
+ROLES = {"contributor": "ctb", "editor": "edt", "translator": "trl", "illustrator": "ill",
+         "photographer": "pht", "interviewer": "ivr"}
 MD_FILE = {"type": "string", "pattern": r"\.md$", "expected": "a chapter file name ending in .md"}
 
 
@@ -132,6 +136,27 @@ FRONT_MATTER = _record({
     "id": key("The chapter's id for links (default: the file name without its number and .md).",
               {"type": "string", "pattern": CHAPTER_ID,
                "expected": "letters, digits, '-' and '_', starting with a letter"}),
+})
+
+CONTRIBUTOR = {
+    "if": {"type": "string"}, "then": NAME,
+    "else": _record({
+        "name": key("The contributor's name.", NAME),
+        "role": key("What they did (default: contributor): " + ", ".join(ROLES) + ".",
+                    {"type": "string", "pattern": "^(?i:" + "|".join([*ROLES, *ROLES.values()]) + ")$",
+                     "expected": "one of " + ", ".join(ROLES)}),
+    }, ("name",), expected="a name, or '{name: …, role: …}'"),
+    "expected": "a name, or '{name: …, role: …}'",
+}
+FRONT_MATTER["properties"].update({
+    "contributors": key("Who contributed to the chapter besides its authors, each as '{name: …, role: …}' "
+                        "(role: " + ", ".join(ROLES) + "); the byline names them after the authors "
+                        "(\"met bijdragen van …\").",
+                        {"type": "array", "items": CONTRIBUTOR, "single": True,
+                         "expected": "a list of contributors, such as [{name: Cas Helper, role: contributor}]"}),
+    "first_published": key("Where the chapter was first published, as the byline shows it "
+                           "('Digicampus, 2020').",
+                           {"type": ["string", "integer"], "minLength": 1, "expected": "text"}),
 })
 
 SUPPRESSION = _record({

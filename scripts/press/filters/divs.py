@@ -17,7 +17,7 @@ import re
 
 import panflute as pf
 
-KNOWN = ("sidebar", "pullquote")
+KNOWN = ("sidebar", "pullquote", "query")
 CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 DIV_FENCE = re.compile(r"^(?P<colons>:{3,})\s*(?P<attrs>.*?)$")
 LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)]|[a-zA-Z][.)]|#[.)]|[IVXLCivxlc]+[.)])\s")

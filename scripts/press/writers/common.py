@@ -23,6 +23,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["join_names"] = join_names
+    env.filters["byline"] = byline
     env.filters["long_date"] = l10n.date  # {{ meta.date | long_date(lang) }}: "4 April 2025"
     env.filters["isbn"] = isbn
     return env
@@ -39,6 +40,22 @@ def join_names(names: list[str], word_and: str) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + f" {word_and} " + names[-1]
+
+
+def byline(chapter, labels: dict, first_published: bool = True) -> str:
+    """The chapter's byline as the book prints it: the authors, then each contributor role with its
+    label in the book's language ("Frank van Erkel met bijdragen van Eric Lugtmeijer"), then where
+    the chapter first appeared, in parentheses. Empty for a chapter without authors or contributors."""
+    words = [join_names(chapter.authors, labels["and"])] if chapter.authors else []
+    roles: dict[str, list[str]] = {}
+    for person in chapter.contributors:
+        roles.setdefault(person["role"], []).append(person["name"])
+    for role, names in roles.items():
+        words.append(f'{labels[f"role_{role}"]} {join_names(names, labels["and"])}')
+    line = " ".join(words)
+    if first_published and chapter.first_published and line:
+        line += f" ({chapter.first_published})"
+    return line
 
 
 def rewrite_links(html: str, current: str, href_of) -> str:

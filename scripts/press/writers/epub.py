@@ -135,6 +135,19 @@ def _block_markers(pagemap: dict, chapters: list[str]) -> dict[str, list[tuple[t
     return out
 
 
+def contributors(results: list[ChapterResult]) -> dict[str, list[str]]:
+    """Everyone who wrote or contributed to a chapter → their MARC relator roles (``aut`` for a
+    chapter's authors, the front matter's role for its contributors), in reading order, each once."""
+    people: dict[str, list[str]] = {}
+    for r in results:
+        for name, role in [(a, "aut") for a in r.chapter.authors] + \
+                [(c["name"], c["role"]) for c in r.chapter.contributors]:
+            roles = people.setdefault(name, [])
+            if role not in roles:
+                roles.append(role)
+    return people
+
+
 def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict | None = None) -> None:
     env = environment()
     labels = results[0].ctx.labels
@@ -149,6 +162,11 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
         eb.add_author(author, uid=f"creator-{i + 1}")
     for key in ("publisher", "rights", "description", "date"):
         eb.add_metadata("DC", key, str(meta[key]).strip())
+    for i, (name, roles) in enumerate(contributors(results).items(), 1):
+        eb.add_metadata("DC", "contributor", name, {"id": f"contributor-{i}"})
+        for role in roles:
+            eb.add_metadata(None, "meta", role, {"refines": f"#contributor-{i}", "property": "role",
+                                                 "scheme": "marc:relators"})
     _accessibility(eb, labels, has_images=any(r.ctx.data.get("images") for r in results), pagemap=pagemap, meta=meta)
 
     doc = env.get_template("epub/document.xhtml")

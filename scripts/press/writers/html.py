@@ -18,7 +18,7 @@ from .. import ASSETS, fonts, images, l10n
 from ..book import Book
 from ..pipeline import ChapterResult
 from . import indexpages
-from .common import STYLES, atomic_dir, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
+from .common import STYLES, atomic_dir, byline, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .screen import hyphenate_headings, soft_hyphens, wide_regions
 
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
@@ -43,8 +43,8 @@ def search_index(results: list[ChapterResult], bodies: dict[str, str]) -> list[d
     for r in results:
         parts = re.split(r'(<h[23][^>]*id="([^"]+)"[^>]*>(.*?)</h[23]>)', NOISE.sub("", bodies[r.chapter.id]), flags=re.S)
         first = {"title": r.chapter.title, "href": f"{r.chapter.id}.html", "text": _plain(parts[0])}
-        if r.chapter.authors:
-            first["authors"] = ", ".join(r.chapter.authors)
+        if r.chapter.authors or r.chapter.contributors:  # the byline: contributors are found too
+            first["authors"] = byline(r.chapter, r.ctx.labels, first_published=False)
         entries.append(first)
         for i in range(1, len(parts) - 1, 4):
             ident, title, text = parts[i + 1], _plain(parts[i + 2]), _plain(parts[i + 3])

@@ -68,7 +68,9 @@ def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
         bodies[r.chapter.id], blocks[r.chapter.id] = mark_blocks(html, r.chapter.id)
 
     def part_title(r: ChapterResult) -> str:
-        return book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
+        """The verso's running head: the chapter's part; a chapter outside the parts (a foreword, the
+        back matter) has its own title on both pages."""
+        return book.parts[r.chapter.part] if r.chapter.part is not None else r.chapter.title
 
     keywords = ", ".join(book.parts) if book.parts else book.meta["title"]
     html = env.get_template("print/book.html").render(
@@ -138,12 +140,14 @@ def stylesheets(variant: str = "screen", font_config=None) -> list:
     return [CSS(string=faces, font_config=font_config)] + [CSS(filename=str(STYLES / name)) for name in layers]
 
 
-def layout_document(html: str, base_url: str, variant: str = "screen"):
-    """The print HTML laid out by WeasyPrint with the press's fonts and style layers."""
-    from weasyprint import HTML
+def layout_document(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
+    """The print HTML laid out by WeasyPrint with the press's fonts and style layers; ``extra``:
+    further layers from the styles folder (the author queries' proof.css)."""
+    from weasyprint import CSS, HTML
     config = font_configuration()
+    sheets = stylesheets(variant, config) + [CSS(filename=str(STYLES / name)) for name in extra]
     return HTML(string=html, base_url=base_url, url_fetcher=pdfimages.fetcher(base_url, STYLES)).render(
-        stylesheets=stylesheets(variant, config), font_config=config)
+        stylesheets=sheets, font_config=config)
 
 
 def stylesheet_text() -> str:

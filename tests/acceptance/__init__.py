@@ -1,0 +1,1 @@
+"""The book-acceptance suite: editorial facts about this book (manuscript/), not about the press."""
