@@ -247,6 +247,23 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
         log.removeHandler(handler)
 
 
+def render_preview(html: str, base_url: str, drop_last: bool = False) -> dict:
+    """One unit for ``press preview`` (runs in a worker process): laid out as the book is (with
+    the printer's bleed), written as a plain PDF cut to the trim (no tagging: it is only looked
+    at) and returned as bytes with its page count; ``drop_last`` as in ``render_both``. Warnings
+    do not stop it: the whole build that follows reports them (PDF-001)."""
+    handler = _Collect()
+    log = logging.getLogger("weasyprint")
+    log.addHandler(handler)
+    try:
+        doc, _ = _layout(html, base_url, "print", handler)
+        if drop_last and len(doc.pages) > 1:
+            doc = doc.copy(doc.pages[:-1])
+        return {"pdf": doc.write_pdf(finisher=_cut_to_trim), "pages": len(doc.pages), "log": handler.messages}
+    finally:
+        log.removeHandler(handler)
+
+
 def _die_with_parent() -> None:
     """Linux: the forked writer gets SIGTERM when its parent worker is stopped (an interrupted build)."""
     try:
