@@ -20,7 +20,7 @@ import time
 import traceback
 
 CONTEXT = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload(["press.preview.zygote"])
+CONTEXT.set_forkserver_preload(["__main__", "press.preview.zygote"])  # main: imported once, not per job
 
 
 class _Lines(io.TextIOBase):
