@@ -57,7 +57,8 @@ class Preview:
 
     def snapshot(self) -> dict:
         with self.changed:
-            return dict(self.status, version=self.version, pages=self.pages.snapshot())
+            return dict(self.status, version=self.version, looking=self.looking, idle=self.idle(),
+                        pages=self.pages.snapshot())
 
     def _update(self, **status) -> None:
         with self.changed:
@@ -72,7 +73,9 @@ class Preview:
             return self.version
 
     def look(self, unit: str | None) -> None:
-        self.looking = unit or None
+        if unit != self.looking:
+            self.looking = unit or None
+            self._update()
 
     # ---------------------------------------------------------------- the loop
 

@@ -83,8 +83,12 @@ function scaleDesktop() {
   document.getElementById("desktop-caption").textContent = `desktop, 1440 px (shown at ${Math.round(scale * 100)} %)`;
 }
 
+let pagesScroll = 0;
 function showHtml(on) {
+  const was = document.body.classList.contains("html-mode");
+  if (on && !was) pagesScroll = window.scrollY;
   document.body.classList.toggle("html-mode", on);
+  if (on !== was) window.scrollTo(0, on ? 0 : pagesScroll);
   toggle.setAttribute("aria-pressed", String(on));
   toggle.textContent = on ? "PDF pages" : "HTML edition";
   if (on) {

@@ -120,11 +120,11 @@ class Pages:
         key = (sid, index, width)
         with self.lock:
             source = self.sources.get(sid)
+            if source is None or not 0 <= index < len(source.sizes):
+                return None
             if key in self.images:
                 self.images.move_to_end(key)
                 return self.images[key]
-        if source is None or not 0 <= index < len(source.sizes):
-            return None
         dpi = 72 * width / source.sizes[index][0]
         with self.pdfium:
             image = render.pages(source.data, [index + 1], dpi=dpi)[0]
