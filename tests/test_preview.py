@@ -231,6 +231,9 @@ def test_the_page_list_lays_units_over_the_book_and_drops_them_with_the_next_bui
     assert pages.set_base(data, units, seq=1)     # a build with that change replaces it
     assert [p["src"] for p in pages.snapshot()] == [f"1.{i}" for i in range(n)]
     assert pages.png("2.0", 300) is None          # the dropped unit's pages are gone
+    assert pages.overlay("harbours", data, seq=2) and len(pages.snapshot()) == 6 + n
+    assert not pages.drop(seq=1) and pages.drop(seq=2)  # its build failed: the last good pages again
+    assert [p["src"] for p in pages.snapshot()] == [f"1.{i}" for i in range(n)]
 
 
 def test_the_cache_is_pruned_least_recently_used_first(tmp_path, monkeypatch):

@@ -203,6 +203,7 @@ class Preview:
                 self.pages.set_base(value["pdf"], value["units"], job.seq)
             else:
                 self.failed |= set(job.editions)
+                self.pages.drop(job.seq)
                 print(value, file=sys.stderr)
                 print(f"preview: build failed; still serving the last good build from {self.dist}/", file=sys.stderr,
                       flush=True)

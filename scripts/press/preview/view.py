@@ -71,6 +71,17 @@ class Pages:
             self._arrange()
         return True
 
+    def drop(self, seq: int) -> bool:
+        """A build with changes up to ``seq`` failed: the units laid out for them go (the page
+        shows the last good pages under the error)."""
+        with self.lock:
+            stale = [u for u, o in self.overlays.items() if o.seq <= seq]
+            for u in stale:
+                del self.overlays[u]
+            if stale:
+                self._arrange()
+            return bool(stale)
+
     def overlay(self, unit: str, data: bytes, seq: int) -> bool:
         """A unit laid out for the preview (after change ``seq``) over its pages in the book."""
         source = self._source(data)
