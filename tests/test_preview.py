@@ -121,6 +121,32 @@ def test_ctrl_c_during_a_build_stops_everything_without_a_traceback(tmp_path):
     assert not [p for p in run.dist.rglob("*") if ".part" in p.name]
 
 
+def test_ctrl_c_while_it_starts_is_quiet_too(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    env = dict(os.environ, PRESS_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "press.cli", "preview", "-m", str(FIXTURE), "-d",
+                             str(tmp_path / "dist"), "--port", "0"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    first = proc.stdout.readline()  # the first build has begun: the fork server is starting
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    output = first + proc.communicate(timeout=120)[0]
+    assert proc.returncode == 0 and "Traceback" not in output and "preview: stopped" in output, output
+    time.sleep(1)
+    left = [int(d) for d in os.listdir("/proc") if d.isdigit() and _session(int(d)) == proc.pid]
+    assert not left, [(Path(f"/proc/{p}/cmdline").read_bytes(), Path(f"/proc/{p}/stat").read_text()) for p in left]
+
+
+def _session(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None
+
+
 def test_a_long_session_keeps_memory_and_cache_bounded(tmp_path, capsys):
     limit = 0.2  # MiB: below what even one build uses, so the cache is pruned after every build
     run = Running(FIXTURE, tmp_path, "--cache-mb", str(limit))

@@ -14,7 +14,11 @@ def pool(workers: int) -> ProcessPoolExecutor:
     gc.freeze()
     try:
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-        executor.submit(int).result()  # with fork, every worker starts at the first task
+        try:
+            executor.submit(int).result()  # with fork, every worker starts at the first task
+        except BaseException:  # interrupted while the workers start: they stop too
+            stop(executor)
+            raise
     finally:
         gc.unfreeze()
     return executor

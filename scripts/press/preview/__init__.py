@@ -32,6 +32,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from . import jobs
 from .engine import Preview, memory  # noqa: F401 — the preview's parts, for tests and the bench
 from .server import server
 from .watch import Watcher, changed_editions  # noqa: F401
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if watcher is not None:
             watcher.stop()
         preview.close()
+        jobs.shutdown()
         httpd.shutdown()
         httpd.server_close()
 
