@@ -97,16 +97,8 @@ class Running:
         return sum(_rss(pid) for pid in self.group() if _name(pid) != "chromium")
 
     def group(self) -> list[int]:
-        """The processes of the preview's session (itself, its fork server, running jobs)."""
-        out = []
-        for d in os.listdir("/proc"):
-            if d.isdigit():
-                try:
-                    if os.getsid(int(d)) == self.proc.pid:
-                        out.append(int(d))
-                except OSError:
-                    pass
-        return out
+        """The live processes of the preview's session (itself, its fork server, running jobs)."""
+        return session(self.proc.pid)
 
     def cache_size(self) -> int:
         from press import cache
@@ -130,6 +122,19 @@ class Running:
                 self.proc.wait(10)
         time.sleep(0.3)  # the readers take the last lines
         return self.proc.returncode
+
+
+def session(sid: int) -> list[int]:
+    """The processes of session ``sid`` that still run (a zombie waiting for its reaper is done)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.getsid(int(d)) == sid and Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    out.append(int(d))
+            except OSError:
+                pass
+    return out
 
 
 def _rss(pid: int) -> int:
