@@ -20,8 +20,6 @@ from PIL import Image, ImageChops
 from previewrun import Running, edit_text, session, set_token, soak
 from pypdf import PdfReader
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
 
 def reddish(png: bytes) -> int:
     """Pixels that are clearly red (the token edit below paints the text red)."""
@@ -34,19 +32,15 @@ def reddish(png: bytes) -> int:
 
 @pytest.fixture
 def browser():
+    """Debian's Chromium through chromedriver (tests/browser.py), the window of a laptop."""
+    from browser import CHROMEDRIVER, CHROMIUM, Browser
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         pytest.fail("Debian's chromium and chromium-driver are needed (make test installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--window-size=1100,900", "--force-device-scale-factor=1"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
+    b = Browser()
+    b.driver.set_window_size(1100, 900)
+    b.driver.set_script_timeout(60)
+    yield b.driver
+    b.close()
 
 
 def until(driver, script: str, timeout: float = 600, every: float = 0.2):

@@ -35,7 +35,7 @@ def visible(manuscript: Path, dist: Path, unit_id: str, jobs: int = 2, send=None
     build has no record of it; otherwise {"unit", "first", "replaces", "pages", "pdf": bytes}."""
     from .. import pipeline
     from ..book import load_book
-    from ..writers import pdf, pdfunits
+    from ..writers import pagestarts, pdf, pdfunits
     book = load_book(manuscript)
     results, findings = pipeline.process(book, jobs=jobs)
     pipeline.require_clean(findings)
@@ -51,7 +51,7 @@ def visible(manuscript: Path, dist: Path, unit_id: str, jobs: int = 2, send=None
     if unit is None:
         return None
     head, _, tail = pdfunits.split(html)
-    key = pdfunits.layout_key(head, tail, pdf.stylesheet_text(), list(targets))
+    key = pdfunits.layout_key(head, tail, pdf.stylesheet_text(), list(targets), pagestarts.reader_key())  # as pdf.write
     if not unit["changed"] and key == record["key"]:
         return None
     laid = pdf.render_preview(unit["html"], str(book.root.resolve()) + "/", drop_last=not unit["last"])
