@@ -52,7 +52,9 @@ class Pages:
         self.entries: list[dict] = []
 
     def _source(self, data: bytes) -> Source:
-        return Source(next(self.ids), data, render.page_sizes(data), hashlib.sha256(data).hexdigest())
+        with self.pdfium:
+            sizes = render.page_sizes(data)
+        return Source(next(self.ids), data, sizes, hashlib.sha256(data).hexdigest())
 
     def set_base(self, data: bytes | None, units: list[dict], seq: int) -> bool:
         """A good build's PDF (seq: the last change it includes). Overlays of changes it includes
