@@ -33,7 +33,7 @@ def visible(manuscript: Path, dist: Path, unit_id: str, jobs: int = 2, send=None
     hold the current chapters (the whole build may start then and find them). Returns None when
     the unit looks as in the last build (neither its text nor the layout changed) or the last
     build has no record of it; otherwise {"unit", "first", "replaces", "pages", "pdf": bytes}."""
-    from .. import pipeline
+    from .. import pipeline, workers
     from ..book import load_book
     from ..writers import pagestarts, pdf, pdfunits
     book = load_book(manuscript)
@@ -54,7 +54,11 @@ def visible(manuscript: Path, dist: Path, unit_id: str, jobs: int = 2, send=None
     key = pdfunits.layout_key(head, tail, pdf.stylesheet_text(), list(targets), pagestarts.reader_key())  # as pdf.write
     if not unit["changed"] and key == record["key"]:
         return None
-    laid = pdf.render_preview(unit["html"], str(book.root.resolve()) + "/", drop_last=not unit["last"])
+    workers.limit_memory(workers.LAYOUT_MEMORY)  # as a build's layout worker (this job ends after it)
+    try:
+        laid = pdf.render_preview(unit["html"], str(book.root.resolve()) + "/", drop_last=not unit["last"])
+    except pdf.OUT_OF_ROOM as e:
+        raise pdf.out_of_room(book, e) from None
     del html, results
     gc.collect()  # WeasyPrint's font folders are removed when their objects go, before this process ends
     return {"unit": unit_id, "first": unit["first"], "replaces": unit["pages"], "pages": laid["pages"],

@@ -18,11 +18,11 @@ import lxml.html
 from ebooklib import epub
 from lxml import etree
 
-from .. import fonts
+from .. import fonts, images
 from ..book import Book
 from ..pipeline import ChapterResult
 from . import pagebreaks
-from .common import STYLES, atomic_file, environment, markup, parts_view, rewrite_links, roman
+from .common import STYLES, atomic_file, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .pdf import build_time, mark_blocks
 
 EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
@@ -30,7 +30,7 @@ EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles 
     ("li", "endnote", "endnote"), ("aside", "pullquote", "pullquote"),
 ]
 CSS_LAYERS = ["tokens.css", "base.css", "epub.css"]
-MEDIA = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+MEDIA = images.MEDIA
 
 
 def _href(chapter: str, target: str, current: str) -> str:
@@ -43,7 +43,7 @@ def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], label
     """The chapter's fragment as XHTML: epub:type added, links split per document, and the page-break
     markers placed (``markers``: [(where, page numbers)], see ``page_markers``). Returns the XHTML and
     the page numbers whose place it could not find (they go at the chapter's start)."""
-    html, _ = mark_blocks(rewrite_links(r.html, r.chapter.id, _href), r.chapter.id)
+    html, _ = mark_blocks(fill_pagerefs(rewrite_links(r.html, r.chapter.id, _href), labels), r.chapter.id)
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -196,7 +196,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
             if eb.get_item_with_href(name) is None:
                 img = epub.EpubItem(uid=re.sub(r"[^A-Za-z0-9]", "-", name), file_name=name,
                                     media_type=MEDIA[Path(rel).suffix.lower()],
-                                    content=(book.root / rel).read_bytes())
+                                    content=images.for_edition(book.root, rel, results))  # cleaned
                 eb.add_item(img)
     eb.spine = spine
     stamp = build_time(book)
