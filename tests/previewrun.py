@@ -192,7 +192,7 @@ def soak(run: Running, edits: int, unit: str, chapter: Path, pause: float = 0.6,
     t0 = time.monotonic()
     for n in range(1, edits + 1):
         if n % 2:
-            set_token(run.styles, "colour-text", colours[n % len(colours)])
+            set_token(run.styles, "colour-ink", colours[n % len(colours)])
         else:
             edit_text(chapter, n)
         time.sleep(pause)

@@ -72,7 +72,7 @@ def test_a_token_edit_and_a_broken_manuscript_in_a_real_browser(tmp_path, browse
         browser.execute_script("window.notReloaded = true")
         build = run.status()["build"]
 
-        set_token(run.styles, "colour-text", "#d01010")
+        set_token(run.styles, "colour-ink", "#d01010")
         until(browser, f"return {SHOWN} !== '{before}' && {SHOWN}")
         assert browser.execute_script("return window.notReloaded") is True  # the same page, updated in place
         new = page.screenshot_as_png
@@ -213,7 +213,7 @@ def test_the_unit_in_view_is_laid_out_alone_with_the_books_page_numbers(fixture_
     assert tasks.visible(fixture_copy, dist, "harbours") is None  # nothing changed: the book's pages stand
 
     css = styles / "tokens.css"
-    css.write_text(css.read_text(encoding="utf-8").replace("--colour-text: #1b1b1b", "--colour-text: #d01010"))
+    css.write_text(css.read_text(encoding="utf-8").replace("--colour-ink: #000000", "--colour-ink: #d01010"))
     laid = tasks.visible(fixture_copy, dist, "harbours")
     unit = units["harbours"]
     assert (laid["unit"], laid["first"], laid["replaces"]) == ("harbours", unit["first"], unit["pages"])

@@ -338,7 +338,8 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "the build parses that essay again, lays out only its pages and splices them into the last PDFs "
             "(a print.css edit lays out the whole book; see docs/architecture.md).",
             "- The preview: `press preview` runs on the copy and is told the page shows the opening page of "
-            "that essay; each run saves a `--colour-text` change to `tokens.css` (a rename, as editors save), "
+            "that essay; each run saves a `--colour-ink` change (the PDFs' text colour) to `tokens.css` "
+            "(a rename, as editors save), "
             "then the one-essay edit. *Visible page*: from the save until the PNG of that page, changed, has "
             "been fetched from the preview's server as the page fetches it after the server-sent event "
             "(the browser's paint is not counted). *Whole book*: until the build with the edit has finished "

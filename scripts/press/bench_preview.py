@@ -3,7 +3,7 @@
 Runs ``press preview`` on the bench's copy of the manuscript and styles (its own output folder,
 the session's cache), tells it that the page shows the opening page of the essay in the middle of
 the book (the one the bench's text edit changes), and listens to its server-sent events as the
-page does. Each run edits a token (``--colour-text`` in ``tokens.css``, saved by a rename as
+page does. Each run edits a token (``--colour-ink`` in ``tokens.css``, saved by a rename as
 editors do) and then appends a sentence to that essay, and takes for each edit: the time from the
 save until the page's image of that opening page has been fetched anew (the PNG as the browser
 gets it; the browser's paint after that is not counted), and the time until the whole book is
@@ -118,7 +118,7 @@ def _quiet(url: str, timeout: float = 600) -> dict:
 
 def _set_colour(styles: Path, value: str) -> None:
     css = styles / "tokens.css"
-    text = re.sub(r"(--colour-text:\s*)[^;]+;", rf"\g<1>{value};", css.read_text(encoding="utf-8"), count=1)
+    text = re.sub(r"(--colour-ink:\s*)[^;]+;", rf"\g<1>{value};", css.read_text(encoding="utf-8"), count=1)
     tmp = css.with_name(".tokens.css.bench")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, css)
