@@ -226,6 +226,32 @@ def test_the_unit_in_view_is_laid_out_alone_with_the_books_page_numbers(fixture_
     before = render.pages(book_pdf, [unit["first"]], dpi=60)[0]
     assert image.size == before.size and reddish(render.png_bytes(image)) > reddish(render.png_bytes(before)) + 100
 
+    # laid out as the build lays out: the declared faces only (fontconfig's mask), the manuscript's
+    # images through the press's fetcher (an essay with a figure: its pages look as in the book)
+    laid = tasks.visible(fixture_copy, dist, "tides")
+    first = units["tides"]["first"]
+    alone = PdfReader(io.BytesIO(laid["pdf"]))
+    assert faces(alone.pages) and faces(alone.pages) <= faces(book.pages)  # (the book's pages share one list)
+    assert rendered_like(render.pages(laid["pdf"], list(range(1, laid["pages"] + 1)), dpi=40),
+                         render.pages(book_pdf, list(range(first, first + laid["pages"])), dpi=40))
+
+
+def faces(pages) -> set[str]:
+    """The fonts a PDF's pages use, without the subset prefix (``ABCDEF+``)."""
+    return {str(f.get_object()["/BaseFont"]).split("+")[-1] for p in pages
+            for f in (p.get("/Resources") or {}).get("/Font", {}).values()}
+
+
+def rendered_like(ours: list, theirs: list) -> bool:
+    """The same pages but for the text's colour: every page's non-white area nearly the same."""
+    def ink(im):
+        return im.convert("L").point(lambda v: 255 if v < 200 else 0)
+    for a, b in zip(ours, theirs, strict=True):
+        diff = ImageChops.difference(ink(a), ink(b)).histogram()[255]
+        if diff > 0.01 * a.size[0] * a.size[1]:
+            return False
+    return True
+
 
 def test_the_page_list_lays_units_over_the_book_and_drops_them_with_the_next_build(fixture_book):
     from press.preview.view import Pages
