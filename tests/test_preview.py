@@ -306,3 +306,25 @@ def test_stopping_a_job_leaves_nothing_behind(tmp_path):
     time.sleep(0.5)
     job.stop()
     assert job.proc.exitcode == -signal.SIGTERM and job.receive() is None
+
+
+def test_cleaned_images_are_pruned_like_the_other_entries(tmp_path, monkeypatch):
+    """A designer who exports a figure again and again leaves one cleaned copy per version in
+    .cache/images: the versions no build uses any more go with the pruning, the one in use stays."""
+    from press import cache, images
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    figure = tmp_path / "figure.svg"
+    for colour in ("red", "green", "blue"):  # three versions, the last one in use
+        figure.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                          f'<rect width="10" height="10" fill="{colour}"/></svg>')
+        assert images.check(figure).ok
+    folder = cache.folder("images")
+    assert len(list(folder.iterdir())) == 6  # a record and the cleaned bytes per version
+    old = time.time() - 600
+    for p in folder.iterdir():
+        os.utime(p, (old, old))
+    build_start = time.time() - 1  # (file times come from a coarser clock than time.time())
+    assert images.check(figure).ok  # the build uses the current version: marked as used
+    cache.prune(limit=0, keep_since=build_start)
+    assert len(list(folder.iterdir())) == 2
+    assert b"blue" in images.check(figure).data

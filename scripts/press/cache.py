@@ -14,7 +14,7 @@ from .fsio import write  # noqa: F401 — the cache's writer is the press's one 
 
 # The content-addressed folders: an entry is found again only while its input is the same, so an
 # edit leaves the old one behind. (``pdf`` keeps its own few records: writers/pdfunits.py.)
-ENTRIES = ("pandoc", "filtered", "books", "fonts")
+ENTRIES = ("pandoc", "filtered", "books", "fonts", "images")
 
 
 def root() -> Path:
