@@ -3,6 +3,8 @@
 #   make                 all editions of $(MANUSCRIPT) into $(DIST)
 #   make epub|pdf|html   one edition
 #   make check           the press's checks and the validators, on the manuscript and the editions
+#   make docx            Word documents of the essays and the book, for review (dist/docx/)
+#   make import DOCX=f   an author's Word document into the manuscript (AFTER=NN-name.md to place it)
 #   make test            the test suite
 #   make clean           build outputs and caches (the environment stays); make distclean: also .venv
 #   make MANUSCRIPT=path DIST=path ...   another manuscript and output folder
@@ -14,7 +16,7 @@ STAMP := $(VENV)/.installed
 PRESS_NODE_MODULES := $(CURDIR)/node_modules
 export MANUSCRIPT DIST PRESS_NODE_MODULES
 
-.PHONY: test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints screenshots
+.PHONY: test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints screenshots docx import
 .DEFAULT_GOAL := all
 
 all: $(STAMP)
@@ -57,6 +59,15 @@ proofs: all
 
 offprints: $(STAMP)
 	@$(PRESS) offprints -m $(MANUSCRIPT) -d $(DIST)
+
+docx: $(STAMP)
+	@$(PRESS) docx -m $(MANUSCRIPT) -d $(DIST)
+
+# import: DOCX=path/to/file.docx, optionally AFTER=NN-name.md (where book.yaml lists it), REPLACE=NN-name.md
+# (a new version of that chapter) and CHANGES=accept|reject (what to do with tracked changes)
+import: $(STAMP)
+	@test -n "$(DOCX)" || { echo "make import: name the document: make import DOCX=path/to/file.docx [AFTER=NN-name.md]" >&2; exit 2; }
+	@$(PRESS) import "$(DOCX)" -m $(MANUSCRIPT) $(if $(AFTER),--after "$(AFTER)") $(if $(REPLACE),--replace "$(REPLACE)") $(if $(CHANGES),--$(CHANGES)-changes)
 
 screenshots: all tools
 	@$(PRESS) serve -d $(DIST) --screenshots

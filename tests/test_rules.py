@@ -4,6 +4,10 @@
   ``expected.txt`` with the findings ``press check`` must report (``file:line: CODE``, the file
   relative to the case folder, no line when the rule has none). Regenerate after a deliberate
   change with ``pytest tests/test_rules.py --regen`` and review the diff before committing.
+- A case of ``press import`` (the WORD-… rules) also holds the Word document: ``import.docx``, or
+  ``word.markdown`` that pandoc turns into one first (tracked changes, bold lines and pictures are
+  all pandoc Markdown can say), and ``import.args`` with the command's options; what counts is what
+  the import itself reports.
 - The rules about the built editions (HEAD-004, LINK-006, LINK-007, EPUB-001, EPUB-002, HTML-002,
   HTML-003, PDF-001, PDF-002) are proved on damaged copies of the fixture book's real outputs,
   each next to the undamaged original, which must pass.
@@ -87,7 +91,10 @@ def test_rule_fires_once_at_file_and_line(case: Path, tmp_path, monkeypatch, reg
     shutil.copytree(case, work, ignore=_case_files)
     monkeypatch.chdir(work)
     monkeypatch.setenv("PRESS_CACHE", str(pandoc_cache))
-    findings = sorted(set(collect(Path("."), None)))
+    if (work / "word.markdown").exists() or (work / "import.docx").exists():
+        findings = sorted(set(import_findings(work)))
+    else:
+        findings = sorted(set(collect(Path("."), None)))
     for f in findings:
         assert f.message and "{" not in f.message.replace("{.pending}", "")  # the text renders whole
     found = "".join(where(f) + "\n" for f in findings)
@@ -103,6 +110,27 @@ def test_rule_fires_once_at_file_and_line(case: Path, tmp_path, monkeypatch, reg
         assert said == messages.read_text(encoding="utf-8")
         assert "Traceback" not in said and "<block" not in said
     assert [f.code for f in findings] == [code_of(case)], "the case must break its own rule, exactly once"
+
+
+def import_findings(work: Path) -> list:
+    """What ``press import`` reports for the case's Word document, imported into the case."""
+    import subprocess
+
+    from press import pandoc
+    from press.word.importer import import_docx
+    source = work / "word.markdown"
+    if source.exists():
+        subprocess.run([pandoc.pandoc_path(), str(source), "-f", "markdown", "-o", "import.docx",
+                        f"--resource-path={work}"], check=True, capture_output=True)
+        source.unlink()
+    args = (work / "import.args").read_text(encoding="utf-8").split() if (work / "import.args").exists() else []
+    options = {"--after": "after", "--before": "before", "--name": "name"}
+    kw = {options[args[i]]: args[i + 1] for i in range(0, len(args), 2) if args[i] in options}
+    try:
+        _, placed, _ = import_docx(Path("import.docx"), Path("."), **kw)
+    except ManuscriptError as e:
+        return e.findings
+    return placed
 
 
 def test_every_case_folder_names_a_rule():
@@ -299,6 +327,25 @@ def test_font_not_installed(fixture_pipeline, tmp_path, monkeypatch):
     assert "NowhereSerif-Regular.otf" in caught.value.findings[0].message
     assert "fonts-nowhere" in caught.value.findings[0].message
     assert not out.exists()
+
+
+@covers("WORD-005")
+def test_a_word_document_that_cannot_be_written(tmp_path, monkeypatch):
+    from press import pandoc
+    from press.word import exporter
+    failing = tmp_path / "pandoc"
+    failing.write_text('#!/bin/sh\ncase " $* " in *" -t docx "*) echo "pandoc: cannot write docx" >&2; exit 64;; esac\n'
+                       'exec "$REAL" "$@"\n')  # pandoc that reads Markdown but cannot write Word
+    failing.chmod(0o755)
+    monkeypatch.setenv("REAL", pandoc.pandoc_path())
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(pandoc, "_PANDOC", str(failing))
+    book = load_book(FIXTURE)
+    with pytest.raises(ManuscriptError) as caught:
+        exporter.write(book, tmp_path / "docx", only=["tides"])
+    assert [where(f) for f in caught.value.findings] == ["tests/fixtures/book/01-tides.md: WORD-005"]
+    assert "cannot write docx" in caught.value.findings[0].message
+    assert not list((tmp_path / "docx").glob("*"))  # nothing half-written
 
 
 @covers("FILE-008")

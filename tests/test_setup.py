@@ -130,3 +130,10 @@ def test_setup_installs_what_system_py_lists():
                                            ("tlh", None)])
 def test_the_dictionary_follows_the_book_language(lang, package):
     assert system.dictionary_package(lang) == package
+
+
+def test_the_test_stage_brings_libreoffice_with_its_writer():
+    """The Word documents' test converts them with LibreOffice: soffice alone cannot read .docx."""
+    assert system.PROGRAMS["soffice"][1] == "test"
+    assert "libreoffice-writer-nogui" in system.packages("test", []) and \
+        "libreoffice-writer-nogui" not in system.packages("tools", [])

@@ -3,7 +3,7 @@
     press build  [-m MANUSCRIPT] [-d DIST] [--only pdf,epub,html] [--force] [--dump-ast DIR]
     press check  [-m MANUSCRIPT] [-d DIST] [--json] [--release] [--progress]
     press clean  [-d DIST]
-    press linkcheck | bench | preview | serve | proofs | offprints  [options]  (see each module)
+    press linkcheck | bench | preview | serve | proofs | offprints | import | docx  [options]  (see each module)
 
 A manuscript mistake prints ``file:line: CODE message`` lines and exits 1, never a traceback.
 """
@@ -24,6 +24,8 @@ TOOLS = [
     ("serve", "serve", "serve the HTML edition on 127.0.0.1"),
     ("proofs", "proofs", "render chosen PDF pages to PNG and write the pagination report"),
     ("offprints", "offprints", "one PDF per essay with its own title page"),
+    ("import", "word.importer", "an author's Word document (.docx) into the manuscript as a new chapter"),
+    ("docx", "word.exporter", "a Word document per essay and one of the whole book, for review"),
 ]
 
 

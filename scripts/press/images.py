@@ -92,6 +92,15 @@ def check(path: Path) -> Checked:
     return result
 
 
+def check_bytes(data: bytes, kind: str) -> Checked:
+    """An image that is not yet a file of the manuscript (a picture in an author's Word document),
+    checked and cleaned as ``check`` would (``kind``: 'SVG', 'PNG' or 'JPEG'; not cached)."""
+    limit = MAX_SVG_MB if kind == "SVG" else MAX_RASTER_MB
+    if len(data) > limit * 1_000_000:
+        return Checked(None, f"it is {len(data) / 1e6:.1f} MB; an {kind} image may be at most {limit} MB")
+    return _clean(data, kind)
+
+
 def _clean(data: bytes, kind: str) -> Checked:
     try:
         if kind == "SVG":

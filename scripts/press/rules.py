@@ -100,6 +100,16 @@ _rule("IMG-003", ERROR, "the image '{src}' has a format the editions cannot show
 _rule("IMG-004", ERROR, "the figure '{src}' has no alt text and no caption")
 _rule("IMG-005", WARNING, "the SVG image '{src}' was cleaned; the editions show it without: {removed}")
 _rule("IMG-006", ERROR, "the image '{src}' cannot be used: {reason}")
+# Word documents (press import)
+_rule("WORD-001", ERROR, "the document has {count} tracked change(s) (by {authors}): accept or reject them in Word, or import with --accept-changes or --reject-changes")
+_rule("WORD-002", WARNING, "a line set in bold looks like a heading without a heading style: “{text}”; make it a heading (## …) or plain text")
+_rule("WORD-003", WARNING, "the document has no title (no Title paragraph, opening heading or title property); the file name '{name}' stands in for it")
+_rule("WORD-004", WARNING, "the picture '{src}' has no alt text in Word: write one (alt=\"…\") or answer the author query beside it")
+_rule("WORD-005", ERROR, "the Word document could not be written: {detail}")
+_rule("WORD-006", ERROR, "the file is not a Word document (.docx) pandoc can read: {detail}")
+_rule("WORD-007", ERROR, "the import would overwrite '{name}': {detail}")
+_rule("WORD-008", ERROR, "{option} names '{name}', which contents does not list")
+_rule("WORD-009", ERROR, "the Word document exceeds the press's limits: {detail}")
 # Raw HTML
 _rule("HTML-001", ERROR, "raw HTML that could run code or load another page was removed: {detail}")
 # Spelling

@@ -30,6 +30,8 @@ TRIM = r"^\d+(\.\d+)?(mm|cm|in|pt) \d+(\.\d+)?(mm|cm|in|pt)$"
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 CHAPTER_ID = r"^[A-Za-z][\w-]*$"
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+# What an author's Word paragraph style can stand for when a chapter is imported (press.word).
+WORD_ROLES = ("sidebar", "pullquote", "quote")
 
 # Value kinds: a schema and the phrase an editor reads when a value is not of that kind.
 TEXT = {"type": "string", "minLength": 1, "expected": "text"}
@@ -84,6 +86,11 @@ BOOK = _record({
     "trim": key("The print edition's page size, width then height (default: the design's).",
                 {"type": ["string", "null"], "pattern": TRIM,
                  "expected": "width and height with a unit, such as '170mm 240mm'"}),
+    "word_styles": key("The authors' Word paragraph styles and what they are, for `make import` "
+                       "(see docs/word.md).",
+                       {"type": ["object", "null"], "additionalProperties": {"enum": list(WORD_ROLES)},
+                        "expected": "Word style names with sidebar, pullquote or quote, "
+                                    "such as {Kadertekst: sidebar}"}),
     "contents": key("The reading order: chapter files, and parts with their files.",
                     {"type": "array", "items": CONTENTS_ENTRY, "minItems": 1,
                      "expected": "a list of chapters, one '- file: NAME.md' a line"}),

@@ -20,12 +20,19 @@ from pathlib import Path
 # "test" (make test only).
 PROGRAMS: dict[str, tuple[str, str]] = {
     "fc-list": ("fontconfig", "build"),              # finding the installed font files (press.fonts)
+    "rsvg-convert": ("librsvg2-bin", "build"),       # pandoc's PNG beside each SVG in the Word documents (old Word)
     "hunspell": ("hunspell", "tools"),               # the spelling check (press.spelling)
     "java": ("default-jre-headless", "tools"),       # EPUBCheck and the Nu HTML Checker
     "node": ("nodejs", "tools"),                     # Ace by DAISY and axe-core
     "npm": ("npm", "tools"),                         # installs them (package.json)
     "chromium": ("chromium", "tools"),               # the browser Ace and axe-core drive
     "chromedriver": ("chromium-driver", "tools"),    # axe-core's driver for it
+    "soffice": ("libreoffice-core-nogui", "test"),   # LibreOffice headless: opens every Word document press docx writes
+}
+
+# Packages that add to a program rather than provide one, by stage.
+COMPONENTS: dict[str, tuple[str, str]] = {
+    "libreoffice-writer-nogui": ("test", "soffice"),  # LibreOffice's Writer: without it soffice cannot read .docx
 }
 
 # Shared libraries loaded at run time (WeasyPrint opens them with cffi): soname → package.
@@ -90,6 +97,7 @@ def packages(stage: str, books: list[Path]) -> list[str]:
     upto = STAGES[: STAGES.index(stage) + 1]
     out = set(LIBRARIES.values()) | set(font_packages(HERE / "styles" / "fonts.yaml"))
     out |= {pkg for prog, (pkg, when) in PROGRAMS.items() if when in upto and not shutil.which(prog)}
+    out |= {pkg for pkg, (when, _prog) in COMPONENTS.items() if when in upto}
     if stage != "build":
         for book in books:
             lang = book_lang(book)

@@ -1,0 +1,123 @@
+"""Word in, Word out: authors' .docx files into the manuscript (``press import``), and the
+manuscript back to .docx for review (``press docx``).
+
+pandoc reads and writes the .docx; the press maps between pandoc's Word AST and the manuscript
+contract in small modules, one concern each, every one with a ``read(doc, ctx)`` (Word → manuscript,
+run in the order of ``IMPORT``) and, where Word needs help to show the concern, a ``write(doc, ctx)``
+(manuscript → Word, in the order of ``EXPORT``). ``docxprep`` makes visible what pandoc's reader
+drops (bookmarks between paragraphs, text boxes, language marks) before it reads the file.
+"""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+
+import panflute as pf
+
+from ..filters import elements
+
+STYLE = "custom-style"
+MARK_STYLE = "PressMark"
+MARK = re.compile("\u27e6([^\u27e7]*)\u27e7")
+PRESS_ID = "press-"  # ids the export gives blocks only to find them again; never kept
+
+
+def style_of(elem) -> str:
+    """The Word style pandoc's ``+styles`` reader put on a Div or Span, lower case ('' if none)."""
+    return str(getattr(elem, "attributes", {}).get(STYLE, "")).strip().lower()
+
+
+def is_mark(elem) -> bool:
+    return isinstance(elem, pf.Span) and elem.attributes.get(STYLE) == MARK_STYLE
+
+
+def marks(elem) -> list[str]:
+    """The marks a PressMark span carries, in order (adjacent marks arrive as one span)."""
+    return MARK.findall(pf.stringify(elem))
+
+
+def unwrap(elem) -> list:
+    """A Div's or Span's content, for replacing it in its parent list."""
+    return list(elem.content)
+
+
+def inline_lists(elem):
+    """Every list of inlines under ``elem`` (paragraphs, headings, emphasis, captions …)."""
+    return [e.content for e in elements(elem)
+            if isinstance(e, (pf.Inline, pf.Para, pf.Plain, pf.Header, pf.MetaInlines))
+            and isinstance(getattr(e, "content", None), pf.ListContainer) and all(isinstance(x, pf.Inline) for x in e.content)]
+
+
+def group_styled(blocks: list, role_of, role: str, make) -> list:
+    """Replace each run of consecutive blocks whose Word style has ``role`` (``role_of(block)``)
+    by ``make(blocks)``; a list between two such blocks belongs to the run (list paragraphs keep
+    their own style in Word)."""
+    out: list = []
+    run: list = []
+    pending: list = []
+    for b in blocks:
+        if role_of(b) == role:
+            run += pending + [b]
+            pending = []
+        elif run and isinstance(b, (pf.BulletList, pf.OrderedList)):
+            pending.append(b)
+        else:
+            if run:
+                out.append(make(run))
+                run = []
+            out += pending + [b]
+            pending = []
+    if run:
+        out.append(make(run))
+    return out + pending
+
+
+def block_lists(doc: pf.Doc) -> list:
+    """Every list of blocks in the document: the body, divs, quotes, list items, notes."""
+    return [e.content for e in elements(doc) if isinstance(e, (pf.Doc, pf.Div, pf.BlockQuote, pf.ListItem, pf.Note,
+                                                                pf.TableCell))]
+
+
+def inside(elem, cls: str) -> bool:
+    """Whether ``elem`` stands inside a Div of class ``cls``."""
+    p = elem.parent
+    while p is not None:
+        if isinstance(p, pf.Div) and cls in p.classes:
+            return True
+        p = p.parent
+    return False
+
+
+WRITER = ["-t", "markdown-smart-simple_tables-multiline_tables", "--wrap=none"]
+
+
+def run_pandoc(args: list[str], data: bytes, rel: str, code: str = "WORD-006") -> bytes:
+    """pandoc's output for ``data`` on its input, within the press's time and memory bounds for
+    Word documents; a failure is the finding ``code`` about ``rel`` (running out of either bound,
+    WORD-009)."""
+    from ..pandoc import pandoc_path
+    from ..rules import ManuscriptError, finding
+    from .package import PANDOC_MEMORY, PANDOC_TIMEOUT, pandoc_limits
+    try:
+        proc = subprocess.run([pandoc_path(), *pandoc_limits(), *args], input=data, capture_output=True,
+                              timeout=PANDOC_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ManuscriptError([finding("WORD-009", rel, 0, detail=f"pandoc took longer than {PANDOC_TIMEOUT} s "
+                                                                   "on it")]) from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace")
+        if "Heap exhausted" in err or "out of memory" in err:
+            raise ManuscriptError([finding("WORD-009", rel, 0, detail=f"pandoc needed more than {PANDOC_MEMORY}B "
+                                                                       "of memory for it")])
+        detail = err.strip().splitlines()
+        raise ManuscriptError([finding(code, rel, 0, detail="; ".join(detail[-2:]) or "pandoc failed")])
+    return proc.stdout
+
+
+def to_markdown(blocks: list, rel: str) -> str:
+    """Blocks as the manuscript's Markdown (pandoc's writer: ATX headings, fenced divs, pipe tables,
+    ``[^n]`` notes at the end, one paragraph a line, curly quotes kept)."""
+    buf = io.StringIO()
+    pf.dump(pf.Doc(*blocks), buf)
+    return run_pandoc(["-f", "json", *WRITER], buf.getvalue().encode("utf-8"), rel).decode("utf-8")

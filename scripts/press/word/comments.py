@@ -1,0 +1,129 @@
+"""Word comments and the manuscript's author queries.
+
+Import: a comment becomes an author query where it stands: on the words it covers,
+``[words]{.query text="comment"}``, or at its point (``[]{.query text="…"}``) when it covers
+nothing or crosses a paragraph. A comment the export made on a block query comes back as that
+block query (``::: {.query text="…"}`` around the blocks; ``::: query`` with the question as its
+text). Export: the other way round, so an author answers queries in Word's own margin; the
+comment's author is the book's publisher, its date the book's."""
+from __future__ import annotations
+
+import re
+
+import panflute as pf
+
+from . import inline_lists
+
+START, END, CLASS = "comment-start", "comment-end", "query"
+
+
+def _question(span: pf.Span) -> str:
+    return re.sub(r"\s+", " ", pf.stringify(span)).strip()
+
+
+def _is(elem, cls: str) -> bool:
+    return isinstance(elem, pf.Span) and cls in elem.classes
+
+
+def read(doc: pf.Doc, ctx) -> pf.Doc:
+    _block_queries(doc, ctx)
+    changed = True
+    while changed:  # one comment at a time: a comment may lie within another's words
+        changed = False
+        for lst in inline_lists(doc):
+            i = next((k for k, x in enumerate(lst) if _is(x, START)), None)
+            if i is None:
+                continue
+            start = lst[i]
+            cid = start.attributes.get("id")
+            j = next((k for k, x in enumerate(lst) if _is(x, END) and x.attributes.get("id") == cid), None)
+            words = list(lst[i + 1:j]) if j is not None else []
+            query = pf.Span(*words, classes=[CLASS], attributes={"text": _question(start)})
+            lst[i:(j + 1 if j is not None else i + 1)] = [query]
+            ctx.count("comments → author queries")
+            changed = True
+            break
+    for lst in inline_lists(doc):  # the ends of comments that crossed a paragraph
+        lst[:] = [x for x in lst if not _is(x, END) and not _is(x, START)]
+    return doc
+
+
+def _block_queries(doc: pf.Doc, ctx) -> None:
+    def action(elem, doc):
+        if not (isinstance(elem, pf.Div) and elem.identifier.startswith(("press-query-", "press-qblock-"))):
+            return None
+        spans = []
+        for lst in inline_lists(elem):
+            spans += [x for x in lst if _is(x, START) or _is(x, END)]
+        starts = [s for s in spans if _is(s, START)]
+        if not starts:
+            return None
+        first = starts[0]
+        cid = first.attributes.get("id")
+        for s in spans:
+            if s.attributes.get("id") == cid:
+                s.container.remove(s)
+        ctx.count("comments → author queries")
+        if elem.identifier.startswith("press-qblock-"):
+            return pf.Div(pf.Para(*_words(_question(first))), classes=[CLASS])
+        content = [b for b in elem.content if not (isinstance(b, (pf.Para, pf.Plain)) and not b.content)]
+        return pf.Div(*content, classes=[CLASS], attributes={"text": _question(first)})
+
+    doc.walk(action)
+
+
+def _words(text: str) -> list:
+    out = []
+    for k, word in enumerate(text.split(" ")):
+        if k:
+            out.append(pf.Space())
+        if word:
+            out.append(pf.Str(word))
+    return out
+
+
+def _comment(ctx, question: str, inlines: list) -> list:
+    cid = str(next(ctx.comments))
+    author = str(ctx.book.meta.get("publisher") or "")
+    start = pf.Span(*_words(question), classes=[START], attributes={"id": cid, "author": author, "date": ctx.date})
+    return [start, *inlines, pf.Span(classes=[END], attributes={"id": cid})]
+
+
+def _text_blocks(blocks: list) -> list:
+    """The paragraphs and headings under ``blocks``, in reading order."""
+    found = []
+    for b in blocks:
+        if isinstance(b, (pf.Para, pf.Plain, pf.Header)):
+            found.append(b)
+        elif isinstance(b, pf.Figure):
+            found += _text_blocks(list(b.caption.content) if b.caption else [])
+        elif isinstance(b, (pf.Div, pf.BlockQuote)):
+            found += _text_blocks(list(b.content))
+        elif isinstance(b, (pf.BulletList, pf.OrderedList)):
+            found += _text_blocks([x for item in b.content for x in item.content])
+    return found
+
+
+def write(doc: pf.Doc, ctx) -> pf.Doc:
+    def action(elem, doc):
+        if isinstance(elem, pf.Span) and CLASS in elem.classes:
+            rest = [c for c in elem.classes if c != CLASS]
+            inner = list(elem.content)
+            if rest or elem.identifier or set(elem.attributes) - {"text"}:
+                inner = [pf.Span(*inner, identifier=elem.identifier, classes=rest,
+                                 attributes={k: v for k, v in elem.attributes.items() if k != "text"})]
+            return _comment(ctx, elem.attributes.get("text", ""), inner)
+        if isinstance(elem, pf.Div) and CLASS in elem.classes:
+            if "text" not in elem.attributes:
+                para = pf.Para(*_comment(ctx, pf.stringify(elem).strip(), []))
+                return pf.Div(para, identifier=ctx.press_id("qblock"))
+            blocks = list(elem.content)
+            texts = _text_blocks(blocks)
+            if texts:
+                span = _comment(ctx, elem.attributes["text"], [])
+                texts[0].content.insert(0, span[0])
+                texts[-1].content.append(span[1])
+            return pf.Div(*blocks, identifier=ctx.press_id("query"))
+        return None
+
+    return doc.walk(action)
