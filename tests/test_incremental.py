@@ -304,3 +304,20 @@ def test_a_running_head_carried_in_from_the_front_matter_means_a_whole_layout(bo
     text = facts(tmp_path / "dist" / f"{SLUG}.pdf")["text"]
     assert text == facts(tmp_path / "whole" / f"{SLUG}.pdf")["text"]
     assert sum("Tides and Harbours" in page for page in text) > 3  # the head is on the essays' pages
+
+
+def test_layouts_leave_no_copies_of_the_fonts_in_the_temporary_folder(tmp_path):
+    """WeasyPrint copies the @font-face files into a ``weasyprint-*`` folder per layout and removes
+    it only when its configuration is collected, which a worker ending with ``os._exit`` never
+    does: a whole layout and a spliced one must both leave the temporary folder as they found it."""
+    dest, temp = tmp_path / "book", tmp_path / "tmp"
+    shutil.copytree(FIXTURE, dest)
+    temp.mkdir()
+    env = {**EPOCH, "PRESS_CACHE": str(tmp_path / "cache"), "TMPDIR": str(temp)}
+    for n in range(2):
+        if n:
+            edit(dest / "02-harbours.md", "The basin stays full", "The basin, as every harbour master knows, stays full")
+        proc = press("build", "-m", str(dest), "-d", str(tmp_path / "dist"), "--only", "pdf", env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert sorted(p.name for p in temp.iterdir()) == []
+    assert "laid out again: harbours;" in proc.stdout

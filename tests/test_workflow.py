@@ -92,7 +92,7 @@ def test_preview_once_builds_and_keeps_the_last_good_build(fixture_copy, tmp_pat
     assert "Harbours" in index.read_text(encoding="utf-8")
 
 
-def test_preview_watches_rebuilds_and_serves_errors(fixture_copy, tmp_path):
+def test_preview_rebuilds_on_a_change_and_serves_errors(fixture_copy, tmp_path):
     from press.preview import Preview, server
     chapter = fixture_copy / "02-harbours.md"
     original = chapter.read_text(encoding="utf-8")
@@ -102,25 +102,23 @@ def test_preview_watches_rebuilds_and_serves_errors(fixture_copy, tmp_path):
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     try:
         first = get(url + "html/harbours.html")
-        assert preview.poll() is False  # nothing changed, nothing built
         assert json.loads(get(url + "__status"))["build"] == 1
+        assert b"/__events" in get(url + "__preview.js") and b'id="error"' in get(url)
 
         retitle(chapter, None)
-        assert preview.poll(settle=0.05) is True
+        preview.handle({chapter})
+        preview.settle()
         status = json.loads(get(url + "__status"))
         assert status["build"] == 2 and not status["ok"] and status["last_good"] == 1
         assert "FILE-003" in status["error"]
-        page = lh.fromstring(get(url))
-        box = page.get_element_by_id("error")
-        assert "FILE-003" in box.text_content() and "hidden" not in box.attrib
         assert get(url + "html/harbours.html") == first  # the last good build is still served
 
         retitle(chapter, "Harbours Renamed", original)
-        assert preview.poll(settle=0.05) is True
+        preview.handle({chapter})
+        preview.settle()
         status = json.loads(get(url + "__status"))
-        assert status["build"] == 3 and status["ok"] and status["last_good"] == 3
+        assert status["build"] == 3 and status["ok"] and status["last_good"] == 3 and status["error"] == ""
         assert "Harbours Renamed" in lh.fromstring(get(url + "html/harbours.html")).xpath("string(//h1)")
-        assert "hidden" in lh.fromstring(get(url)).get_element_by_id("error").attrib
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -132,14 +130,21 @@ def test_preview_lays_out_only_the_essay_an_edit_touches(fixture_copy, tmp_path,
     assert preview.build()
     httpd = server(preview, 0)  # builds run beside the server's thread, as in `make preview`
     try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        shown = json.loads(get(url + "__status"))["pages"]
+        assert [p["unit"] for p in shown].count("harbours") >= 1
         chapter = fixture_copy / "02-harbours.md"
         chapter.write_text(chapter.read_text(encoding="utf-8").replace("stays full", "stays quite full"),
                            encoding="utf-8")
-        assert preview.poll(settle=0.05) is True
-        assert json.loads(get(f"http://127.0.0.1:{httpd.server_address[1]}/__status"))["ok"]
+        preview.handle({chapter})
+        preview.settle()
+        status = json.loads(get(url + "__status"))
+        assert status["ok"]
         assert "laid out again: harbours;" in capsys.readouterr().out
         text = "".join(p.extract_text() for p in PdfReader(tmp_path / "dist" / "tides-and-harbours.pdf").pages)
         assert "stays quite full" in text
+        page = next(p for p in status["pages"] if p["unit"] == "harbours")
+        assert get(url + f"__page/{page['src']}.png?w=400")[:4] == b"\x89PNG"
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -173,7 +178,10 @@ def test_bench_measures_against_the_bare_tools(tmp_path):
     for line in ("clean ÷ baseline", "css_pdf ÷ render1", "essay ÷ clean"):
         assert re.search(re.escape(line) + r"\s+\d+\.\d\d\s", proc.stdout), proc.stdout
     rows = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\| ([^|]+?) \| (\d+\.\d\d) s", proc.stdout, re.M)}
-    assert len(rows) == 10 and all(v > 0 for v in rows.values()), rows
+    assert len(rows) == 14 and all(v > 0 for v in rows.values()), rows
+    for measure in ("style edit → visible page", "text edit → visible page", "style edit → whole book updated"):
+        assert rows[f"preview: {measure}"] > 0
+    assert re.search(r"preview: style edit → visible page +wall, s +\d+\.\d\d", proc.stdout), proc.stdout
     text = out.read_text(encoding="utf-8")
     assert "`make bench MANUSCRIPT=" in text and "| nproc |" in text and "| WeasyPrint |" in text
     assert re.search(r"^\| PDF .* \| \d+\.\d\d s \|", text, re.M), text  # the build's own stages

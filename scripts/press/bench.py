@@ -3,10 +3,11 @@
 Takes a manuscript folder (``-m``), copies it, the styles and an empty cache into a temporary
 folder, and runs in one session, each as a fresh child process: a clean build, a no-op build, a
 CSS edit rebuilt (all editions, then the PDF only), one WeasyPrint render of the press's own print
-HTML, a one-essay text edit rebuilt, and the baseline a user would get from the bare tools (pandoc
+HTML, a one-essay text edit rebuilt, the baseline a user would get from the bare tools (pandoc
 → one standalone HTML, WeasyPrint on that HTML with tokens.css, base.css and print.css, pandoc's
-own EPUB writer). Prints wall time, CPU time (user+sys of the child and everything it waited for),
-peak memory and the ratios against the floors, and writes them with the machine to
+own EPUB writer), and how soon ``press preview`` shows a style and a text edit (bench_preview).
+Prints wall time, CPU time (user+sys of the child and everything it waited for), peak memory and
+the ratios against the floors, and writes them with the machine to
 ``docs/performance.md`` (``--no-write``: print only). The real manuscript and styles are never
 touched. Returns 0, or 1 when a measured command failed.
 """
@@ -123,6 +124,7 @@ class Session:
         self.notes: list[str] = []
         self.chapters = 0
         self.load = [os.getloadavg()]
+        self.preview: dict[str, list[float]] = {}  # press preview's figures (bench_preview)
 
     def run(self, name: str, cmd: list[str], cwd: Path | None = None, keep: bool = True) -> dict:
         self.n += 1
@@ -225,6 +227,8 @@ def session(manuscript: Path, runs: int, work: Path) -> Session:
         s.python("render1", RENDER_ONE, str(s.ms), str(s.base / "print.html"), str(s.base / "one.pdf"))
         _edit_essay(book, n)
         s.press("essay")
+    from . import bench_preview
+    s.preview = bench_preview.measure(s.work, s.ms, s.styles, s.env, runs, _edit_essay, s.notes)
     s.load.append(os.getloadavg())
     s.results["baseline"] = [{k: (max if k in ("rss", "tree") else sum)(s.results[m][i][k]
                                                                           for m in ("base_html", "base_pdf", "base_epub"))
@@ -285,6 +289,7 @@ def table(f: dict[str, dict]) -> list[str]:
 
 
 def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
+    from . import bench_preview
     f = summary(s.results)
     out = ["# Performance", "",
            "Written by `press bench` (scripts/press/bench.py); do not edit by hand, run it again.", "",
@@ -293,13 +298,17 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
            f"({s.chapters} chapters).", "",
            "## Machine", "", "| | |", "|---|---|", *[f"| {k} | {v} |" for k, v in machine().items()], "",
            "## Floors", "", "Measured, never asserted in tests.", "",
-           "| floor | measured as | value (wall) | limit | met | the same ratio in CPU time |",
+           "| floor | measured as | value (wall) | limit | met | the same ratio in CPU time (preview pages: CPU s) |",
            "|---|---|---:|---|---|---:|"]
-    for what, how, v, lim, ok, cpu in floors(f):
+    for what, how, v, lim, ok, cpu in floors(f) + bench_preview.floors(s.preview, f["css_all"]):
         out.append(f"| {what} | {how} | {v:.2f} | {lim} | {'yes' if ok else '**no**'} | {cpu} |")
     out += ["", "## Figures", "",
             f"Median of {runs} run(s) (every run listed when more than one); memory is the maximum.", "",
             *table(f), "",
+            "## The preview", "",
+            "`press preview` on the same copy: from a save to the new image of the page in view, and "
+            "until the whole book is updated (see How it is measured).", "",
+            *bench_preview.table(s.preview), "",
             "## Where a build spends its time", "",
             "The stages the build itself reports (last run).", "",
             "| stage | clean | one-essay edit | print.css edit |", "|---|---:|---:|---:|"]
@@ -328,11 +337,21 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "- The one-essay edit appends a sentence to one paragraph of an essay in the middle of the book; "
             "the build parses that essay again, lays out only its pages and splices them into the last PDFs "
             "(a print.css edit lays out the whole book; see docs/architecture.md).",
+            "- The preview: `press preview` runs on the copy and is told the page shows the opening page of "
+            "that essay; each run saves a `--colour-ink` change (the PDFs' text colour) to `tokens.css` "
+            "(a rename, as editors save), "
+            "then the one-essay edit. *Visible page*: from the save until the PNG of that page, changed, has "
+            "been fetched from the preview's server as the page fetches it after the server-sent event "
+            "(the browser's paint is not counted). *Whole book*: until the build with the edit has finished "
+            "(the preview builds the PDF and the HTML edition, not the EPUB). *CPU*: user + system time of all "
+            "the preview's processes from the save until then (`/proc`, the jobs' children included), the whole "
+            "build running beside the visible part included.",
             ""]
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import bench_preview
     ap = argparse.ArgumentParser(prog="press bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
     ap.add_argument("--runs", type=int, default=1, help="repeat every measure N times (median)")
@@ -357,9 +376,11 @@ def main(argv: list[str] | None = None) -> int:
         f = summary(s.results)
         print("\n".join(table(f)))
         print()
-        print(f"{'floor':<30} {'measured as':<34} {'wall':>8}  {'limit':<8} {'':<8} {'CPU':>6}")
-        for what, how, v, lim, ok, cpu in floors(f):
-            print(f"{what:<30} {how:<34} {v:8.2f}  {lim:<8} {'met' if ok else 'NOT met':<8} {cpu:>6}")
+        print("\n".join(bench_preview.table(s.preview)))
+        print()
+        print(f"{'floor':<40} {'measured as':<34} {'wall':>8}  {'limit':<8} {'':<8} {'CPU':>6}")
+        for what, how, v, lim, ok, cpu in floors(f) + bench_preview.floors(s.preview, f["css_all"]):
+            print(f"{what:<40} {how:<34} {v:8.2f}  {lim:<8} {'met' if ok else 'NOT met':<8} {cpu:>6}")
         for note in s.notes:
             print(f"note: {note}")
         print("load average: " + " → ".join(f"{load[0]:.2f}" for load in s.load))

@@ -217,7 +217,7 @@ def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
     chars = "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)}))
     key = hashlib.sha256(f"{face.path}|{face.path.stat().st_size}|{flavor}|{chars}".encode()).hexdigest()
     cached = cache.folder("fonts") / f"{key}.bin"
-    if cached.exists():
+    if cache.hit(cached):
         return cached.read_bytes()
     if flavor is None:
         data = _subset(face, chars)

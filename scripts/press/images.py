@@ -78,7 +78,7 @@ def check(path: Path) -> Checked:
     key = hashlib.sha256(data + f"|{kind}|{_VERSION}".encode()).hexdigest()
     folder = cache.folder("images")
     record_path, bin_path = folder / f"{key}.json", folder / f"{key}.bin"
-    if record_path.exists() and (bin_path.exists() or not json.loads(record_path.read_text())["ok"]):
+    if cache.hit(record_path) and (cache.hit(bin_path) or not json.loads(record_path.read_text())["ok"]):
         record = json.loads(record_path.read_text())
         return Checked(bin_path.read_bytes() if record["ok"] else None, record["reason"], record["removed"],
                        record["pixels"])

@@ -52,7 +52,7 @@ def _key(*parts: str) -> str:
 
 def _cached(key: str, suffix: str, produce) -> str:
     path = cache_dir() / f"{key}.{suffix}"
-    if path.exists():
+    if cache.hit(path):
         return path.read_text(encoding="utf-8")
     out = produce()
     cache.write(path, out)

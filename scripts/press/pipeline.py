@@ -140,7 +140,7 @@ def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str
     cached by the chapter's text, its images and the filters' code: an unchanged chapter costs a
     read. Runs in a worker process when several chapters need the work."""
     path = cache.folder("filtered") / f"{key}.json"
-    if dump_dir is None and path.exists():
+    if dump_dir is None and cache.hit(path):
         return path.read_text(encoding="utf-8")
     doc = _to_doc(pandoc.markdown_to_ast(ctx.chapter.source or ctx.chapter.body, ctx.chapter.rel,
                                          citations=ctx.book.library is not None))
@@ -181,7 +181,7 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
     ``on_forked()`` runs once no more processes will be forked (a build starts threads there)."""
     global _WORK
     _WORK = [(c, k, dump_dir) for c, k in zip(ctxs, keys)]
-    todo = [i for i, k in enumerate(keys) if dump_dir is not None or not (cache.folder("filtered") / f"{k}.json").exists()]
+    todo = [i for i, k in enumerate(keys) if dump_dir is not None or not cache.hit(cache.folder("filtered") / f"{k}.json")]
     records: dict[int, str | ManuscriptError] = {}
     if len(todo) > 1 and jobs > 1:
         pool = workers.pool(min(jobs, len(todo)))
@@ -226,7 +226,9 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
     book_key = hashlib.sha256(json.dumps([keys, book.meta, book.parts,
                                           [c.chapter.part for c in ctxs]], default=str).encode()).hexdigest()
     book_cache = cache.folder("books") / f"{book_key}.json"
-    if dump_dir is None and book_cache.exists():  # nothing in the book changed: a CSS edit costs a read
+    if dump_dir is None and cache.hit(book_cache):  # nothing in the book changed: a CSS edit costs a read
+        for k in keys:  # the chapters' records stay in use (cache.prune keeps what was used last)
+            cache.hit(cache.folder("filtered") / f"{k}.json")
         if on_forked is not None:
             on_forked()
         return _restore(book_cache, ctxs)

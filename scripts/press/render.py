@@ -3,7 +3,8 @@ anything else that shows a page as a reader sees it render here. PDFium comes in
 system package, no process per page: a page of this book renders in a few milliseconds, where
 ``pdftoppm`` started a process for each), and Pillow joins pages into spreads.
 
-Takes a PDF and 1-based page numbers; returns Pillow images (RGB, white paper) or writes a PNG.
+Takes a PDF (a file, or its bytes: the preview keeps its pages in memory) and 1-based page numbers;
+returns Pillow images (RGB, white paper) or writes a PNG.
 """
 from __future__ import annotations
 
@@ -15,15 +16,19 @@ from PIL import Image
 from . import fsio
 
 
-def pages(pdf_path: Path, numbers: list[int], dpi: float = 100) -> list[Image.Image]:
-    """The pages ``numbers`` (1-based) of ``pdf_path`` at ``dpi``, as RGB images."""
+def _open(pdf: Path | bytes):
     import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(str(pdf_path))
+    return pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+
+
+def pages(pdf_path: Path | bytes, numbers: list[int], dpi: float = 100) -> list[Image.Image]:
+    """The pages ``numbers`` (1-based) of ``pdf_path`` at ``dpi``, as RGB images."""
+    doc = _open(pdf_path)
     try:
         out = []
         for n in numbers:
             if not 1 <= n <= len(doc):
-                raise ValueError(f"page {n} is not in 1–{len(doc)} of {pdf_path}")
+                raise ValueError(f"page {n} is not in 1–{len(doc)} of {_name(pdf_path)}")
             page = doc[n - 1]
             try:
                 bitmap = page.render(scale=dpi / 72, fill_color=(255, 255, 255, 255))
@@ -35,11 +40,23 @@ def pages(pdf_path: Path, numbers: list[int], dpi: float = 100) -> list[Image.Im
         doc.close()
 
 
-def page_count(pdf_path: Path) -> int:
-    import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(str(pdf_path))
+def _name(pdf: Path | bytes) -> str:
+    return "the PDF in memory" if isinstance(pdf, bytes) else str(pdf)
+
+
+def page_count(pdf_path: Path | bytes) -> int:
+    doc = _open(pdf_path)
     try:
         return len(doc)
+    finally:
+        doc.close()
+
+
+def page_sizes(pdf_path: Path | bytes) -> list[tuple[float, float]]:
+    """Every page's width and height in points, as a viewer shows it."""
+    doc = _open(pdf_path)
+    try:
+        return [doc.get_page_size(i) for i in range(len(doc))]
     finally:
         doc.close()
 
@@ -57,10 +74,11 @@ def spread(images: list[Image.Image]) -> Image.Image:
     return out
 
 
-def png_bytes(image: Image.Image) -> bytes:
-    """PNG data without timestamps or other metadata: the same pixels give the same bytes."""
+def png_bytes(image: Image.Image, compress_level: int = 6) -> bytes:
+    """PNG data without timestamps or other metadata: the same pixels give the same bytes
+    (``compress_level`` 1 is several times quicker to write and a little larger: the preview)."""
     buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=False)
+    image.save(buf, format="PNG", optimize=False, compress_level=compress_level)
     return buf.getvalue()
 
 

@@ -17,14 +17,20 @@ from concurrent.futures import ProcessPoolExecutor
 
 LAYOUT_MEMORY = 2 << 30  # address space a PDF layout process may use (docs/manuscript-format.md#limits)
 
+
 def _start(memory: int | None) -> None:
     """In the worker: Ctrl-C is the parent's to handle (the worker is stopped by it, quietly), and
-    the address space is capped at ``memory`` bytes (never raised above a limit the press was
-    started with), so a runaway layout ends in MemoryError, not in the machine's swap."""
+    the address space is capped (``limit_memory``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if memory is None:
-        return
+    if memory is not None:
+        limit_memory(memory)
+
+
+def limit_memory(memory: int) -> None:
+    """Cap this process's address space at ``memory`` bytes (never raised above a limit the press
+    was started with), so a runaway layout ends in MemoryError, not in the machine's swap. A
+    worker's, and the preview's layout job's (press.preview.tasks)."""
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
@@ -38,7 +44,11 @@ def pool(workers: int, memory: int | None = None) -> ProcessPoolExecutor:
     try:
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                        initializer=_start, initargs=(memory,))
-        executor.submit(int).result()  # with fork, every worker starts at the first task
+        try:
+            executor.submit(int).result()  # with fork, every worker starts at the first task
+        except BaseException:  # interrupted while the workers start: they stop too
+            stop(executor)
+            raise
     finally:
         gc.unfreeze()
     return executor

@@ -191,3 +191,25 @@ class Plan:
         """Units whose quoted page numbers no longer match the anchors."""
         return {i for i, refs in enumerate(self.refs)
                 if any(self.anchors.get(t) != page for t, page in refs.items())}
+
+
+def preview_unit(html: str, record: dict, unit_id: str, literal_css: str) -> dict | None:
+    """For ``press preview``: the unit ``unit_id`` of the current print HTML as a document of its
+    own, placed with the last good build's record (its first page, the pages it quotes) whatever
+    changed since — a style, a template or its text — so that it shows at once while the whole
+    book follows; a page number the record does not know yet shows as "?". Returns {"id",
+    "first", "pages" (its page count in the record), "html", "last", "changed" (False when
+    neither its HTML nor the layout key differ from the record, so its pages are the book's)}, or
+    None when the HTML or the record has no such unit."""
+    head, units, tail = split(html)
+    index = next((i for i, (uid, _) in enumerate(units) if uid == unit_id), None)
+    known = next((u for u in record.get("units", []) if u["id"] == unit_id), None)
+    if index is None or known is None:
+        return None
+    body = units[index][1]
+    anchors = dict(record["anchors"])
+    anchors.update({t: "?" for t in _outside(body) if t not in anchors})
+    last = index == len(units) - 1
+    return {"id": unit_id, "first": known["first"], "pages": known["pages"], "last": last,
+            "html": unit_html(head, body, tail, known["first"], anchors, literal_css, last),
+            "changed": _sha(body) != known["key"]}
