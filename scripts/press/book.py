@@ -220,6 +220,11 @@ def load_book(root: Path) -> Book:
         if ch.id in seen:
             chapter_errors.append(finding("FILE-007", ch.rel, 1, id=ch.id, other=seen[ch.id].rel))
         seen[ch.id] = ch
+    from . import design
+    try:
+        design.activate(root)  # the book's own design (design/), validated; the press's styles without one
+    except ManuscriptError as e:
+        chapter_errors.extend(e.findings)
     if chapter_errors:
         raise ManuscriptError(chapter_errors)
     return Book(root=root, meta=meta, parts=parts, chapters=chapters)

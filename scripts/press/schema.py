@@ -113,7 +113,22 @@ SUPPRESSIONS = _record({
                     {"type": "array", "items": SUPPRESSION, "expected": "a list of suppressions, each with code and reason"}),
 })
 
-SCHEMAS = {"book.yaml": BOOK, "front matter": FRONT_MATTER, "suppressions.yaml": SUPPRESSIONS}
+FACE = _record({
+    "family": key("The family name the tokens use (--font-text, --font-display).", TEXT),
+    "style": key("normal or italic.", {"type": "string", "enum": ["normal", "italic"], "expected": "normal or italic"}),
+    "weight": key("The weight, 100 to 900 (400 regular, 700 bold).",
+                  {"type": "integer", "minimum": 100, "maximum": 900, "expected": "a weight from 100 to 900"}),
+    "file": key("The font file: a path under design/ (OpenType or TrueType), or with package: an installed file's name.",
+                {"type": "string", "pattern": r"(?i)\.(otf|ttf)$", "expected": "a font file name ending in .otf or .ttf"}),
+    "licence": key("The licence file under design/ (a font file under design/ needs one).", TEXT),
+    "package": key("The Debian package that installs the file (instead of a file under design/).", TEXT),
+}, ("family", "style", "weight", "file"), expected="'family:', 'style:', 'weight:' and 'file:'")
+FONTS = _record({
+    "faces": key("The book's own font faces, one entry each.",
+                 {"type": "array", "items": FACE, "minItems": 1, "expected": "a list of faces"}),
+}, ("faces",))
+
+SCHEMAS = {"book.yaml": BOOK, "front matter": FRONT_MATTER, "suppressions.yaml": SUPPRESSIONS, "fonts.yaml": FONTS}
 
 
 @dataclass(frozen=True)
