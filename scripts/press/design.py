@@ -57,6 +57,7 @@ def styles() -> Path:
 
 def activate(root: Path) -> Path:
     global _active
+    _active = None  # a design that fails validation leaves no other book's design active
     _active = styles_for(root)
     return _active
 
