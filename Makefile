@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 PRESS_NODE_MODULES := $(CURDIR)/node_modules
 export MANUSCRIPT DIST PRESS_NODE_MODULES
 
-.PHONY: test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints screenshots
+.PHONY: test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs proofs-diff offprints screenshots cover
 .DEFAULT_GOAL := all
 
 all: $(STAMP)
@@ -54,6 +54,10 @@ serve: all
 
 proofs: all
 	@$(PRESS) proofs -m $(MANUSCRIPT) -d $(DIST)
+
+# cover: the print cover for the interior just built (spine from its page count)
+cover: all
+	@$(PRESS) cover -m $(MANUSCRIPT) -d $(DIST)
 
 offprints: $(STAMP)
 	@$(PRESS) offprints -m $(MANUSCRIPT) -d $(DIST)

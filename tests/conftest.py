@@ -81,6 +81,19 @@ def edges_book(tmp_path_factory) -> Built:
     return Built(EDGES, dist, "edges")
 
 
+EXAMPLE = ROOT / "examples" / "second-book"
+
+
+@pytest.fixture(scope="session")
+def example_book(tmp_path_factory) -> Built:
+    """The second example book (its own design in design/), copied outside the repository and built."""
+    book = tmp_path_factory.mktemp("elsewhere") / "harbour-lights"
+    shutil.copytree(EXAMPLE, book)
+    dist = tmp_path_factory.mktemp("example-dist")
+    _build(book, dist)
+    return Built(book, dist, "harbour-lights")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium (tests/browser.py), one for the session."""

@@ -191,6 +191,9 @@ def load_book(root: Path) -> Book:
     if errors:
         raise ManuscriptError(errors)
     meta = schema.normalise(meta, "book.yaml")
+    wrong = isbn_problem(meta["identifier"])
+    if wrong:
+        raise ManuscriptError([finding("BOOK-012", rel, _yaml_line(node, "identifier"), isbn=wrong[0], digit=wrong[1])])
     for key in ("subtitle", "slug", "trim"):  # optional keys: present for templates, None when not given
         meta.setdefault(key, None)
     parts: list[str] = []
@@ -315,6 +318,23 @@ def load_chapter(path: Path, part: int | None) -> Chapter:
         raise ManuscriptError(errors)
     return Chapter(path=path, rel=rel, id=cid, title=title.strip(), subtitle=subtitle, authors=authors,
                    part=part, body=body, body_line=body_line, meta=fm, source=text)
+
+
+def isbn_check_digit(digits: str) -> str:
+    """The check digit of an ISBN-13 (12 digits given) or ISBN-10 (9 digits given)."""
+    if len(digits) == 12:
+        return str(-sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10)
+    value = -sum(int(d) * (10 - i) for i, d in enumerate(digits)) % 11
+    return "X" if value == 10 else str(value)
+
+
+def isbn_problem(identifier: str) -> tuple[str, str] | None:
+    """(the ISBN, the check digit it should have) when a urn:isbn: identifier's check digit is wrong."""
+    if not identifier.lower().startswith("urn:isbn:"):
+        return None
+    isbn = identifier[len("urn:isbn:"):].upper()
+    digit = isbn_check_digit(isbn[:-1])
+    return None if isbn[-1] == digit else (isbn, digit)
 
 
 def plain_inline(markdown: str) -> str:

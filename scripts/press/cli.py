@@ -26,6 +26,7 @@ TOOLS = [
     ("serve", "serve", "serve the HTML edition on 127.0.0.1"),
     ("proofs", "proofs", "render chosen PDF pages to PNG and write the pagination report"),
     ("offprints", "offprints", "one PDF per essay with its own title page"),
+    ("cover", "cover", "the print cover: back, spine and front on one sheet with bleed"),
 ]
 
 

@@ -66,6 +66,17 @@ CONTENTS_ENTRY = {
     "expected": "'- file: NAME.md' or '- part: TITLE' with its files",
 }
 
+COVER = _record({
+    "paper": key("The interior's paper, for the spine's width: white (444 pages per inch), cream (400) or coated (426).",
+                 {"type": "string", "enum": ["white", "cream", "coated"], "expected": "white, cream or coated"}),
+    "ppi": key("Pages per inch of the printer's paper (its caliper), instead of paper: the spine is pages ÷ ppi inches.",
+               {"type": "integer", "minimum": 100, "maximum": 2000, "expected": "a number of pages per inch, such as 444"}),
+    "price": key("The price add-on under the barcode (EAN-5): 5 digits, the first the currency (5 = US dollars: "
+                 "52495 is $24.95).", {"type": "string", "pattern": r"^\d{5}$", "expected": "5 digits in quotes, such as '52495'"}),
+    "logo": key("The publisher's logo on the back cover: an SVG, PNG or JPEG image in the manuscript folder.",
+                {"type": "string", "pattern": r"(?i)\.(svg|png|jpe?g)$", "expected": "an image file such as images/logo.svg"}),
+})
+
 BOOK = _record({
     "title": key("The book's title: cover, title page, metadata, file names (see slug).", TEXT),
     "subtitle": key("The subtitle, under the title on the cover and the title page.", OPTIONAL_TEXT),
@@ -84,6 +95,7 @@ BOOK = _record({
     "trim": key("The print edition's page size, width then height (default: the design's).",
                 {"type": ["string", "null"], "pattern": TRIM,
                  "expected": "width and height with a unit, such as '170mm 240mm'"}),
+    "cover": key("The print cover (`make cover`): paper, price and logo.", COVER),
     "contents": key("The reading order: chapter files, and parts with their files.",
                     {"type": "array", "items": CONTENTS_ENTRY, "minItems": 1,
                      "expected": "a list of chapters, one '- file: NAME.md' a line"}),
