@@ -71,8 +71,9 @@ COVER = _record({
                  {"type": "string", "enum": ["white", "cream", "coated"], "expected": "white, cream or coated"}),
     "ppi": key("Pages per inch of the printer's paper (its caliper), instead of paper: the spine is pages ÷ ppi inches.",
                {"type": "integer", "minimum": 100, "maximum": 2000, "expected": "a number of pages per inch, such as 444"}),
-    "price": key("The price add-on under the barcode (EAN-5): 5 digits, the first the currency (5 = US dollars: "
-                 "52495 is $24.95).", {"type": "string", "pattern": r"^\d{5}$", "expected": "5 digits in quotes, such as '52495'"}),
+    "price": key("The price add-on beside the barcode (EAN-5): 5 digits, the first the currency (5 = US dollars: "
+                 "52495 is $24.95).",
+                 {"type": "string", "pattern": r"^\d{5}$", "expected": "5 digits in quotes, such as '52495'"}),
     "logo": key("The publisher's logo on the back cover: an SVG, PNG or JPEG image in the manuscript folder.",
                 {"type": "string", "pattern": r"(?i)\.(svg|png|jpe?g)$", "expected": "an image file such as images/logo.svg"}),
 })
