@@ -55,6 +55,10 @@ serve: all
 proofs: all
 	@$(PRESS) proofs -m $(MANUSCRIPT) -d $(DIST)
 
+# proofs-diff: the proofs, and which pages changed since the last `make proofs` (dist/proofs-diff/)
+proofs-diff: all
+	@$(PRESS) proofs -m $(MANUSCRIPT) -d $(DIST) --since last
+
 # cover: the print cover for the interior just built (spine from its page count)
 cover: all
 	@$(PRESS) cover -m $(MANUSCRIPT) -d $(DIST)

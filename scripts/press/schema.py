@@ -343,6 +343,8 @@ def rows(which: str) -> list[tuple[str, bool, str, str]]:
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             out.append((prefix + name, name in required, _kind(prop), prop.get("description", "")))
+            if prop.get("type") == "object":
+                walk(prop, f"{prefix}{name}.")
             items = prop.get("items")
             if isinstance(items, dict):
                 for sub in _records(items):

@@ -90,6 +90,10 @@ def packages(stage: str, books: list[Path]) -> list[str]:
     upto = STAGES[: STAGES.index(stage) + 1]
     out = set(LIBRARIES.values()) | set(font_packages(HERE / "styles" / "fonts.yaml"))
     out |= {pkg for prog, (pkg, when) in PROGRAMS.items() if when in upto and not shutil.which(prog)}
+    if stage == "test":  # the tests build the example books too
+        books = [*books, *sorted((HERE.parents[1] / "examples").glob("*/book.yaml"))]
+    for book in books:  # a book's own design may name Debian font packages too (press.design)
+        out |= set(font_packages(book.parent / "design" / "fonts.yaml"))
     if stage != "build":
         for book in books:
             lang = book_lang(book)
