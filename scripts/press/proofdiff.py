@@ -20,7 +20,6 @@ Pages are compared at ``DPI`` after rendering; text comes from PDFium's text lay
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -54,13 +53,17 @@ def keep(dist: Path, pdf: Path, pagination: Path) -> None:
 
 
 def page_texts(pdf: Path) -> list[str]:
+    """Each page's text, whitespace folded and its folio left out (a page that only moved keeps its
+    text but not its number)."""
     import pypdfium2 as pdfium
     doc = pdfium.PdfDocument(str(pdf))
     try:
         out = []
-        for page in doc:
-            text = page.get_textpage().get_text_range()
-            out.append(re.sub(r"\s+", " ", text).strip())
+        for number, page in enumerate(doc, 1):
+            words = page.get_textpage().get_text_range().split()
+            if str(number) in words:
+                del words[len(words) - 1 - words[::-1].index(str(number))]
+            out.append(" ".join(words))
             page.close()
         return out
     finally:
@@ -78,10 +81,14 @@ def difference(old: Image.Image, new: Image.Image) -> Image.Image:
 
 
 def highlighted(image: Image.Image, mask: Image.Image) -> Image.Image:
-    """The page with the differing pixels (grown a little, to be seen) tinted red."""
-    grown = mask.filter(ImageFilter.MaxFilter(5)).crop((0, 0, image.width, image.height))
-    tint = Image.new("RGB", image.size, TINT)
-    return Image.composite(Image.blend(image, tint, 0.45), image, grown)
+    """The page with its own ink where the two renderings differ drawn in red, on a faint red
+    ground over the region that changed: what is new on the right, what went on the left."""
+    mask = mask.crop((0, 0, image.width, image.height))
+    ink = image.convert("L").point(lambda v: 255 if v < 200 else 0)
+    own = ImageChops.multiply(mask, ink)
+    ground = mask.filter(ImageFilter.MaxFilter(9))
+    out = Image.composite(Image.blend(image, Image.new("RGB", image.size, TINT), 0.12), image, ground)
+    return Image.composite(Image.new("RGB", image.size, TINT), out, own)
 
 
 def compare(old_pdf: Path, new_pdf: Path) -> list[PageChange]:
