@@ -117,3 +117,25 @@ def test_a_book_without_an_isbn_gets_a_cover_without_a_barcode(tmp_path):
     assert geometry.ppi == 444 and geometry.spine == pytest.approx(100 / 444 * IN)
     image = render.pages(out, [1], dpi=300)[0].convert("L")
     assert zxingcpp.read_barcodes(image) == []
+
+
+LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 40" width="100" height="40">'
+        '<rect width="100" height="40" fill="#10a040"/></svg>')
+
+
+def test_the_logo_stands_on_the_back_and_a_missing_one_is_named(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(EXAMPLE, book)
+    (book / "images" / "logo.svg").write_text(LOGO)
+    meta = book / "book.yaml"
+    meta.write_text(meta.read_text().replace('  price: "52495"', '  price: "52495"\n  logo: images/logo.svg'))
+    proc = press("cover", "-m", str(book), "-d", str(tmp_path / "dist"), "--pages", "200")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    image = render.pages(tmp_path / "dist" / "harbour-lights-cover.pdf", [1], dpi=50)[0]
+    back = image.crop((0, image.height // 2, image.width // 4, image.height))
+    assert _accent_pixels(back, (0x10, 0xA0, 0x40)) > 100
+    (book / "images" / "logo.svg").unlink()
+    proc = press("cover", "-m", str(book), "-d", str(tmp_path / "dist"), "--pages", "200")
+    line = next(i for i, text in enumerate(meta.read_text().splitlines(), 1) if "logo:" in text)
+    assert proc.returncode == 1 and f"book.yaml:{line}: IMG-001" in proc.stdout, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr

@@ -22,6 +22,8 @@ EAN-13; the add-on, which it does not draw, is encoded here from the GS1 tables 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,16 +163,15 @@ def html(book: Book, geometry: Sheet) -> tuple[str, dict[str, bytes]]:
 
 
 def _logo_problems(book: Book) -> list:
-    from . import images
+    """IMG-001/002/006 at the ``logo:`` line of book.yaml for a logo the cover cannot use."""
+    from . import images, schema
     from .book import _load_yaml, read_text
     logo = (book.meta.get("cover") or {}).get("logo")
     if not logo:
         return []
     rel = display_path(book.root / "book.yaml")
-    path = (book.root / logo)
-    line = 0
+    path = book.root / logo
     _, node = _load_yaml(read_text(book.root / "book.yaml", rel), rel, "BOOK-002")
-    from . import schema
     key_node, _ = schema.node_at(node, ("cover", "logo"))
     line = key_node.start_mark.line + 1 if key_node is not None else 0
     if book.root.resolve() not in path.resolve().parents:
@@ -203,7 +204,6 @@ def write(book: Book, pages: int, out: Path) -> Sheet:
 
     config = pdf.font_configuration()
     handler = pdf._Collect()
-    import logging
     log = logging.getLogger("weasyprint")
     log.addHandler(handler)
     try:
@@ -213,7 +213,7 @@ def write(book: Book, pages: int, out: Path) -> Sheet:
         log.removeHandler(handler)
     if handler.messages:
         raise ManuscriptError(pdfimages.log_findings(book, handler.messages, {}))
-    identifier = pdf.hashlib.sha256(("cover:" + book.meta["identifier"]).encode()).hexdigest()[:32].encode()
+    identifier = hashlib.sha256(("cover:" + book.meta["identifier"]).encode()).hexdigest()[:32].encode()
     tmp = fsio.temp_beside(out)
     try:
         doc.write_pdf(str(tmp), pdf_identifier=identifier, finisher=pdfprint.finish, **pdf.VARIANT_OPTIONS["print"])
