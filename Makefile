@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PRESS_NODE_MODULES := $(CURDIR)/node_modules
 export MANUSCRIPT DIST PRESS_NODE_MODULES
 
-.PHONY: test-press test-book test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs offprints queries screenshots docx import
+.PHONY: test-press test-book test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs proofs-diff offprints queries screenshots docx import cover
 .DEFAULT_GOAL := all
 
 all: $(STAMP)
@@ -65,6 +65,14 @@ serve: all
 
 proofs: all
 	@$(PRESS) proofs -m $(MANUSCRIPT) -d $(DIST)
+
+# proofs-diff: the proofs, and which pages changed since the last `make proofs` (dist/proofs-diff/)
+proofs-diff: all
+	@$(PRESS) proofs -m $(MANUSCRIPT) -d $(DIST) --since last
+
+# cover: the print cover for the interior just built (spine from its page count)
+cover: all
+	@$(PRESS) cover -m $(MANUSCRIPT) -d $(DIST)
 
 offprints: $(STAMP)
 	@$(PRESS) offprints -m $(MANUSCRIPT) -d $(DIST)

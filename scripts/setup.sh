@@ -54,7 +54,7 @@ packages() { "$PYTHON" scripts/press/system.py packages "$@"; }
 
 system() {
   # shellcheck disable=SC2046
-  apt_install $(packages build)
+  apt_install $(packages build "$MANUSCRIPT/book.yaml")
 }
 
 venv() {

@@ -142,6 +142,19 @@ def edges_book(tmp_path_factory) -> Built:
     return Built(EDGES, dist, "edges")
 
 
+EXAMPLE = ROOT / "examples" / "second-book"
+
+
+@pytest.fixture(scope="session")
+def example_book(tmp_path_factory) -> Built:
+    """The second example book (its own design in design/), copied outside the repository and built."""
+    book = tmp_path_factory.mktemp("elsewhere") / "harbour-lights"
+    shutil.copytree(EXAMPLE, book)
+    dist = tmp_path_factory.mktemp("example-dist")
+    _build(book, dist)
+    return Built(book, dist, "harbour-lights")
+
+
 @pytest.fixture(scope="session")
 def apparatus_book(tmp_path_factory) -> Built:
     """The apparatus fixture (citations in an author-date style, an index), built once."""

@@ -319,7 +319,10 @@ def test_font_not_installed(fixture_pipeline, tmp_path, monkeypatch):
     with (styles / "fonts.yaml").open("a", encoding="utf-8") as fh:
         fh.write('  - {family: "Nowhere Serif", style: normal, weight: 400, file: NowhereSerif-Regular.otf, '
                  "package: fonts-nowhere}\n")
-    monkeypatch.setattr(pdf, "STYLES", styles)
+    import press
+    from press import design
+    monkeypatch.setattr(press, "STYLES", styles)   # the press's styles, as PRESS_STYLES sets them
+    monkeypatch.setattr(design, "_active", None)    # the fixture book has no design/ of its own
     out = tmp_path / "book.pdf"
     with pytest.raises(ManuscriptError) as caught:
         pdf.write(book, results, {"screen": out})

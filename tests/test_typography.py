@@ -115,13 +115,13 @@ def test_colophon_in_the_books_language_with_its_isbn(tmp_path):
     shutil.copytree(FIXTURE, book)
     yaml = (book / "book.yaml").read_text()
     yaml = re.sub(r"(?m)^lang: .*$", "lang: nl", yaml)
-    yaml = re.sub(r"(?m)^identifier: .*$", 'identifier: "urn:isbn:9789083412345"', yaml)
+    yaml = re.sub(r"(?m)^identifier: .*$", 'identifier: "urn:isbn:9789083412344"', yaml)
     (book / "book.yaml").write_text(yaml)
     proc = press("build", "-m", str(book), "-d", str(tmp_path / "d"), "--only", "pdf")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = flat(PdfReader(tmp_path / "d" / "tides-and-harbours.pdf").pages[3].extract_text())
     assert "Uitgegeven door Fixture Press, 1 mei 2024" in text
-    assert "ISBN 9789083412345" in text and "urn:" not in text
+    assert "ISBN 9789083412344" in text and "urn:" not in text
 
 
 # --- page fill ---------------------------------------------------------------------------------

@@ -196,6 +196,9 @@ def load_book(root: Path) -> Book:
     if errors:
         raise ManuscriptError(errors)
     meta = schema.normalise(meta, "book.yaml")
+    wrong = isbn_problem(meta["identifier"])
+    if wrong:
+        raise ManuscriptError([finding("BOOK-012", rel, _yaml_line(node, "identifier"), isbn=wrong[0], digit=wrong[1])])
     for key in ("subtitle", "slug", "trim"):  # optional keys: present for templates, None when not given
         meta.setdefault(key, None)
     parts: list[str] = []
@@ -225,6 +228,11 @@ def load_book(root: Path) -> Book:
         if ch.id in seen:
             chapter_errors.append(finding("FILE-007", ch.rel, 1, id=ch.id, other=seen[ch.id].rel))
         seen[ch.id] = ch
+    from . import design
+    try:
+        design.activate(root)  # the book's own design (design/), validated; the press's styles without one
+    except ManuscriptError as e:
+        chapter_errors.extend(e.findings)
     if chapter_errors:
         raise ManuscriptError(chapter_errors)
     chapters += generated_chapters(root, meta, chapters)
@@ -358,6 +366,23 @@ def people(fm: dict) -> tuple[list[dict], str | None]:
         out.append({"name": item["name"].strip(), "role": ROLES.get(role, role)})
     first = fm.get("first_published")
     return out, (str(first).strip() or None) if first is not None else None
+
+
+def isbn_check_digit(digits: str) -> str:
+    """The check digit of an ISBN-13 (12 digits given) or ISBN-10 (9 digits given)."""
+    if len(digits) == 12:
+        return str(-sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10)
+    value = -sum(int(d) * (10 - i) for i, d in enumerate(digits)) % 11
+    return "X" if value == 10 else str(value)
+
+
+def isbn_problem(identifier: str) -> tuple[str, str] | None:
+    """(the ISBN, the check digit it should have) when a urn:isbn: identifier's check digit is wrong."""
+    if not identifier.lower().startswith("urn:isbn:"):
+        return None
+    isbn = identifier[len("urn:isbn:"):].upper()
+    digit = isbn_check_digit(isbn[:-1])
+    return None if isbn[-1] == digit else (isbn, digit)
 
 
 def plain_inline(markdown: str) -> str:

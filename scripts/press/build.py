@@ -223,8 +223,8 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
     pipeline.require_clean(findings)
 
     from . import fonts
-    from .writers.common import STYLES
-    unusable = fonts.problems(STYLES)  # every face is checked before any edition loads it
+    from .design import styles
+    unusable = fonts.problems(styles())  # every face is checked before any edition loads it
     if unusable:
         raise ManuscriptError(unusable)
     dist = out.dist
@@ -236,7 +236,7 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
 
         def prepare_fonts():  # the e-editions' font subsets, made while the PDF renders in other processes
             if "epub" in todo or "html" in todo:
-                fonts.prepare(STYLES, fonts.book_characters(book, results))
+                fonts.prepare(styles(), fonts.book_characters(book, results))
 
         if "pdf" in todo or ("epub" in todo and pagemap is None):  # the EPUB's page-list needs the layout
             from .writers import pdf

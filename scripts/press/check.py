@@ -88,8 +88,8 @@ def collect(manuscript: Path, dist: Path | None = None, validators: bool = True,
         return found + e.findings
     _say(progress, "the manuscript (pandoc and filters)", time.perf_counter() - started)
     from . import fonts
-    from .writers.common import STYLES
-    findings = found + findings + fonts.problems(STYLES)  # missing (PDF-003), damaged or not embeddable faces
+    from .design import styles
+    findings = found + findings + fonts.problems(styles())  # missing (PDF-003), damaged or not embeddable faces
     from . import spelling
     todo: list = [("spelling (hunspell)", lambda: spelling.check(book))]
     if dist is not None:

@@ -28,6 +28,7 @@ TOOLS = [
     ("queries", "queries", "author queries: a proof PDF with margin marks and the list per chapter (Markdown, PDF)"),
     ("import", "word.importer", "an author's Word document (.docx) into the manuscript as a new chapter"),
     ("docx", "word.exporter", "a Word document per essay and one of the whole book, for review"),
+    ("cover", "cover", "the print cover: back, spine and front on one sheet with bleed"),
 ]
 
 

@@ -37,6 +37,7 @@ class Face:
     file: str
     package: str
     path: Path | None
+    licence: Path | None = None   # a book's own face (design/fonts.yaml): its licence file
 
     @property
     def slug(self) -> str:
@@ -46,7 +47,9 @@ class Face:
 def faces(styles: Path) -> list[Face]:
     spec = load_yaml_file(styles / "fonts.yaml")
     installed = _installed()
-    return [Face(f["family"], f["style"], int(f["weight"]), f["file"], f["package"], installed.get(f["file"]))
+    return [Face(f["family"], f["style"], int(f["weight"]), f["file"], f.get("package", ""),
+                 (Path(f["path"]) if Path(f["path"]).is_file() else None) if f.get("path") else installed.get(f["file"]),
+                 Path(f["licence"]) if f.get("licence") else None)
             for f in spec["faces"]]
 
 
@@ -260,6 +263,8 @@ FEATURES = ["onum", "lnum", "pnum", "tnum", "smcp", "c2sc", "case"]  # what the 
 
 
 def licence_text(face: Face) -> str:
+    if face.licence is not None:  # a book's own face: the licence file beside it (press.design)
+        return face.licence.read_text(encoding="utf-8", errors="replace")
     copyright_file = Path("/usr/share/doc") / face.package / "copyright"
     if copyright_file.exists():
         return copyright_file.read_text(encoding="utf-8", errors="replace")

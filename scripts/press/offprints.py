@@ -22,10 +22,11 @@ from pathlib import Path
 
 from . import fonts, fsio, pipeline, workers
 from .book import Book, load_book
+from .design import styles
 from .pipeline import ChapterResult
 from .rules import ManuscriptError, finding
 from .writers import pdf
-from .writers.common import STYLES, environment, markup, rewrite_links
+from .writers.common import environment, markup, rewrite_links
 
 TEMPLATE = "print/offprint.html"
 # A link into another chapter: the offprint does not hold its target, so it becomes text that
@@ -79,7 +80,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     chosen = [r for r in essays(results) if only is None or r.chapter.id in only]
     where = str(book.root / "book.yaml")
     htmls = {r.chapter.id: offprint_html(book, r, pages) for r in chosen}
-    lacking = fonts.uncovered(STYLES, unescape(re.sub(r"<[^>]+>", " ", "".join(htmls.values()))), where)
+    lacking = fonts.uncovered(styles(), unescape(re.sub(r"<[^>]+>", " ", "".join(htmls.values()))), where)
     if lacking:
         raise ManuscriptError(lacking)
     folder.mkdir(parents=True, exist_ok=True)

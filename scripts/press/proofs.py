@@ -1,6 +1,6 @@
 """Proofs and the pagination report: what a proofreader looks at before the book goes to print.
 
-    press proofs [-m MANUSCRIPT] [-d DIST] [--pages 11,12-13] [--dpi 100]
+    press proofs [-m MANUSCRIPT] [-d DIST] [--pages 11,12-13] [--dpi 100] [--since last]
 
 Takes the built book (``DIST/<slug>.pdf`` and ``DIST/reports/pagemap.json``, written by every
 build) and lays the same print HTML out again with WeasyPrint, to read its line boxes: exact where
@@ -16,6 +16,10 @@ differ from the page map means the PDF is out of date, and nothing is written. W
   more than two stacked hyphens, headings and sidebar titles stranded at a page foot, and split
   sidebars. Everything is sorted and free of timestamps, so a change that moves pages shows up as
   a diff of pagination.json.
+
+Every run keeps its PDF and report in ``DIST/proofs-last/``; ``--since last`` first compares the
+new PDF with them and writes ``DIST/proofs-diff/`` (press.proofdiff: the pages that changed, side
+by side, and the openings that moved).
 
 Returns the exit status: 0, or 1 when the PDF is missing or out of date.
 """
@@ -303,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
     ap.add_argument("--pages", help="pages to render, e.g. 11,14-15 (default: an essay opening, a sidebar spread, endnotes)")
     ap.add_argument("--dpi", type=int, default=100)
+    ap.add_argument("--since", choices=["last"], help="compare with the proofs the last run kept (DIST/proofs-diff/)")
     args = ap.parse_args(argv)
     from . import pipeline
     from .book import load_book
@@ -348,4 +353,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {stem + '.png':<24} p. {', '.join(map(str, pages))}")
     counts = ", ".join(f"{n} {k}" for k, n in data["flag_counts"].items() if n)
     print(f"Pagination report: {reports / 'pagination.txt'} ({data['pages']} pages; flags: {counts or 'none'})")
+    from . import proofdiff
+    if args.since:
+        diff = proofdiff.write(args.dist, pdf_path, data)
+        if diff is None:
+            print("No earlier proofs to compare with: these are kept for the next `press proofs --since last`.")
+        else:
+            print(f"What changed: {args.dist / 'proofs-diff' / 'report.txt'} ({diff['pages_before']} → "
+                  f"{diff['pages_after']} pages; {len(diff['changes'])} page(s) to check, "
+                  f"{len(diff['openings'])} opening(s) moved)")
+    proofdiff.keep(args.dist, pdf_path, reports / "pagination.json")  # the set the next --since last compares with
     return 0

@@ -28,8 +28,9 @@ from pathlib import Path
 
 from . import fonts, fsio, pandoc, pipeline
 from .book import Book, load_book
+from .design import styles
 from .writers import pdf
-from .writers.common import STYLES, byline, environment, markup
+from .writers.common import byline, environment, markup
 
 MM = 96 / 25.4          # CSS pixels per millimetre (WeasyPrint's anchors are in CSS pixels)
 LABEL_GAP = 11          # px between two margin labels on one side of a page
@@ -100,7 +101,7 @@ def draw(book: Book, doc, drawn: dict, pages: list[dict], out: Path) -> None:
     from weasyprint import CSS, HTML
 
     config = pdf.font_configuration()
-    faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
+    faces = fonts.font_face_css(styles(), lambda f: f.path.as_uri())
     base = fsio.temp_name(out, ".book")
     over = fsio.temp_name(out, ".marks")
     try:
@@ -108,7 +109,7 @@ def draw(book: Book, doc, drawn: dict, pages: list[dict], out: Path) -> None:
         if drawn:
             sheet = HTML(string=overlay_html(book, drawn, pages))
             layers = [CSS(string=faces, font_config=config)] + \
-                [CSS(filename=str(STYLES / name)) for name in ("tokens.css", PROOF_LAYER)]
+                [CSS(filename=str(styles() / name)) for name in ("tokens.css", PROOF_LAYER)]
             sheet.render(stylesheets=layers, font_config=config).write_pdf(str(over))
         with pikepdf.open(base) as proof:
             if drawn:
@@ -174,7 +175,7 @@ def list_pdf(book: Book, md: str, out: Path, labels: dict) -> None:
     body = pandoc.ast_to_html(pandoc.markdown_to_ast(md, "queries.md"), "queries.md")
     html = environment().get_template("print/queries.html").render(
         lang=book.lang, title=f"{labels['queries_title']} — {book.meta['title']}", body=markup(body))
-    sheets = pdf.stylesheets() + [CSS(filename=str(STYLES / PROOF_LAYER))]
+    sheets = pdf.stylesheets() + [CSS(filename=str(styles() / PROOF_LAYER))]
     HTML(string=html, base_url=str(book.root.resolve()) + "/").render(stylesheets=sheets).write_pdf(str(out))
 
 

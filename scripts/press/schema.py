@@ -78,6 +78,18 @@ CONTENTS_ENTRY = {
     "expected": "'- file: NAME.md' or '- part: TITLE' with its files",
 }
 
+COVER = _record({
+    "paper": key("The interior's paper, for the spine's width: white (444 pages per inch), cream (400) or coated (426).",
+                 {"type": "string", "enum": ["white", "cream", "coated"], "expected": "white, cream or coated"}),
+    "ppi": key("Pages per inch of the printer's paper (its caliper), instead of paper: the spine is pages ÷ ppi inches.",
+               {"type": "integer", "minimum": 100, "maximum": 2000, "expected": "a number of pages per inch, such as 444"}),
+    "price": key("The price add-on beside the barcode (EAN-5): 5 digits, the first the currency (5 = US dollars: "
+                 "52495 is $24.95).",
+                 {"type": "string", "pattern": r"^\d{5}$", "expected": "5 digits in quotes, such as '52495'"}),
+    "logo": key("The publisher's logo on the back cover: an SVG, PNG or JPEG image in the manuscript folder.",
+                {"type": "string", "pattern": r"(?i)\.(svg|png|jpe?g)$", "expected": "an image file such as images/logo.svg"}),
+})
+
 BOOK = _record({
     "title": key("The book's title: cover, title page, metadata, file names (see slug).", TEXT),
     "subtitle": key("The subtitle, under the title on the cover and the title page.", OPTIONAL_TEXT),
@@ -122,6 +134,7 @@ BOOK = _record({
                                      {"type": "object", "additionalProperties": NAMES,
                                       "expected": "'term: [other term, …]' lines"}),
                  }, expected="'see:' and 'see-also:' lines")),
+    "cover": key("The print cover (`make cover`): paper, price and logo.", COVER),
     "contents": key("The reading order: chapter files, and parts with their files.",
                     {"type": "array", "items": CONTENTS_ENTRY, "minItems": 1,
                      "expected": "a list of chapters, one '- file: NAME.md' a line"}),
@@ -172,7 +185,22 @@ SUPPRESSIONS = _record({
                     {"type": "array", "items": SUPPRESSION, "expected": "a list of suppressions, each with code and reason"}),
 })
 
-SCHEMAS = {"book.yaml": BOOK, "front matter": FRONT_MATTER, "suppressions.yaml": SUPPRESSIONS}
+FACE = _record({
+    "family": key("The family name the tokens use (--font-text, --font-display).", TEXT),
+    "style": key("normal or italic.", {"type": "string", "enum": ["normal", "italic"], "expected": "normal or italic"}),
+    "weight": key("The weight, 100 to 900 (400 regular, 700 bold).",
+                  {"type": "integer", "minimum": 100, "maximum": 900, "expected": "a weight from 100 to 900"}),
+    "file": key("The font file: a path under design/ (OpenType or TrueType), or with package: an installed file's name.",
+                {"type": "string", "pattern": r"(?i)\.(otf|ttf)$", "expected": "a font file name ending in .otf or .ttf"}),
+    "licence": key("The licence file under design/ (a font file under design/ needs one).", TEXT),
+    "package": key("The Debian package that installs the file (instead of a file under design/).", TEXT),
+}, ("family", "style", "weight", "file"), expected="'family:', 'style:', 'weight:' and 'file:'")
+FONTS = _record({
+    "faces": key("The book's own font faces, one entry each.",
+                 {"type": "array", "items": FACE, "minItems": 1, "expected": "a list of faces"}),
+}, ("faces",))
+
+SCHEMAS = {"book.yaml": BOOK, "front matter": FRONT_MATTER, "suppressions.yaml": SUPPRESSIONS, "fonts.yaml": FONTS}
 
 
 @dataclass(frozen=True)
@@ -386,6 +414,8 @@ def rows(which: str) -> list[tuple[str, bool, str, str]]:
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             out.append((prefix + name, name in required, _kind(prop), prop.get("description", "")))
+            if prop.get("type") == "object":
+                walk(prop, f"{prefix}{name}.")
             items = prop.get("items")
             if isinstance(items, dict):
                 for sub in _records(items):

@@ -105,6 +105,10 @@ def packages(stage: str, books: list[Path]) -> list[str]:
     out |= {pkg for prog, (pkg, when) in PROGRAMS.items() if when in upto and not shutil.which(prog)}
     out |= {pkg for pkg, (when, _prog) in COMPONENTS.items() if when in upto}
     out |= {pkg for _, (pkg, when) in DATA.items() if when in upto}
+    if stage == "test":  # the tests build the example books too
+        books = [*books, *sorted((HERE.parents[1] / "examples").glob("*/book.yaml"))]
+    for book in books:  # a book's own design may name Debian font packages too (press.design)
+        out |= set(font_packages(book.parent / "design" / "fonts.yaml"))
     if stage != "build":
         for book in books:
             lang = book_lang(book)

@@ -204,3 +204,20 @@ def test_every_bulleted_list_item_is_a_bullet_in_print(real_book):
                 for page in real_book.html.glob("*.html") if page.name != "index.html")   # the chapters' pages
     bullets = "".join(p.extract_text() for p in PdfReader(real_book.pdf).pages).count("•")
     assert items and bullets >= items
+
+
+def test_the_books_print_cover_is_two_covers_a_spine_and_the_bleed(real_book):
+    """`make cover` on this book: 170 × 240 mm, 3 mm bleed, white paper (444 pages per inch, the
+    default: book.yaml names no paper), the spine from the printer's interior. The book's
+    identifier is a UUID, not an ISBN, so its cover has no barcode (tests/test_cover.py decodes one)."""
+    import pikepdf
+
+    from press import render
+    proc = press("cover", "-m", str(BOOK), "-d", str(real_book.dist))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    mm = 72 / 25.4
+    pages = render.page_count(real_book.pdf_print)
+    with pikepdf.open(real_book.dist / "het-gat-tussen-denken-en-doen-cover.pdf") as pdf:
+        x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].MediaBox)
+    assert x1 - x0 == pytest.approx(2 * 170 * mm + pages / 444 * 72 + 2 * 3 * mm, abs=0.01)
+    assert y1 - y0 == pytest.approx(240 * mm + 2 * 3 * mm, abs=0.01)

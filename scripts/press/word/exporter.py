@@ -25,9 +25,10 @@ from pathlib import Path
 
 import panflute as pf
 
-from .. import STYLES, fsio, pandoc
+from .. import fsio, pandoc
 from ..book import Book, Chapter, display_path, load_book
 from ..context import labels_for
+from ..design import styles
 from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
 from ..writers.pdf import build_time
@@ -65,7 +66,7 @@ def _write(doc: pf.Doc, target: Path, book: Book, rel: str, shift: int) -> None:
         env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(build_time(book).timestamp())))
         try:
             proc = subprocess.run([pandoc_path(), *package.pandoc_limits(), "-f", "json", "-t", "docx", "-o", str(tmp),
-                                   f"--reference-doc={reference.reference_docx(STYLES)}",
+                                   f"--reference-doc={reference.reference_docx(styles())}",
                                    f"--resource-path={book.root.resolve()}", f"--shift-heading-level-by={shift}"],
                                   input=buf.getvalue().encode("utf-8"), capture_output=True, env=env,
                                   timeout=package.PANDOC_TIMEOUT)

@@ -18,6 +18,16 @@ XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
 PAGEREF = re.compile(r'(<a\b[^>]*\bdata-ref-kind="(\w+)"[^>]*>)\s*(</a>)')
 
 
+def cover_svg(meta: dict, height: int = 2400) -> str:
+    """The front cover (templates/epub/cover.svg) in the design's colours and display face: the
+    EPUB's cover image, the HTML edition's thumbnail and the print cover's front panel."""
+    import textwrap
+
+    from ..design import resolved_tokens
+    return environment().get_template("epub/cover.svg").render(meta=meta, tokens=resolved_tokens(), height=height,
+                                                                title_lines=textwrap.wrap(meta["title"], 20))
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import textwrap
 import zipfile
 from pathlib import Path
 
@@ -19,10 +18,11 @@ from ebooklib import epub
 from lxml import etree
 
 from .. import fonts, images
-from ..book import Book
+from ..book import Book, slugify
+from ..design import styles
 from ..pipeline import ChapterResult
-from . import indexpages, pagebreaks
-from .common import STYLES, atomic_file, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
+from . import common, indexpages, pagebreaks
+from .common import atomic_file, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .pdf import build_time, mark_blocks
 
 EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
@@ -182,7 +182,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
         documents.append(item)
         return item
 
-    cover_svg = env.get_template("epub/cover.svg").render(meta=meta, title_lines=textwrap.wrap(meta["title"], 20))
+    cover_svg = common.cover_svg(meta)
     cover_img = epub.EpubItem(uid="cover-image", file_name="images/cover.svg", media_type="image/svg+xml",
                               content=cover_svg.encode("utf-8"))
     cover_img.properties = ["cover-image"]
@@ -264,15 +264,15 @@ def _accessibility(eb, labels: dict, has_images: bool, pagemap, meta: dict) -> N
 
 
 def _fonts_and_css(eb, text: str) -> None:
-    faces = [f for f in fonts.faces(STYLES) if f.path is not None]
-    face_css = fonts.font_face_css(STYLES, lambda f: f"../fonts/{f.slug}.otf")
-    css = "\n".join([face_css] + [(STYLES / name).read_text(encoding="utf-8") for name in CSS_LAYERS])
+    faces = [f for f in fonts.faces(styles()) if f.path is not None]
+    face_css = fonts.font_face_css(styles(), lambda f: f"../fonts/{f.slug}.otf")
+    css = "\n".join([face_css] + [(styles() / name).read_text(encoding="utf-8") for name in CSS_LAYERS])
     eb.add_item(epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css", content=css.encode()))
     licences = {}
     for f in faces:
         eb.add_item(epub.EpubItem(uid=f"font-{f.slug}", file_name=f"fonts/{f.slug}.otf", media_type="font/otf",
                                   content=fonts.subset_font(f, text)))
-        licences.setdefault(f.package, fonts.licence_text(f))
+        licences.setdefault(f.package or slugify(f.family), fonts.licence_text(f))
     for package, licence in licences.items():
         eb.add_item(epub.EpubItem(uid=f"licence-{package}", file_name=f"fonts/{package}-LICENCE.txt",
                                   media_type="text/plain", content=licence.encode("utf-8")))

@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import textwrap
 from html import unescape
 from pathlib import Path
 
 from .. import ASSETS, fonts, images, l10n
 from ..book import Book
+from ..design import styles
 from ..pipeline import ChapterResult
 from . import indexpages
-from .common import STYLES, atomic_dir, byline, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
+from .common import atomic_dir, byline, cover_svg, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .screen import hyphenate_headings, soft_hyphens, wide_regions
 
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
@@ -103,12 +103,12 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
 
 
 def _assets(folder: Path, text: str, meta: dict) -> None:
-    faces = [f for f in fonts.faces(STYLES) if f.path is not None]
-    css = [fonts.font_face_css(STYLES, lambda f: f"{f.slug}.woff2")]
-    css += [(STYLES / name).read_text(encoding="utf-8") for name in CSS_LAYERS]
+    faces = [f for f in fonts.faces(styles()) if f.path is not None]
+    css = [fonts.font_face_css(styles(), lambda f: f"{f.slug}.woff2")]
+    css += [(styles() / name).read_text(encoding="utf-8") for name in CSS_LAYERS]
     (folder / "book.css").write_text("\n".join(css), encoding="utf-8")
     for f in faces:
         (folder / f"{f.slug}.woff2").write_bytes(fonts.subset_font(f, text, flavor="woff2"))
     shutil.copyfile(ASSETS / "search.js", folder / "search.js")
-    cover = environment().get_template("epub/cover.svg").render(meta=meta, title_lines=textwrap.wrap(meta["title"], 20))
+    cover = cover_svg(meta)
     (folder / "cover.svg").write_text(cover, encoding="utf-8")

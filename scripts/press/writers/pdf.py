@@ -24,10 +24,11 @@ from pathlib import Path
 
 from .. import fonts, fsio, images, workers
 from ..book import Book, display_path
+from ..design import styles
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
 from . import indexpages, pagestarts, pdfimages, pdfprint, pdfsplice, pdfunits
-from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
+from .common import environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
 LAYERS = ["tokens.css", "base.css", "print.css"]
@@ -123,7 +124,7 @@ def font_configuration():
     ``fonts.yaml`` declares and no other installed file (see ``press.fonts``: two optical sizes of
     EB Garamond under one name drew every bullet as a raised "A")."""
     from weasyprint.text.fonts import FontConfiguration
-    config = str(fonts.fontconfig_file(STYLES))
+    config = str(fonts.fontconfig_file(styles()))
     before = os.environ.get("FONTCONFIG_FILE")
     os.environ["FONTCONFIG_FILE"] = config   # fontconfig reads it when the configuration is made
     try:
@@ -155,8 +156,8 @@ def stylesheets(variant: str = "screen", font_config=None) -> list:
     The @font-face rules load only through ``font_config`` (WeasyPrint ignores them without one)."""
     from weasyprint import CSS
     layers = LAYERS + (BLEED_LAYER if variant == "print" else [])
-    faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
-    return [CSS(string=faces, font_config=font_config)] + [CSS(filename=str(STYLES / name)) for name in layers]
+    faces = fonts.font_face_css(styles(), lambda f: f.path.as_uri())
+    return [CSS(string=faces, font_config=font_config)] + [CSS(filename=str(styles() / name)) for name in layers]
 
 
 def layout_document(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
@@ -164,16 +165,16 @@ def layout_document(html: str, base_url: str, variant: str = "screen", extra: tu
     further layers from the styles folder (the author queries' proof.css)."""
     from weasyprint import CSS, HTML
     config = font_configuration()
-    sheets = stylesheets(variant, config) + [CSS(filename=str(STYLES / name)) for name in extra]
-    return HTML(string=html, base_url=base_url, url_fetcher=pdfimages.fetcher(base_url, STYLES)).render(
+    sheets = stylesheets(variant, config) + [CSS(filename=str(styles() / name)) for name in extra]
+    return HTML(string=html, base_url=base_url, url_fetcher=pdfimages.fetcher(base_url, styles())).render(
         stylesheets=sheets, font_config=config)
 
 
 def stylesheet_text() -> str:
     """Every style rule the print layouts read, as one text (what a unit's layout depends on)."""
-    faces = fonts.font_face_css(STYLES, lambda f: f"{f.path.as_uri()}#{f.path.stat().st_size}")
-    faces += "".join(f"/* masked: {p} */" for p in fonts.masked(STYLES))
-    return faces + "".join((STYLES / name).read_text(encoding="utf-8") for name in LAYERS + BLEED_LAYER)
+    faces = fonts.font_face_css(styles(), lambda f: f"{f.path.as_uri()}#{f.path.stat().st_size}")
+    faces += "".join(f"/* masked: {p} */" for p in fonts.masked(styles()))
+    return faces + "".join((styles() / name).read_text(encoding="utf-8") for name in LAYERS + BLEED_LAYER)
 
 
 VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
@@ -349,7 +350,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     (press.writers.pagestarts), "relaid": [unit ids] or None}.
     ``record_for``: where the files will finally stand when ``targets`` is a staging folder (the
     layout record that later builds splice into is kept per output folder, .cache/pdf)."""
-    unusable = fonts.problems(STYLES)  # not installed (PDF-003), damaged or not embeddable (FONT-00x)
+    unusable = fonts.problems(styles())  # not installed (PDF-003), damaged or not embeddable (FONT-00x)
     if unusable:
         raise ManuscriptError(unusable)
     html, blocks = book_html(book, results)
@@ -359,7 +360,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         if ran:
             return
         ran.append(True)
-        lacking = fonts.uncovered(STYLES, unescape(re.sub(r"<[^>]+>", " ", html)), display_path(book.root / "book.yaml"))
+        lacking = fonts.uncovered(styles(), unescape(re.sub(r"<[^>]+>", " ", html)), display_path(book.root / "book.yaml"))
         if lacking:
             raise ManuscriptError(lacking)
         if while_rendering is not None:

@@ -19,7 +19,7 @@ import re
 import uuid
 from pathlib import Path
 
-from .common import STYLES
+from ..design import styles
 
 MULTIPLE = 4      # the print PDF's page count is a multiple of this
 BLANK_LEAF = '<!DOCTYPE html><html><body><div class="blank-leaf"></div></body></html>'
@@ -28,11 +28,11 @@ UNITS_PT = {"mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pt": 1.0, "px": 0.75}
 
 def token_pt(name: str) -> float:
     """A length token of tokens.css (``--bleed``, ``--slug``) in PDF points."""
-    text = (STYLES / "tokens.css").read_text(encoding="utf-8")
-    found = re.search(rf"{re.escape(name)}\s*:\s*([\d.]+)(mm|cm|in|pt|px)\s*;", text)
-    if not found:
+    text = (styles() / "tokens.css").read_text(encoding="utf-8")
+    found = (re.findall(rf"{re.escape(name)}\s*:\s*([\d.]+)(mm|cm|in|pt|px)\s*;", text) or [None])[-1]
+    if not found:  # the last one counts: a book's own tokens follow the press's (press.design)
         raise ValueError(f"tokens.css has no length {name}")
-    return float(found.group(1)) * UNITS_PT[found.group(2)]
+    return float(found[0]) * UNITS_PT[found[1]]
 
 
 def finish(document, pdf) -> None:
