@@ -18,7 +18,7 @@ import lxml.html
 from ebooklib import epub
 from lxml import etree
 
-from .. import fonts
+from .. import fonts, svgtext
 from ..book import Book
 from ..pipeline import ChapterResult
 from .common import STYLES, atomic_file, environment, markup, parts_view, rewrite_links, roman
@@ -134,7 +134,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
 
     cover_svg = env.get_template("epub/cover.svg").render(meta=meta, title_lines=textwrap.wrap(meta["title"], 20))
     cover_img = epub.EpubItem(uid="cover-image", file_name="images/cover.svg", media_type="image/svg+xml",
-                              content=cover_svg.encode("utf-8"))
+                              content=_svg_outlined(cover_svg.encode("utf-8")))
     cover_img.properties = ["cover-image"]
     eb.add_item(cover_img)
     spine.append(add("cover.xhtml", meta["title"], env.get_template("epub/cover.xhtml").render(meta=meta)))
@@ -166,7 +166,9 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
     nav = env.get_template("epub/nav.xhtml").render(
         items=items, labels=labels, roman=roman, with_notes=with_notes, first_chapter=first,
         pages=sorted(page_hrefs), sections_of=lambda r: r.ctx.data.get("sections", []))
-    spine.insert(nav_at, add("nav.xhtml", labels["contents"], nav, None, ["nav"]))
+    add("nav.xhtml", labels["contents"], nav, None, ["nav"])  # the reading system's panel: every level
+    contents = env.get_template("epub/contents.xhtml").render(items=items, labels=labels, roman=roman)
+    spine.insert(nav_at, add("contents.xhtml", labels["contents"], contents))  # the page: parts and essays
 
     _fonts_and_css(eb, fonts.book_characters(book, results))
     for r in results:
@@ -175,7 +177,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
             if eb.get_item_with_href(name) is None:
                 img = epub.EpubItem(uid=re.sub(r"[^A-Za-z0-9]", "-", name), file_name=name,
                                     media_type=MEDIA[Path(rel).suffix.lower()],
-                                    content=(book.root / rel).read_bytes())
+                                    content=_image_bytes(book.root / rel))
                 eb.add_item(img)
     eb.spine = spine
     stamp = build_time(book)
@@ -184,6 +186,17 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
         epub.write_epub(str(tmp), eb, {"mtime": stamp, "epub3_pages": False, "play_order": {"enabled": False}})
         normalise_zip(tmp, fh, stamp, lang)
         tmp.unlink()
+
+
+def _svg_outlined(svg: bytes) -> bytes:
+    """An SVG image's text as outlines of the book's faces: an SVG shown through <img> cannot use
+    the fonts the EPUB embeds (press.svgtext)."""
+    return svgtext.outline(svg, fonts.faces(STYLES), fonts.generic_families(STYLES))
+
+
+def _image_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    return _svg_outlined(data) if path.suffix.lower() == ".svg" else data
 
 
 def _accessibility(eb, labels: dict, has_images: bool, pagemap, meta: dict) -> None:
@@ -232,12 +245,26 @@ def _fix_package(data: bytes, lang: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
+# Apple Books shows a book's own fonts only when the container says so (a file outside the package
+# document, so not in the manifest; other reading systems ignore it).
+APPLE_DISPLAY_OPTIONS = ("META-INF/com.apple.ibooks.display-options.xml", b"""\
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<display_options>
+  <platform name="*">
+    <option name="specified-fonts">true</option>
+  </platform>
+</display_options>
+""")
+
+
 def normalise_zip(source: Path, out, stamp: dt.datetime, lang: str) -> None:
-    """Rewrite ebooklib's zip reproducibly: mimetype first and stored, then META-INF, the package
-    document and everything else in name order, all with the same timestamp and permissions."""
+    """Rewrite ebooklib's zip reproducibly: mimetype first and stored, then META-INF (with Apple's
+    display options added), the package document and everything else in name order, all with the
+    same timestamp and permissions."""
     date_time = (max(stamp.year, 1980),) + stamp.timetuple()[1:6]
+    added = dict([APPLE_DISPLAY_OPTIONS])
     with zipfile.ZipFile(source) as zin:
-        names = zin.namelist()
+        names = zin.namelist() + [n for n in added if n not in zin.namelist()]
         order = sorted(names, key=lambda n: (n != "mimetype", not n.startswith("META-INF"), not n.endswith(".opf"), n))
         with zipfile.ZipFile(out, "w") as zout:
             for name in order:
@@ -245,7 +272,7 @@ def normalise_zip(source: Path, out, stamp: dt.datetime, lang: str) -> None:
                 info.external_attr = 0o644 << 16
                 info.create_system = 3
                 info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-                data = zin.read(name)
+                data = added[name] if name in added else zin.read(name)
                 if name.endswith(".opf"):
                     data = _fix_package(data, lang)
                 zout.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
