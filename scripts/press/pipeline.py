@@ -19,6 +19,7 @@ from . import cache, pandoc, workers
 from .book import Book
 from .context import ChapterContext, labels_for
 from .filters import (
+    dashes,
     divs,
     figures,
     headings,
@@ -42,6 +43,7 @@ CHAPTER_FILTERS = [
     headings,    # heading levels and empty headings                                  HEAD-00x
     notes,       # footnotes → numbered endnotes per chapter, pending notes           NOTE-00x
     pending,     # text the source lost, marked in the body                           TEXT-001
+    dashes,      # a spaced hyphen used as a dash                                     TEXT-002
     figures,     # image paths confined to the manuscript, alt text                   IMG-00x
     sidebars,    # ::: sidebar → <aside> named by its title                           DIV-002
     pullquotes,  # ::: pullquote → doc-pullquote, must repeat the text                QUOTE-001

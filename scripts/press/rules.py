@@ -64,6 +64,7 @@ _rule("NOTE-004", WARNING, "the note [^{label}] is pending: its text is (partly)
 _rule("NOTE-005", ERROR, "the note [^{label}] is called more than once")
 _rule("NOTE-006", WARNING, "note labels are not numbered 1…n in reading order: [^{label}] is note {number}")
 _rule("TEXT-001", WARNING, "text is pending here: the source lost it (marked []{{.pending}})")
+_rule("TEXT-002", WARNING, "a hyphen between spaces is used as a dash (' - '): write an en dash with a no-break space before it (' – ')")
 # Headings
 _rule("HEAD-001", ERROR, "the heading level jumps from {prev} to {level}: a level is skipped")
 _rule("HEAD-002", ERROR, "the heading is empty")
