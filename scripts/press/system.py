@@ -26,15 +26,17 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "npm": ("npm", "tools"),                         # installs them (package.json)
     "chromium": ("chromium", "tools"),               # the browser Ace and axe-core drive
     "chromedriver": ("chromium-driver", "tools"),    # axe-core's driver for it
-    "Xvfb": ("xvfb", "test"),                        # a display for WebKit's renders (tests/webkit)
+    "xvfb-run": ("xvfb", "test"),                    # a display for the WebKit renders (tests/visual/webkit.py)
 }
 
-# What the WebKit renders of the visual tests load into Debian's own Python (/usr/bin/python3: the
-# venv has no PyGObject), by stage: introspection data and bindings → package.
-BINDINGS: dict[str, tuple[str, str]] = {
+# What the WebKit renders of the tests load besides programs, by stage: introspection data and
+# bindings for Debian's own Python (/usr/bin/python3; the venv has no PyGObject), and the one system
+# face the renders may fall back to (they see no other, as a reader's device has not the book's).
+WEBKIT: dict[str, tuple[str, str]] = {
     "WebKit2-4.1.typelib": ("gir1.2-webkit2-4.1", "test"),  # WebKit2GTK, the engine of Apple Books' family
     "gi": ("python3-gi", "test"),                            # PyGObject
     "gi.repository.cairo": ("python3-gi-cairo", "test"),     # snapshots as cairo surfaces
+    "DejaVuSans.ttf": ("fonts-dejavu-core", "test"),         # the renders' only system font
 }
 
 # Shared libraries loaded at run time (WeasyPrint opens them with cffi): soname → package.
@@ -94,7 +96,7 @@ def packages(stage: str, books: list[Path]) -> list[str]:
     upto = STAGES[: STAGES.index(stage) + 1]
     out = set(LIBRARIES.values()) | set(font_packages(HERE / "styles" / "fonts.yaml"))
     out |= {pkg for prog, (pkg, when) in PROGRAMS.items() if when in upto and not shutil.which(prog)}
-    out |= {pkg for pkg, when in BINDINGS.values() if when in upto}
+    out |= {pkg for pkg, when in WEBKIT.values() if when in upto}
     if stage != "build":
         for book in books:
             lang = book_lang(book)

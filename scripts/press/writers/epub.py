@@ -1,10 +1,13 @@
 """The EPUB3 edition, packaged with ebooklib.
 
 Takes the pipeline's chapters and the print edition's page map; writes ``<slug>.epub`` with one
-XHTML document per chapter and per part title page, a navigation document (toc, landmarks and a
-page-list with the print edition's page numbers), a generated SVG cover, subset fonts with their
-licences and EPUB Accessibility 1.1 metadata. The zip is written reproducibly: ``mimetype`` first
-and stored, entries in a fixed order, every timestamp from SOURCE_DATE_EPOCH (or the book's date).
+XHTML document per chapter and per part title page, a contents page of parts and chapters in the
+reading order, a navigation document for the reading system's panel (toc of every level,
+landmarks and a page-list with the print edition's page numbers), a generated SVG cover, subset
+fonts with their licences (and Apple Books' display options, so it uses them), SVG figures with
+their text as outlines of those faces, and EPUB Accessibility 1.1 metadata. The zip is written
+reproducibly: ``mimetype`` first and stored, entries in a fixed order, every timestamp from
+SOURCE_DATE_EPOCH (or the book's date).
 """
 from __future__ import annotations
 
