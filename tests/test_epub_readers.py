@@ -23,7 +23,7 @@ from press.fonts import Face
 SVG = "{http://www.w3.org/2000/svg}"
 DARK_SIGNALS = ['@media (prefers-color-scheme: dark)', ':root[__ibooks_internal_theme*="Night"]',
                 ':root[__ibooks_internal_theme*="Gray"]', ':root[style*="readium-night-on"]']
-ACCENTED = [".sidebar > h2", ".sidebar > h3", ".sidebar > h4", ".sidebar > h5", "span.pending"]
+ACCENTED = [".sidebar > h2", ".sidebar > h3", ".sidebar > h4", ".sidebar > h5", ".sidebar .boxed", "span.pending"]
 
 
 def _css(built) -> str:

@@ -2,7 +2,7 @@
 book drawn at 360 and 600 px, light and dark, compared with approved images; text contrast in
 reading systems' night themes measured from the rendered colours; no heading left at the foot of a
 column when the documents are paginated in CSS columns, as paginating readers do; titles and pull
-quotes not hyphenated. The renders see no system font but DejaVu (webkit_render.py), so the book's
+quotes not hyphenated (in the web edition too). The renders see no system font but DejaVu (webkit_render.py), so the book's
 faces show only because the EPUB embeds them."""
 from __future__ import annotations
 
@@ -40,23 +40,30 @@ def book_dir(fixture_book, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pending_dir(tmp_path_factory) -> Path:
-    """The fixture book with text and a note the source lost: the pending markers are coloured."""
-    work = tmp_path_factory.mktemp("webkit-pending")
+def extended_dir(tmp_path_factory) -> Path:
+    """The fixture book with what it lacks and the styles must handle: text and a note the source
+    lost (their markers are coloured), a heading right before a figure, two headings in a row in a
+    box."""
+    work = tmp_path_factory.mktemp("webkit-extended")
     shutil.copytree(FIXTURE, work / "book")
     tides = work / "book" / "01-tides.md"
     text = tides.read_text(encoding="utf-8")
-    text = text.replace("harbour masters print tables of it every year.[^2]",
-                        "harbour masters print tables of it every year.[^2] A gap: []{.pending}")
-    text = text.replace("came up too.", "came up too.[^4]") + "[^4]: []{.pending}\n"
-    tides.write_text(text, encoding="utf-8")
+    for old, new in [("every year.[^2]", "every year.[^2] A gap: []{.pending}"),
+                     ("\n![The moon pulls", "\n## The tide pictured\n\n![The moon pulls"),
+                     ("### A story from the quay\n", "### A story from the quay\n\n#### Told at low water\n"),
+                     ("came up too.", "came up too.[^4]")]:
+        assert old in text, old
+        text = text.replace(old, new)
+    tides.write_text(text + "[^4]: []{.pending}\n", encoding="utf-8")
     proc = press("build", "-m", str(work / "book"), "-d", str(work / "dist"), "--only", "epub")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return _unpack(work / "dist" / "tides-and-harbours.epub", work / "unpacked")
 
 
-def _jobs(book_dir: Path, pending_dir: Path, shots: Path) -> dict[tuple, dict]:
+def _jobs(book_dir: Path, extended_dir: Path, shots: Path, html_dir: Path) -> dict[tuple, dict]:
     jobs: dict[tuple, dict] = {}
+    jobs["html", "tides"] = {"url": (html_dir / "tides.html").as_uri(), "width": 360, "height": 640,
+                             "hyphens": HYPHENS["tides"]}
     for name in SHOWN:
         for width in WIDTHS:
             base = {"url": (book_dir / f"{name}.xhtml").as_uri(), "width": width, "height": HEIGHTS[width]}
@@ -65,8 +72,11 @@ def _jobs(book_dir: Path, pending_dir: Path, shots: Path) -> dict[tuple, dict]:
                                                  "snapshot": str(shots / f"{name}-{width}-dark.png")}
             if name in PAGINATED:
                 jobs["columns", name, width] = {**base, "paginate": True, "heights": COLUMN_HEIGHTS}
+    for width in WIDTHS:
+        jobs["columns", "extended tides", width] = {"url": (extended_dir / "tides.xhtml").as_uri(), "width": width,
+                                                    "height": HEIGHTS[width], "paginate": True, "heights": COLUMN_HEIGHTS}
     for name in EVERY_DOCUMENT:
-        base = {"url": (pending_dir / f"{name}.xhtml").as_uri(), "width": 600, "height": 800,
+        base = {"url": (extended_dir / f"{name}.xhtml").as_uri(), "width": 600, "height": 800,
                 "hyphens": HYPHENS.get(name, [])}
         jobs["contrast", name, "day"] = base
         jobs["contrast", name, "no signal"] = {**base, "theme": NIGHT}
@@ -76,9 +86,9 @@ def _jobs(book_dir: Path, pending_dir: Path, shots: Path) -> dict[tuple, dict]:
 
 
 @pytest.fixture(scope="module")
-def renders(book_dir, pending_dir, tmp_path_factory) -> dict[tuple, dict]:
+def renders(book_dir, extended_dir, fixture_book, tmp_path_factory) -> dict[tuple, dict]:
     work = tmp_path_factory.mktemp("webkit-renders")
-    jobs = _jobs(book_dir, pending_dir, work)
+    jobs = _jobs(book_dir, extended_dir, work, fixture_book.html)
     results = render(list(jobs.values()), work)
     for key, result in zip(jobs, results):
         assert "error" not in result, (key, result["error"])
@@ -150,14 +160,14 @@ def test_figure_labels_read_at_4_5_to_1_in_the_night_theme(renders, book_dir, wi
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", PAGINATED)
+@pytest.mark.parametrize("name", [*PAGINATED, "extended tides"])
 def test_no_heading_is_left_at_the_foot_of_a_column(renders, name, width):
     """Paginated in CSS columns at every page height from 320 to 1000 px, no heading ends a column
-    and no heading is split between two."""
+    and no heading is split between two — also a heading before a figure, or before another."""
     columns = renders["columns", name, width]["columns"]
     assert columns["headings"] >= 1 and len(columns["heights"]) == len(COLUMN_HEIGHTS)
     assert max(count for _, count in columns["heights"]) >= 2  # the short pages do break the text
-    assert columns["stranded"] == [], columns["stranded"][:10]
+    assert columns["stranded"] == columns["taller"] == [], (columns["stranded"] + columns["taller"])[:10]
     assert columns["split"] == [], columns["split"][:10]
 
 
@@ -167,3 +177,36 @@ def test_titles_subtitles_and_pull_quotes_do_not_hyphenate(renders):
         seen.update(renders["contrast", name, "day"]["hyphens"])
     assert seen.pop("p") == "auto"  # the body text does: the property is read
     assert seen == {s: "none" for names in HYPHENS.values() for s in names if s != "p"}
+    web = renders["html", "tides"]["hyphens"]  # the web edition too
+    assert web == {".chapter-title": "none", ".chapter-subtitle": "none", ".pullquote": "none", "p": "auto"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Acceptance: the book's own essays where readers found headings at a column's foot
+
+STRANDED_IN_THE_ISSUE = {"energietransitie": "Een pad vol kansen", "sturen-op-waarden": "De prestatieparadox",
+                         "opschalen-sociale-innovatie": "Achtjes draaien tijdens de implementatie"}
+
+
+@pytest.fixture(scope="module")
+def book_columns(real_book, tmp_path_factory) -> dict[tuple, dict]:
+    work = tmp_path_factory.mktemp("webkit-book")
+    folder = _unpack(real_book.epub, work)
+    jobs = {(name, width): {"url": (folder / f"{name}.xhtml").as_uri(), "width": width, "height": HEIGHTS[width],
+                            "paginate": True, "heights": COLUMN_HEIGHTS[::2]}
+            for name in STRANDED_IN_THE_ISSUE for width in WIDTHS}
+    results = render(list(jobs.values()), work / "renders")
+    return dict(zip(jobs, results))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", list(STRANDED_IN_THE_ISSUE))
+def test_the_books_headings_stay_with_their_text(book_columns, name, width):
+    """Paginated at page heights from 320 to 1000 px, no heading of these essays ends a column
+    (a heading kept with a figure taller than the page cannot be kept, and is only counted)."""
+    result = book_columns[name, width]
+    assert "error" not in result, result.get("error")
+    columns = result["columns"]
+    assert columns["headings"] >= 4
+    assert columns["stranded"] == [] and columns["split"] == [], (columns["stranded"] + columns["split"])[:10]
+    assert all(STRANDED_IN_THE_ISSUE[name] not in title for _, title in columns["taller"])

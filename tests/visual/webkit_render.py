@@ -98,7 +98,7 @@ for (const sel of HYPHEN_SELECTORS) {
   hyphens[sel] = s.getPropertyValue('hyphens') || s.getPropertyValue('-webkit-hyphens');
 }
 
-const columns = {width: innerWidth, heights: [], stranded: [], split: [], headings: 0};
+const columns = {width: innerWidth, heights: [], stranded: [], split: [], taller: [], headings: 0};
 if (PAGINATED) {
   // The page height changes the column breaks: lay the document out at every height asked for.
   const col = r => Math.floor((r.left + scrollX + 1) / innerWidth);
@@ -120,7 +120,13 @@ if (PAGINATED) {
       while (!next && (t = walker.nextNode())) { if (t.data.trim()) next = rectsOf(t)[0] || null; }
       const title = h.textContent.trim();
       if (col(own[0]) !== col(own[own.length - 1])) columns.split.push([height, title]);
-      if (next && col(next) > col(own[own.length - 1])) columns.stranded.push([height, title]);
+      if (next && col(next) > col(own[own.length - 1])) {
+        // a heading kept with a figure (or headings kept together) that is taller than a page
+        // cannot be kept: reported apart
+        const keep = h.closest('.keep-together');
+        const tall = keep && [...keep.getClientRects()].reduce((sum, r) => sum + r.height, 0) > height;
+        (tall ? columns.taller : columns.stranded).push([height, title]);
+      }
     }
   }
   document.documentElement.style.setProperty('height', HEIGHTS[0] + 'px', 'important');

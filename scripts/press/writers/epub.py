@@ -56,9 +56,44 @@ def chapter_body(r: ChapterResult, page_starts: dict[str, list[int]], labels: di
         found = root.xpath("//*[@id=$i]", i=ident)
         if found:
             _insert_breaks(found[0], numbers, labels)
+    _keep_headings_together(root)
     out = "".join(etree.tostring(child, method="xml", encoding="unicode") for child in root)
     out = (root.text or "") + out
     return out.replace('data-epub-type="', 'epub:type="')
+
+
+HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def _keep_headings_together(root) -> None:
+    """A heading directly followed by another heading or by a figure goes into one unbreakable
+    block with it (a run of headings and the figure after them, page-break markers between them
+    included). A paginating reader would otherwise leave the first heading at a column's foot:
+    WebKit ignores break-after: avoid, and an image cannot break; it keeps an unbreakable block
+    whole where the block fits."""
+    def is_break(el) -> bool:
+        return el.tag == "span" and "pagebreak" in (el.get("class") or "").split()
+
+    for heading in list(root.iter(*HEADINGS)):
+        parent = heading.getparent()
+        if parent is None or parent.get("class") == "keep-together":
+            continue  # already inside a run that starts earlier
+        group, nxt = [heading], heading.getnext()
+        while nxt is not None and (is_break(nxt) or nxt.tag in HEADINGS):
+            group.append(nxt)
+            nxt = nxt.getnext()
+        if nxt is not None and nxt.tag == "figure":
+            group.append(nxt)
+        while group and is_break(group[-1]):
+            group.pop()
+        if sum(1 for el in group if not is_break(el)) < 2:
+            continue
+        keep = etree.Element("div", {"class": "keep-together"})
+        heading.addprevious(keep)
+        last, after = group[-1], group[-1].tail
+        for el in group:
+            keep.append(el)  # with its tail
+        last.tail, keep.tail = None, after
 
 
 def to_xhtml(html: str) -> str:
