@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fsio
+from . import fsio, toolchain
 from .book import load_book
 from .rules import RULES
 
@@ -118,8 +118,15 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
         book = load_book(manuscript)
     out = Outputs(dist, book.slug)
     wanted = [e for e in EDITIONS if e in editions]
-    fp = fingerprint(book.root)
+    tools = toolchain.versions()  # part of every edition's fingerprint: an upgrade rebuilds them all
+    fp = fingerprint(book.root, json.dumps(tools, sort_keys=True))
     manifest = _manifest(dist)
+    if manifest.get("toolchain") not in (None, tools):  # an upgraded tool: everything anew, the whole layout
+        force = True
+        if not quiet:
+            was = manifest["toolchain"] if isinstance(manifest["toolchain"], dict) else {}
+            moved = ", ".join(f"{k} {was.get(k, '?')} → {v}" for k, v in tools.items() if was.get(k) != v)
+            print(f"The toolchain changed ({moved}): every edition is rebuilt, the whole book laid out", flush=True)
     todo = [e for e in wanted if force or manifest.get(e) != fp or not all(p.exists() for p in out.of(e))]
     if not todo and dump_ast is None:
         if not quiet:
@@ -155,20 +162,20 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
         relaid = pagemap.pop("relaid", None)
         if relaid is not None and not quiet:
             print(f"    laid out again: {', '.join(relaid) or 'nothing'}; the rest of the book kept its pages", flush=True)
-        manifest["pdf"] = fp
+        manifest["pdf"], manifest["toolchain"] = fp, tools
         _save_manifest(dist, manifest)
         _save_pagemap(out, pagemap)
     if "epub" in todo:
         from .writers import epub
         with progress.stage("EPUB with ebooklib"):
             epub.write(book, results, out.epub, pagemap)
-        manifest["epub"] = fp
+        manifest["epub"], manifest["toolchain"] = fp, tools
         _save_manifest(dist, manifest)
     if "html" in todo:
         from .writers import html
         with progress.stage("HTML edition"):
             html.write(book, results, out.html, [(out.epub, "EPUB"), (out.pdf, "PDF")])
-        manifest["html"] = fp
+        manifest["html"], manifest["toolchain"] = fp, tools
         _save_manifest(dist, manifest)
     if not quiet:
         print(f"Built in {time.perf_counter() - progress.started:.1f} s:")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,14 @@ def file_mode() -> int:
 
 def dir_mode() -> int:
     return 0o777 & ~umask()
+
+
+def temp_name(path: Path, suffix: str = ".part") -> Path:
+    """A unique temporary name in ``path``'s folder, not yet created: a caller can note it for
+    clean-up before anything exists (an interruption then never leaves an unnoted file behind),
+    then let a writer that wants a file name (WeasyPrint) create it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{suffix}")
 
 
 def temp_beside(path: Path, suffix: str = ".part") -> Path:

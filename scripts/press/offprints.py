@@ -67,7 +67,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     folder.mkdir(parents=True, exist_ok=True)
     base_url = str(book.root.resolve()) + "/"
     targets = {cid: folder / f"{cid}.pdf" for cid in htmls}
-    temps = {cid: fsio.temp_beside(p) for cid, p in targets.items()}
+    temps = {cid: fsio.temp_name(p) for cid, p in targets.items()}  # created by WeasyPrint, removed below
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(htmls))), mp_context=ctx) as pool:

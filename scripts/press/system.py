@@ -32,11 +32,12 @@ PROGRAMS: dict[str, tuple[str, str]] = {
 # What the WebKit renders of the tests load besides programs, by stage: introspection data and
 # bindings for Debian's own Python (/usr/bin/python3; the venv has no PyGObject), and the one system
 # face the renders may fall back to (they see no other, as a reader's device has not the book's).
+# Keyed by a file of the package (a dpkg -S pattern).
 WEBKIT: dict[str, tuple[str, str]] = {
-    "WebKit2-4.1.typelib": ("gir1.2-webkit2-4.1", "test"),  # WebKit2GTK, the engine of Apple Books' family
-    "gi": ("python3-gi", "test"),                            # PyGObject
-    "gi.repository.cairo": ("python3-gi-cairo", "test"),     # snapshots as cairo surfaces
-    "DejaVuSans.ttf": ("fonts-dejavu-core", "test"),         # the renders' only system font
+    "*/WebKit2-4.1.typelib": ("gir1.2-webkit2-4.1", "test"),      # WebKit2GTK, the engine of Apple Books' family
+    "*/gi/__init__.py": ("python3-gi", "test"),                   # PyGObject
+    "*/gi/_gi_cairo.*.so": ("python3-gi-cairo", "test"),          # snapshots as cairo surfaces
+    "*/DejaVuSans.ttf": ("fonts-dejavu-core", "test"),            # the renders' only system font
 }
 
 # Shared libraries loaded at run time (WeasyPrint opens them with cffi): soname → package.
@@ -47,6 +48,11 @@ LIBRARIES: dict[str, str] = {
     "libharfbuzz.so.0": "libharfbuzz0b",
     "libharfbuzz-subset.so.0": "libharfbuzz-subset0",  # font subsetting; without it WeasyPrint warns
     "libfontconfig.so.1": "libfontconfig1",
+}
+
+# Libraries WeasyPrint may load but can do without, with the reason they are not installed.
+OPTIONAL_LIBRARIES: dict[str, str] = {
+    "libharfbuzz-vector.so.0": "not packaged in Debian 12; WeasyPrint draws without it",
 }
 
 # hunspell dictionaries by language tag (lower case; the most specific tag wins).

@@ -281,11 +281,11 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             while_rendering()
     base_url = str(book.root.resolve()) + "/"
     identifier = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
-    temps = {v: fsio.temp_beside(p) for v, p in targets.items()}
     both = set(targets) == {"screen", "print"}
     head, _, tail = pdfunits.split(html)
     key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets)) if both else None
     record_path = pdfunits.record_path(book.root, targets)
+    temps = {v: fsio.temp_name(p) for v, p in targets.items()}  # created by WeasyPrint, removed below
     try:
         outcome = None
         if incremental and key is not None:

@@ -62,8 +62,8 @@ def layout_key(head: str, tail: str, css: str, variants: list[str]) -> str | Non
     laying units out alone."""
     if UNSAFE.search(css):
         return None
-    from importlib.metadata import version
-    return _sha(head, tail, css, ",".join(sorted(variants)), version("weasyprint"))
+    from .. import toolchain
+    return _sha(head, tail, css, ",".join(sorted(variants)), json.dumps(toolchain.versions(), sort_keys=True))
 
 
 def record_path(book_root: Path, targets: dict[str, Path]) -> Path:
