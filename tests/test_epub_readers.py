@@ -246,6 +246,6 @@ def test_a_spaced_hyphen_would_be_found(tmp_path):
 
 
 @pytest.mark.xfail(strict=True, reason="the editorial pass (issue 16) sets the book's dashes; remove this mark "
-                   "and TEXT-002 from test_manuscript.py's allowance when it lands")
+                   "and TEXT-002 from the allowances in test_manuscript.py and test_check.py when it lands")
 def test_the_book_has_no_spaced_hyphen_as_a_dash(real_book):
     assert spaced_hyphens(real_book.epub) == []
