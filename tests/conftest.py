@@ -16,6 +16,7 @@ from press.build import Outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "book"
+EDGES = ROOT / "tests" / "fixtures" / "edges"
 MANUSCRIPT = ROOT / "manuscript"
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
@@ -70,6 +71,23 @@ def real_book(tmp_path_factory) -> Built:
     dist = tmp_path_factory.mktemp("book-dist")
     _build(MANUSCRIPT, dist)
     return Built(MANUSCRIPT, dist, "het-gat-tussen-denken-en-doen")
+
+
+@pytest.fixture(scope="session")
+def edges_book(tmp_path_factory) -> Built:
+    """The screen editions' edge cases (tests/fixtures/edges/book.yaml says which)."""
+    dist = tmp_path_factory.mktemp("edges-dist")
+    _build(EDGES, dist)
+    return Built(EDGES, dist, "edges")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (tests/browser.py), one for the session."""
+    from browser import Browser
+    b = Browser()
+    yield b
+    b.close()
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_chapter_page_structure(real_book):
     assert page.xpath("//a[@class='skip-link']/@href") == ["#main"]
     assert len(page.xpath("//main[@id='main']")) == 1 and page.xpath("//header") and page.xpath("//footer")
     assert page.xpath("string(//p[@class='chapter-part'])") == "Deel I: Meer aandacht voor de uitvoering"
-    assert page.xpath("//h1/text()") == ["Beleidsinfarct"]
+    assert [t.replace("\u00ad", "") for t in page.xpath("//h1/text()")] == ["Beleidsinfarct"]  # soft hyphens aside
     nav = page.xpath("//nav[@class='chapter-nav']")[0]
     assert nav.xpath(".//a[@rel='prev']/@href") == ["voorwoord.html"]
     assert nav.xpath(".//a[@rel='next']/@href") == ["uitvoering-gemeenten.html"]

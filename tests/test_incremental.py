@@ -160,7 +160,7 @@ HTML = ("<html><head></head><body>\n<!-- press-unit: front -->\n<nav><a href=\"#
 
 
 def test_a_moved_anchor_marks_the_units_that_quote_its_page_stale():
-    record = {"key": "k", "pages": 9, "anchors": {"one": 3, "a": 3, "two": 7, "b": 7}, "margins": [""] * 9,
+    record = {"key": "k", "pages": 9, "anchors": {"one": 3, "a": 3, "two": 7, "b": 7}, "margins": [""] * 9, "starts": {},
               "units": [{"id": "front", "key": "", "first": 1, "pages": 2, "refs": {"one": 3}},
                         {"id": "one", "key": "", "first": 3, "pages": 4, "refs": {"b": 7}},
                         {"id": "two", "key": "", "first": 7, "pages": 3, "refs": {}}]}
@@ -178,7 +178,7 @@ def test_a_moved_anchor_marks_the_units_that_quote_its_page_stale():
 
 
 def test_the_front_matter_or_half_the_book_changed_means_a_whole_layout():
-    record = {"key": "k", "pages": 9, "anchors": {}, "margins": [""] * 9, "units": [
+    record = {"key": "k", "pages": 9, "anchors": {}, "margins": [""] * 9, "starts": {}, "units": [
         {"id": uid, "key": pdfunits._sha(body), "first": 1, "pages": 1, "refs": {}}
         for uid, body in pdfunits.split(HTML)[1]]}
     assert pdfunits.Plan(HTML, record, "k").ok

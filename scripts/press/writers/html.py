@@ -18,6 +18,7 @@ from .. import ASSETS, fonts
 from ..book import Book
 from ..pipeline import ChapterResult
 from .common import STYLES, atomic_dir, environment, markup, parts_view, rewrite_links, roman
+from .screen import hyphenate_headings, soft_hyphens, wide_regions
 
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
 
@@ -36,20 +37,30 @@ def human_size(n: int) -> str:
     return str(n)
 
 
+# What the search leaves out of titles and text: note numbers and back links (they read as stray
+# digits and arrows: "Wijkgericht werken 7").
+NOISE = re.compile(r'<sup>\s*<a [^>]*class="noteref"[^>]*>.*?</a>\s*</sup>'
+                   r'|<a [^>]*class="[^"]*\b(?:noteref|backlink)\b[^"]*"[^>]*>.*?</a>', re.S)
+
+
 def search_index(results: list[ChapterResult], bodies: dict[str, str]) -> list[dict]:
-    """One entry per section: its title, its page address and its plain text."""
+    """One entry per section: its title, its page address and its plain text; a chapter's first
+    entry also names its authors (searched and shown beside the title)."""
     entries = []
     for r in results:
-        parts = re.split(r'(<h[23][^>]*id="([^"]+)"[^>]*>(.*?)</h[23]>)', bodies[r.chapter.id], flags=re.S)
-        entries.append({"title": r.chapter.title, "href": f"{r.chapter.id}.html", "text": _plain(parts[0])})
+        parts = re.split(r'(<h[23][^>]*id="([^"]+)"[^>]*>(.*?)</h[23]>)', NOISE.sub("", bodies[r.chapter.id]), flags=re.S)
+        first = {"title": r.chapter.title, "href": f"{r.chapter.id}.html", "text": _plain(parts[0])}
+        if r.chapter.authors:
+            first["authors"] = ", ".join(r.chapter.authors)
+        entries.append(first)
         for i in range(1, len(parts) - 1, 4):
             ident, title, text = parts[i + 1], _plain(parts[i + 2]), _plain(parts[i + 3])
             entries.append({"title": f"{r.chapter.title}: {title}", "href": f"{r.chapter.id}.html#{ident}", "text": text})
-    return [e for e in entries if e["text"]]
+    return [e for e in entries if e["text"] or e.get("authors")]
 
 
 def _plain(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u00ad", "")).strip()
 
 
 def write(book: Book, results: list[ChapterResult], target: Path, downloads: list[tuple[Path, str]]) -> None:
@@ -62,7 +73,9 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         (out / "assets").mkdir()
         (out / "images").mkdir()
         (out / "downloads").mkdir()
-        bodies = {r.chapter.id: rewrite_links(r.html, r.chapter.id, _href) for r in results}
+        bodies = {r.chapter.id: wide_regions(rewrite_links(r.html, r.chapter.id, _href), r.chapter.id, book.root, labels)
+                  for r in results}
+        pages = {cid: hyphenate_headings(body, book.lang) for cid, body in bodies.items()}
         _assets(out / "assets", fonts.book_characters(book, results), meta)
         files = []
         for path, label in downloads:
@@ -77,7 +90,8 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
             prev = results[i - 1].chapter if i > 0 else None
             nxt = results[i + 1].chapter if i + 1 < len(results) else None
             page = chapter_tpl.render(
-                chapter=ch, body=markup(bodies[ch.id]), prev=prev, next=nxt,
+                chapter=ch, body=markup(pages[ch.id]), prev=prev, next=nxt,
+                title_html=markup(soft_hyphens(ch.title_html, book.lang)),
                 part_title=book.parts[ch.part] if ch.part is not None else None,
                 part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
             (out / f"{ch.id}.html").write_text(page, encoding="utf-8")

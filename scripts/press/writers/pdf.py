@@ -25,7 +25,7 @@ from .. import fonts, fsio, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from . import pdfsplice, pdfunits
+from . import pagestarts, pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
@@ -192,7 +192,8 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
         doc, anchors = _layout(html, base_url, variant, handler)
         if not handler.messages:
             _write(doc, variant, out, identifier)
-        return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages}
+        return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages,
+                "starts": pagestarts.first_words(doc)}
     finally:
         log.removeHandler(handler)
 
@@ -211,7 +212,9 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
         if drop_last:
             doc = doc.copy(doc.pages[:-1])
             anchors = {k: v for k, v in anchors.items() if v <= len(doc.pages)}
-        result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": margins(doc)}
+        starts = {k: v for k, v in pagestarts.first_words(doc).items() if int(k) <= len(doc.pages)}
+        result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": margins(doc),
+                  "starts": starts}
         if handler.messages:
             return result
         read, write = os.pipe()
@@ -262,7 +265,8 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     processes (both from one layout); ``while_rendering()`` runs in this process meanwhile. With
     both variants and a record of the last build, only the units an edit touched are laid out
     again (pdfunits); ``incremental=False`` always lays the whole book out. Returns
-    {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "relaid": [unit ids] or None}."""
+    {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "starts": {page: where it begins}
+    (press.writers.pagestarts), "relaid": [unit ids] or None}."""
     absent = fonts.missing(STYLES)
     if absent:
         raise ManuscriptError([finding("PDF-003", display_path(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
@@ -283,7 +287,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     identifier = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
     both = set(targets) == {"screen", "print"}
     head, _, tail = pdfunits.split(html)
-    key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets)) if both else None
+    key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets), pagestarts.reader_key()) if both else None
     record_path = pdfunits.record_path(book.root, targets)
     temps = {v: fsio.temp_name(p) for v, p in targets.items()}  # created by WeasyPrint, removed below
     try:
@@ -300,8 +304,9 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     finally:
         for t in temps.values():
             t.unlink(missing_ok=True)
-    pdfunits.save(record_path, html, key, outcome["anchors"], outcome["pages"], outcome.get("margins"), targets)
-    return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks,
+    pdfunits.save(record_path, html, key, outcome["anchors"], outcome["pages"], outcome.get("margins"), targets,
+                  outcome["starts"])
+    return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks, "starts": outcome["starts"],
             "relaid": outcome.get("relaid")}
 
 
@@ -354,7 +359,8 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
             meanwhile()
             for i, (outs, future) in futures.items():
                 result = future.result()
-                if result["log"] or not plan.accept(i, result["pages"], result["anchors"], result["margins"]):
+                if result["log"] or not plan.accept(i, result["pages"], result["anchors"], result["margins"],
+                                                    result["starts"]):
                     return None  # warnings are reported by the whole layout; pages or their heads moved
                 laid[i] = outs
             todo = plan.stale()
@@ -371,6 +377,7 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
             else:
                 shutil.copyfile(base, out)
         return {"pages": plan.record["pages"], "anchors": plan.anchors, "margins": plan.record["margins"],
+                "starts": plan.starts,
                 "relaid": [plan.units[i][0] for i in sorted(laid)]}
     except pdfsplice.SpliceError:
         return None

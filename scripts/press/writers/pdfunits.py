@@ -57,13 +57,13 @@ def _outside(body: str) -> list[str]:
     return sorted({t for t in HREF.findall(body) if t not in own})
 
 
-def layout_key(head: str, tail: str, css: str, variants: list[str]) -> str | None:
-    """What every unit's layout depends on besides its own text; None when the style rules out
-    laying units out alone."""
+def layout_key(head: str, tail: str, css: str, variants: list[str], reader: str = "") -> str | None:
+    """What every unit's layout depends on besides its own text (and ``reader``: the code that reads
+    the record's page starts from a layout); None when the style rules out laying units out alone."""
     if UNSAFE.search(css):
         return None
     from .. import toolchain
-    return _sha(head, tail, css, ",".join(sorted(variants)), json.dumps(toolchain.versions(), sort_keys=True))
+    return _sha(head, tail, css, ",".join(sorted(variants)), json.dumps(toolchain.versions(), sort_keys=True), reader)
 
 
 def record_path(book_root: Path, targets: dict[str, Path]) -> Path:
@@ -88,7 +88,7 @@ def _file_sha(path: Path) -> str:
 
 
 def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages: int, margins: list[str] | None,
-         outputs: dict[str, Path]) -> None:
+         outputs: dict[str, Path], starts: dict[str, dict] | None = None) -> None:
     """Record a good build (whole or spliced) and keep its PDFs as the next splice's base."""
     if key is None or margins is None:
         return
@@ -110,7 +110,7 @@ def save(path: Path, html: str, key: str | None, anchors: dict[str, int], pages:
         fsio.publish(tmp, base)
         bases[variant] = _file_sha(base)
     cache.write(path, json.dumps({"key": key, "units": record_units, "anchors": anchors, "pages": pages,
-                                  "margins": margins, "bases": bases}, sort_keys=True))
+                                  "margins": margins, "bases": bases, "starts": starts or {}}, sort_keys=True))
     _prune(path.parent.parent)
 
 
@@ -147,11 +147,12 @@ class Plan:
         self.head, self.units, self.tail = split(html)
         self.record = record
         self.ok = (record is not None and key is not None and record.get("key") == key and "margins" in record
-                   and [u["id"] for u in record["units"]] == [uid for uid, _ in self.units])
+                   and "starts" in record and [u["id"] for u in record["units"]] == [uid for uid, _ in self.units])
         if not self.ok:
             self.dirty: set[int] = set()
             return
         self.anchors: dict[str, int] = dict(record["anchors"])
+        self.starts: dict[str, dict] = dict(record["starts"])  # where each page begins (pagestarts)
         self.refs = [dict(u["refs"]) for u in record["units"]]  # the numbers each unit shows now
         self.dirty = {i for i, (_, body) in enumerate(self.units) if _sha(body) != record["units"][i]["key"]}
         if 0 in self.dirty or len(self.dirty) > len(self.units) // 2:
@@ -170,7 +171,8 @@ class Plan:
         return unit_html(self.head, body, self.tail, self.unit(i)["first"], self.anchors, literal_css,
                          last=i == len(self.units) - 1)
 
-    def accept(self, i: int, pages: int, anchors: dict[str, int], margins: list[str]) -> bool:
+    def accept(self, i: int, pages: int, anchors: dict[str, int], margins: list[str],
+               starts: dict[str, dict] | None = None) -> bool:
         """Take a unit's new layout (anchors numbered from its first page); False when its page
         count changed, which moves every later page, or when its running heads or folios differ
         from the book's (an edited heading they quote, or style that carries a string in from an
@@ -181,6 +183,8 @@ class Plan:
         first, end = u["first"], u["first"] + u["pages"]
         self.anchors = {k: v for k, v in self.anchors.items() if not first <= v < end}
         self.anchors.update({name: first + page - 1 for name, page in anchors.items()})
+        self.starts = {k: v for k, v in self.starts.items() if not first <= int(k) < end}
+        self.starts.update({str(first + int(page) - 1): where for page, where in (starts or {}).items()})
         return True
 
     def stale(self) -> set[int]:
