@@ -136,8 +136,6 @@ def test_a_night_theme_without_a_signal_is_what_the_signals_fix(renders):
     assert any("h3.boxed" in line for line in low) and any("span.pending" in line for line in low), low
 
 
-@pytest.mark.xfail(strict=True, reason="figures in dark mode are issue 15's (SVG colours from CSS or a light "
-                   "backdrop); this measurement is the acceptance test for it")
 @pytest.mark.parametrize("width", WIDTHS)
 def test_figure_labels_read_at_4_5_to_1_in_the_night_theme(renders, book_dir, width):
     """Every label of every figure, measured in the dark render's pixels: its ink against the
