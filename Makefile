@@ -26,7 +26,7 @@ epub pdf html: $(STAMP)
 # check: build what can be built (a failing build is reported by the check itself), then check all
 check: $(STAMP) tools
 	-@$(PRESS) build -m $(MANUSCRIPT) -d $(DIST) -q >/dev/null 2>&1
-	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST)
+	@$(PRESS) check -m $(MANUSCRIPT) -d $(DIST) --progress
 
 # release: the manuscript must be clean (pending notes count as errors) before anything is built
 # (the whole book laid out at once, the most compact PDFs), and the editions must pass every validator.

@@ -72,7 +72,7 @@ tools() {
   # in Debian's Chromium; the Nu HTML Checker is a jar. No npm package may download its own browser.
   # shellcheck disable=SC2046
   apt_install $(packages "$1" "$MANUSCRIPT/book.yaml" ${2:+"$2"})
-  if [ ! -x node_modules/.bin/ace ] || [ ! -x node_modules/.bin/axe ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then
+  if [ ! -x node_modules/.bin/ace-cli ] || [ ! -x node_modules/.bin/axe ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then
     step "validators (npm: Ace by DAISY, axe-core, the Nu HTML Checker)" \
       env PUPPETEER_SKIP_DOWNLOAD=1 CHROMEDRIVER_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund
   fi

@@ -164,7 +164,10 @@ def test_suppression_needs_a_reason_and_a_known_code(broken_book, entry, why):
     suppress(broken_book, entry)
     status, out, err = check(broken_book)
     assert status == 1
-    assert re.search(rf"^book/suppressions\.yaml: BOOK-009 'suppress\[1\]' has an invalid value: .*'{why}'", err, re.M)
+    found = [m for m in map(LINE.match, out.splitlines()) if m and m["code"] == "SUPP-003"]
+    assert [(m["path"], m["line"]) for m in found] == [("book/suppressions.yaml", "1")]
+    assert why in found[0]["message"] and "suppression 1" in found[0]["message"]
+    assert "Suppressed" not in out  # a file with a wrong entry suppresses nothing
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,13 +220,20 @@ def test_dictionaries_by_language():
     assert spelling.dictionary("tlh") is None
 
 
-def test_missing_dictionary_reports_nothing_and_says_so_once(dutch_book, monkeypatch, capsys):
+def test_missing_dictionary_is_a_warning_with_the_install_command(dutch_book, monkeypatch):
     monkeypatch.setattr(spelling, "dictionary_dirs", lambda: [dutch_book])
-    monkeypatch.setattr(spelling, "_noted", set())
     book = load_book(dutch_book)
-    assert spelling.check(book) == [] and spelling.check(book) == []
-    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("spelling:")]
-    assert notes == ["spelling: no hunspell dictionary for 'nl' is installed; the spelling was not checked"]
+    found = spelling.check(book)
+    assert [(f.path, f.line, f.code, f.severity) for f in found] == \
+        [("book/book.yaml", line_number(dutch_book / "book.yaml", "lang:"), "SPELL-002", "warning")]
+    assert "sudo apt-get install hunspell-nl" in found[0].message  # the package press.system names for 'nl'
+
+
+def test_missing_hunspell_names_it_too(dutch_book, monkeypatch):
+    monkeypatch.setattr(spelling.shutil, "which", lambda name: None)
+    found = spelling.check(load_book(dutch_book))
+    assert [f.code for f in found] == ["SPELL-002"]
+    assert "sudo apt-get install hunspell hunspell-nl" in found[0].message
 
 
 # ---------------------------------------------------------------------------------------------

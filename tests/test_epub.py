@@ -88,7 +88,7 @@ def test_page_list_matches_the_print_edition(real_book):
     entries = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
     reader = PdfReader(str(real_book.pdf))
     numbers = [int(a.text) for a in entries]
-    assert numbers == sorted(numbers) and len(numbers) > 100  # every page with text on it
+    assert numbers == sorted(numbers) and len(numbers) > 0.8 * len(reader.pages)  # nearly every page with text on it
     assert numbers[-1] <= len(reader.pages)
     checked = 0
     docs = {}

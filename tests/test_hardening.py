@@ -147,3 +147,17 @@ def test_template_mistake_names_the_template_and_line(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "chapter.html:" in proc.stderr and "template error" in proc.stderr
     assert not (tmp_path / "d" / "html").exists()
+
+
+def test_a_chapter_that_changes_its_page_count_builds_without_a_worker_traceback(built):
+    """After an edit the changed chapter is laid out alone; when its page count changed, its
+    worker is stopped and the whole book laid out. The stopped worker used to print
+    'Process ForkProcess-1 … KeyboardInterrupt: signal 15' under a good build."""
+    book, dist = built
+    chapter = book / "02-harbours.md"
+    for n in range(2):  # the first edit may be laid out whole; the second is spliced or stopped
+        more = f"A paragraph added in round {n}, long enough to need a page of its own. " * 14
+        chapter.write_text(chapter.read_text() + "\n" + "\n\n".join([more] * 6) + "\n")
+        proc = press("build", "-m", str(book), "-d", str(dist))
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr and "ForkProcess" not in proc.stderr, proc.stderr

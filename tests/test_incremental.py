@@ -1,7 +1,9 @@
 """After an edit the print edition lays out again only the units the edit touched (pdfunits) and
 splices them into the last build's PDFs (pdfsplice). What a reader gets must not depend on it:
 each test compares the spliced PDFs with a whole layout of the same edited book — every page's
-text and boxes, the outline, the named destinations, the links — and checks the structure tree."""
+text and boxes, the outline, the named destinations, the links, and every page's rendered pixels
+(a shared font subset whose glyph id drew another glyph of the same width and text would pass
+every other comparison) — and checks the structure tree."""
 from __future__ import annotations
 
 import json
@@ -13,6 +15,8 @@ import pytest
 from conftest import FIXTURE, outline, press
 from pypdf import PdfReader
 
+import visual
+from press import render
 from press.writers import pdfunits
 
 SLUG = "tides-and-harbours"
@@ -31,6 +35,40 @@ def facts(path: Path) -> dict:
     return {"pages": len(r.pages), "text": [p.extract_text() for p in r.pages], "outline": outline(r),
             "dests": {k: r.get_destination_page_number(v) for k, v in r.named_destinations.items()},
             "links": links, "boxes": [(list(map(float, p.mediabox)), list(map(float, p.trimbox))) for p in r.pages]}
+
+
+def rendered_differences(a: Path, b: Path, dpi: float = 60) -> list[int]:
+    """Pages (1-based) whose rendering by PDFium differs between two PDFs beyond anti-aliasing noise."""
+    count = render.page_count(a)
+    assert count == render.page_count(b)
+    numbers = list(range(1, count + 1))
+    return [n for n, x, y in zip(numbers, render.pages(a, numbers, dpi), render.pages(b, numbers, dpi))
+            if x.size != y.size or visual.changed_mask(x, y).getbbox() is not None]
+
+
+def shareable_subsets(path: Path) -> list[str]:
+    """Font subsets that a larger subset of the same face in the file could replace (it has every
+    glyph they show, with the same width and text): a spliced unit that brought its own copy for
+    nothing. A unit that shows a glyph the book's subset lacks (a page number's figure no page had,
+    a width WeasyPrint rounded otherwise) keeps its own."""
+    from press.writers.pdfsplice import _face
+    from visual import glyphs
+    with pikepdf.open(path) as pdf:
+        used, fonts = glyphs.used_gids(pdf)
+        faces = {key: _face(font) for key, font in fonts.items()}
+        out = []
+        for key, font in fonts.items():
+            name, mine = str(font.BaseFont).split("+", 1)[-1], faces[key]
+            for other, other_font in fonts.items():
+                theirs = faces[other]
+                if other == key or mine is None or theirs is None or str(other_font.BaseFont).split("+", 1)[-1] != name:
+                    continue
+                if len(theirs.text) >= len(mine.text) and all(
+                        theirs.widths.get(g) == mine.widths.get(g) and theirs.text.get(g) == mine.text.get(g)
+                        for g in used.get(key, ())):
+                    out.append(f"{font.BaseFont} {key} could share {other_font.BaseFont} {other}")
+                    break
+        return out
 
 
 def structure_problems(path: Path) -> list[str]:
@@ -93,12 +131,36 @@ def assert_same_as_whole_layout(book: Path, tmp_path: Path) -> None:
         spliced, reference = facts(tmp_path / "dist" / name), facts(whole / name)
         for key in reference:
             assert spliced[key] == reference[key], f"{name}: {key} differs from a whole layout"
+        assert rendered_differences(tmp_path / "dist" / name, whole / name) == [], f"{name}: pages look different"
         assert structure_problems(tmp_path / "dist" / name) == []
         # the spliced chapters share the book's font subsets instead of bringing their own
-        assert (tmp_path / "dist" / name).stat().st_size < 1.2 * (whole / name).stat().st_size
+        assert shareable_subsets(tmp_path / "dist" / name) == []
     pagemap = lambda d: json.loads((d / "reports" / "pagemap.json").read_text())  # noqa: E731
     assert pagemap(tmp_path / "dist") == pagemap(whole)
     assert (tmp_path / "dist" / f"{SLUG}.epub").read_bytes() == (whole / f"{SLUG}.epub").read_bytes()
+
+
+def test_pixels_tell_a_glyph_id_that_draws_another_glyph(book, tmp_path):
+    """A font subset whose glyph for "e" draws an "o" keeps the text and the boxes: only the
+    rendered pages show it, so the comparison with a whole layout renders them."""
+    import io
+
+    from fontTools.ttLib import TTFont
+    good = tmp_path / "dist" / f"{SLUG}.pdf"
+    bad = tmp_path / "tampered.pdf"
+    with pikepdf.open(good) as pdf:
+        font = next(f for p in pdf.pages for f in p.Resources.get("/Font", {}).values()
+                    if str(f.BaseFont).endswith("+EB-Garamond"))
+        descriptor = font.DescendantFonts[0].FontDescriptor
+        program = TTFont(io.BytesIO(descriptor.FontFile3.read_bytes()))
+        charstrings = program["CFF "].cff[0].CharStrings
+        charstrings["e"] = charstrings["o"]
+        data = io.BytesIO()
+        program.save(data)
+        descriptor.FontFile3.write(data.getvalue())
+        pdf.save(bad)
+    assert facts(bad) == facts(good)
+    assert rendered_differences(bad, good)
 
 
 @pytest.mark.parametrize("file, old, new, unit", [

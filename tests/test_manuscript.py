@@ -111,3 +111,37 @@ def test_cross_references_to_essays_and_figures(book):
     hrefs = re.findall(r'<a href="#([^"]+)"[^>]*class="[^"]*xref', "".join(r.html for r in results.values()))
     assert "sturen-op-waarden" in hrefs and "gebiedsgericht-werken" in hrefs
     assert any(h.startswith(("fig-", "tbl-")) for h in hrefs)
+
+
+# --- the printed book ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def paginated(real_book, tmp_path_factory):
+    """The pagination report of this book's build (press proofs on a copy of its dist)."""
+    import json
+    import shutil
+
+    from press import proofs
+    dist = tmp_path_factory.mktemp("book-proofs") / "dist"
+    shutil.copytree(real_book.dist, dist)
+    assert proofs.main(["-m", str(MANUSCRIPT), "-d", str(dist)]) == 0
+    return json.loads((dist / "reports" / "pagination.json").read_text())
+
+
+def test_no_page_inside_an_essay_is_less_than_half_filled(paginated):
+    """Boxes, figures and the table no longer leave a page six lines full (p. 62 of the first
+    proofs): the only short pages are the last of an essay, before a part or essay opening."""
+    assert paginated["flag_counts"]["short-page"] == 0, [f for f in paginated["flags"] if f["kind"] == "short-page"]
+
+
+def test_the_printer_gets_a_multiple_of_4_pages_and_every_bullet_is_a_bullet(real_book):
+    import pikepdf
+    from pypdf import PdfReader
+
+    from press import STYLES, fonts
+    from visual import glyphs
+    with pikepdf.open(real_book.pdf_print) as pdf:
+        assert len(pdf.pages) % 4 == 0
+    bullets = "".join(p.extract_text() for p in PdfReader(real_book.pdf).pages).count("•")
+    assert bullets >= 40   # the lists of the essays and the boxes
+    assert glyphs.problems(real_book.pdf_print, {f.file for f in fonts.faces(STYLES)}) == []

@@ -32,7 +32,23 @@ from press.pipeline import process
 from press.rules import RULES, ManuscriptError
 
 CASES_DIR = Path(__file__).parent / "rules"
-CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
+
+
+def _cases() -> list[Path]:
+    """``rules/<CODE>/`` and, for further cases of one rule, ``rules/<CODE>/<case>/``."""
+    out = []
+    for folder in sorted(p for p in CASES_DIR.iterdir() if p.is_dir()):
+        if (folder / "expected.txt").exists():
+            out.append(folder)
+        out += sorted(p for p in folder.iterdir() if p.is_dir() and (p / "expected.txt").exists())
+    return out
+
+
+CASES = _cases()
+
+
+def code_of(case: Path) -> str:
+    return case.name if case.parent == CASES_DIR else case.parent.name
 EXPLICIT: dict[str, list[str]] = {}  # code → the explicit tests that prove it
 
 
@@ -58,10 +74,17 @@ def pandoc_cache(tmp_path_factory) -> Path:
 # Manuscript rules: one folder each
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def _case_files(folder: str, names: list[str]) -> list[str]:
+    """What a case folder holds besides its manuscript: the expected findings and further cases."""
+    return [n for n in names if n in ("expected.txt", "messages.txt") or (Path(folder, n) / "expected.txt").exists()]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.relative_to(CASES_DIR).as_posix() for c in CASES])
 def test_rule_fires_once_at_file_and_line(case: Path, tmp_path, monkeypatch, regen, pandoc_cache):
+    """``expected.txt``: where the rule fires; ``messages.txt`` (where present): the whole line an
+    editor reads, so a message that speaks parser or Python fails the test."""
     work = tmp_path / "case"
-    shutil.copytree(case, work, ignore=shutil.ignore_patterns("expected.txt"))
+    shutil.copytree(case, work, ignore=_case_files)
     monkeypatch.chdir(work)
     monkeypatch.setenv("PRESS_CACHE", str(pandoc_cache))
     findings = sorted(set(collect(Path("."), None)))
@@ -72,11 +95,18 @@ def test_rule_fires_once_at_file_and_line(case: Path, tmp_path, monkeypatch, reg
     if regen:
         expected.write_text(found, encoding="utf-8")
     assert found == expected.read_text(encoding="utf-8")
-    assert [f.code for f in findings] == [case.name], "the case must break its own rule, exactly once"
+    messages = case / "messages.txt"
+    if messages.exists():
+        said = "".join(f"{f}\n" for f in findings)
+        if regen:
+            messages.write_text(said, encoding="utf-8")
+        assert said == messages.read_text(encoding="utf-8")
+        assert "Traceback" not in said and "<block" not in said
+    assert [f.code for f in findings] == [code_of(case)], "the case must break its own rule, exactly once"
 
 
 def test_every_case_folder_names_a_rule():
-    assert not [c.name for c in CASES if c.name not in RULES]
+    assert not [c.name for c in CASES if code_of(c) not in RULES]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,7 +171,7 @@ def test_epub_link_to_a_missing_file(fixture_book, tmp_path):
     assert validate.epub_links(fixture_book.epub) == []
     damaged = tmp_path / fixture_book.epub.name
     text = rewrite_epub(fixture_book.epub, damaged, "EPUB/tides.xhtml", lambda t: t.replace(
-        'href="#fig-tides-diagram" class="xref">diagram', 'href="gone.xhtml#fig" class="xref">diagram', 1))
+        'href="#fig-tides-diagram" class="xref paged">diagram', 'href="gone.xhtml#fig" class="xref paged">diagram', 1))
     found = validate.epub_links(damaged)
     line = line_of(text, 'href="gone.xhtml#fig"')
     assert [where(f) for f in found] == [f"{damaged.name}!/EPUB/tides.xhtml:{line}: LINK-006"]
@@ -378,7 +408,7 @@ def test_linkcheck_reports_dead_addresses(local_site, tmp_path, monkeypatch, cap
 
 
 def test_every_rule_has_a_test():
-    untested = sorted(set(RULES) - {c.name for c in CASES} - set(EXPLICIT))
+    untested = sorted(set(RULES) - {code_of(c) for c in CASES} - set(EXPLICIT))
     assert not untested, f"rules without a test: {untested}; add tests/rules/<CODE>/ or an explicit test"
     assert not set(EXPLICIT) - set(RULES)
 

@@ -6,23 +6,18 @@ and line of every contract violation found. Nothing here runs pandoc.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from . import schema, yamlerrors
 from .rules import ManuscriptError, finding
 
-REQUIRED = ("title", "lang", "authors", "publisher", "date", "identifier", "rights", "description")
-# BCP 47: language, optional script, region and variants (no private-use-only tags).
-LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?(-([a-zA-Z\d]{5,8}|\d[a-zA-Z\d]{3}))*$")
-IDENTIFIER = re.compile(r"^urn:(isbn:(97[89])?\d{9}[\dX]|uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
-                        re.I)
+REQUIRED = tuple(schema.BOOK["required"])
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 NOT_CHAPTERS = {"EDITORIAL.md", "README.md"}
-TRIM = re.compile(r"\d+(\.\d+)?(mm|cm|in|pt) \d+(\.\d+)?(mm|cm|in|pt)")
 TITLE_HEADING = re.compile(r"\A\s*# +(.+?)\s*$", re.M)
 
 
@@ -83,13 +78,23 @@ def read_text(path: Path, rel: str) -> str:
         raise ManuscriptError([finding("FILE-008", rel, 0, size=f"{size / 1e6:.1f}", limit=MAX_CHAPTER_MB)])
     data = path.read_bytes()
     if b"\x00" in data:
-        raise ManuscriptError([finding("FILE-001", rel, 0, detail="it looks like a binary file")])
+        raise ManuscriptError([finding("FILE-001", rel, 0,
+                                       detail="it looks like a binary file, not text (a Word file or an image named .md?)")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise ManuscriptError([finding("FILE-001", rel, line, detail=f"byte 0x{data[e.start]:02x} at line {line}")]) from None
+        raise ManuscriptError([finding("FILE-001", rel, line, detail=_encoding_detail(data, e.start))]) from None
     return text.lstrip("\ufeff").replace("\r\n", "\n")
+
+
+def _encoding_detail(data: bytes, at: int) -> str:
+    """What the editor will recognise: the word with the odd character, as an older encoding
+    (Windows-1252, the usual one for a file saved by Word or Notepad) would show it."""
+    start = max(data.rfind(b" ", 0, at), data.rfind(b"\n", 0, at)) + 1
+    end = min(p for p in (data.find(b" ", at), data.find(b"\n", at), len(data)) if p >= 0)
+    word = data[start:end][:40].decode("cp1252", "replace").strip()
+    return f"'{word}' on this line is written in another encoding, probably Windows-1252 or Latin-1"
 
 
 def _yaml_line(node, key: str) -> int:
@@ -101,9 +106,38 @@ def _yaml_line(node, key: str) -> int:
     return node.start_mark.line + 1 if node is not None else 0
 
 
+MAX_YAML_KB = 256   # a book.yaml, a front matter block or a suppressions.yaml larger than this is a mistake
+MAX_YAML_DEPTH = 20  # mappings and lists nested deeper than this are refused (the composer recurses)
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """YAML the press will not build: ``code`` is the finding to report."""
+
+    def __init__(self, code: str, mark, problem: str):
+        super().__init__(problem=problem, problem_mark=mark)
+        self.code = code
+
+
 class _Loader(yaml.SafeLoader):
     """YAML without implicit timestamps: a date stays text, checked by the press with a line
-    number (PyYAML would raise a bare ValueError on 2024-13-45)."""
+    number (PyYAML would raise a bare ValueError on 2024-13-45). Without anchors and aliases
+    (``&a``, ``*a``: a manuscript needs none, and nine aliases nested nine deep make a "billion
+    laughs" that fills memory when anything walks the data) and without deep nesting (YAML-001,
+    YAML-002), refused while composing, before any value is built."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused("YAML-001", event.start_mark, "anchors and aliases are not allowed")
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _Refused("YAML-002", event.start_mark, f"it is nested more than {MAX_YAML_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
@@ -111,6 +145,12 @@ _Loader.yaml_implicit_resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag
 
 
 def _load_yaml(text: str, rel: str, code: str, offset: int = 0):
+    """(data, node) of one YAML document; a ManuscriptError with ``code`` (its finding) or YAML-001/002
+    at the file and line (``offset`` lines into the file) for YAML the press does not accept."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_YAML_KB * 1000:
+        raise ManuscriptError([finding("YAML-002", rel, offset + 1,
+                                       detail=f"it is {size / 1000:.0f} kB, at most {MAX_YAML_KB} kB")])
     try:
         loader = _Loader(text)  # one parse: the node tree gives line numbers, the data is built from it
         try:
@@ -119,14 +159,23 @@ def _load_yaml(text: str, rel: str, code: str, offset: int = 0):
         finally:
             loader.dispose()
     except yaml.YAMLError as e:
-        context = getattr(e, "context", None) or ""
-        # an unclosed quote or bracket: where it opens; otherwise where the parser gave up
-        opened = context.startswith(("while scanning a quoted", "while parsing a flow"))
-        mark = getattr(e, "context_mark", None) if opened else getattr(e, "problem_mark", None)
-        line = (mark.line + 1 + offset) if mark else offset + 1
-        detail = (getattr(e, "problem", None) or str(e)).strip()
-        raise ManuscriptError([finding(code, rel, line, detail=detail)]) from None
+        if isinstance(e, _Refused):  # YAML the press refuses (aliases, depth): its own finding
+            line = e.problem_mark.line + 1 + offset
+            raise ManuscriptError([finding(e.code, rel, line, **({} if e.code == "YAML-001" else {"detail": e.problem}))]) \
+                from None
+        line, detail = yamlerrors.explain(e, text)
+        raise ManuscriptError([finding(code, rel, line + offset, detail=detail)]) from None
     return data, node
+
+
+def load_yaml_file(path: Path, code: str = "YAML-003"):
+    """Any other YAML file the press reads (suppressions.yaml, locales, fonts.yaml) with the same
+    limits as book.yaml: its data, or a ManuscriptError naming the file and line."""
+    rel = display_path(path)
+    size = path.stat().st_size
+    if size > MAX_YAML_KB * 1000:  # refused before it is read
+        raise ManuscriptError([finding("YAML-002", rel, 0, detail=f"it is {size / 1000:.0f} kB, at most {MAX_YAML_KB} kB")])
+    return _load_yaml(read_text(path, rel), rel, code)[0]
 
 
 def load_book(root: Path) -> Book:
@@ -137,45 +186,15 @@ def load_book(root: Path) -> Book:
         raise ManuscriptError([finding("BOOK-001", rel)])
     meta, node = _load_yaml(read_text(book_file, rel), rel, "BOOK-002")
     if not isinstance(meta, dict):
-        raise ManuscriptError([finding("BOOK-002", rel, 1, detail="it must be a mapping of keys to values")])
-    errors = []
-    for key in REQUIRED + ("contents",):
-        if meta.get(key) in (None, "", []) and not (key == "contents" and meta.get(key) == []):
-            errors.append(finding("BOOK-003", rel, 1, key=key))
-    line = lambda key: _yaml_line(node, key)  # noqa: E731
-    if meta.get("lang") and not LANG_TAG.match(str(meta["lang"])):
-        errors.append(finding("BOOK-004", rel, line("lang"), value=meta["lang"]))
-    if meta.get("date") is not None:
-        d = meta["date"]
-        if isinstance(d, str):
-            try:
-                d = _dt.date.fromisoformat(d)
-            except ValueError:
-                errors.append(finding("BOOK-009", rel, line("date"), key="date", detail="write it as YYYY-MM-DD"))
-        if isinstance(d, _dt.date):
-            meta["date"] = d.isoformat()
-    if meta.get("identifier") and not IDENTIFIER.match(str(meta["identifier"])):
-        errors.append(finding("BOOK-009", rel, line("identifier"), key="identifier",
-                              detail="use urn:isbn:… (13 digits) or urn:uuid:…"))
-    for key in ("subtitle", "slug", "trim"):  # optional keys: present for templates, None when not given
-        meta.setdefault(key, None)
-    if isinstance(meta.get("authors"), str):
-        meta["authors"] = [meta["authors"]]
-    for key in ("title", "subtitle", "publisher", "rights", "description", "slug"):
-        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
-            errors.append(finding("BOOK-009", rel, line(key), key=key, detail="it must be text"))
-    if meta.get("trim") is not None and not TRIM.fullmatch(str(meta["trim"])):
-        errors.append(finding("BOOK-009", rel, line("trim"), key="trim",
-                              detail="width and height with a unit, for example '170mm 240mm'"))
-    if meta.get("slug") and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(meta["slug"])):
-        errors.append(finding("BOOK-009", rel, line("slug"), key="slug", detail="lower-case letters, digits and hyphens only"))
-    contents = meta.get("contents")
-    if contents == []:
-        errors.append(finding("BOOK-008", rel, line("contents")))
-    parts: list[str] = []
-    entries = _contents(contents if isinstance(contents, list) else [], node, rel, errors, parts)
+        raise ManuscriptError([finding("BOOK-002", rel, 1, detail="it must be 'key: value' lines, such as 'title: …'")])
+    errors = [_book_finding(p, rel) for p in schema.validate(meta, node, "book.yaml")]
     if errors:
         raise ManuscriptError(errors)
+    meta = schema.normalise(meta, "book.yaml")
+    for key in ("subtitle", "slug", "trim"):  # optional keys: present for templates, None when not given
+        meta.setdefault(key, None)
+    parts: list[str] = []
+    entries = _contents(meta["contents"], node, parts)
 
     listed: dict[str, int] = {}
     chapters: list[Chapter] = []
@@ -195,7 +214,7 @@ def load_book(root: Path) -> Book:
             chapter_errors.extend(e.findings)
     for path in sorted(root.glob("*.md")):
         if path.name not in listed and path.name not in NOT_CHAPTERS:
-            chapter_errors.append(finding("BOOK-006", rel, line("contents"), name=path.name))
+            chapter_errors.append(finding("BOOK-006", rel, _yaml_line(node, "contents"), name=path.name))
     seen: dict[str, Chapter] = {}
     for ch in chapters:
         if ch.id in seen:
@@ -206,26 +225,37 @@ def load_book(root: Path) -> Book:
     return Book(root=root, meta=meta, parts=parts, chapters=chapters)
 
 
-def _contents(contents: list, node, rel: str, errors: list, parts: list[str]) -> list[tuple[str, int | None, int]]:
-    """Flatten ``contents`` into (file name, part index or None, line in book.yaml); fills ``parts``."""
-    cnode = None
-    if isinstance(node, yaml.MappingNode):
-        cnode = next((v for k, v in node.value if k.value == "contents"), None)
+def _book_finding(p: schema.Problem, rel: str):
+    """A schema problem in book.yaml as the finding an editor reads."""
+    if p.kind == "yaml" or not p.key:
+        return finding("BOOK-002", rel, p.line, detail=p.detail)
+    if p.kind == "unknown":
+        return finding("BOOK-011", rel, p.line, key=p.key, hint=p.detail)
+    top = p.path[0] if p.path else ""
+    if p.kind == "missing" and len(p.path) == 1 or p.kind == "empty" and p.key in REQUIRED and p.key != "contents":
+        return finding("BOOK-003", rel, p.line if p.kind == "empty" else 1, key=p.key)
+    if top == "contents" and p.kind == "empty" and len(p.path) == 1:
+        return finding("BOOK-008", rel, p.line)
+    if top == "contents" and len(p.path) >= 2 and (p.kind == "missing" or len(p.path) == 2):
+        return finding("BOOK-010", rel, p.line, index=p.path[1] + 1)
+    if top == "lang" and p.kind == "invalid":
+        return finding("BOOK-004", rel, p.line, value=p.detail.rsplit(", not ", 1)[-1].strip("'"))
+    return finding("BOOK-009", rel, p.line, key=p.key, detail=p.detail)
+
+
+def _contents(contents: list, node, parts: list[str]) -> list[tuple[str, int | None, int]]:
+    """Flatten a valid ``contents`` into (file name, part index or None, line in book.yaml); fills ``parts``."""
     out = []
     for i, item in enumerate(contents):
-        inode = cnode.value[i] if isinstance(cnode, yaml.SequenceNode) else None
-        iline = inode.start_mark.line + 1 if inode is not None else 0
-        if isinstance(item, str) and item.endswith(".md"):
+        iline = schema.node_at(node, ("contents", i))[1].start_mark.line + 1
+        if isinstance(item, str):
             out.append((item, None, iline))
-        elif isinstance(item, dict) and isinstance(item.get("file"), str):
+        elif "file" in item:
             out.append((item["file"], None, iline))
-        elif isinstance(item, dict) and isinstance(item.get("part"), str) and isinstance(item.get("files"), list) \
-                and all(isinstance(f, str) for f in item["files"]):
+        else:
             parts.append(item["part"])
             for f in item["files"]:
                 out.append((f, len(parts) - 1, iline))
-        else:
-            errors.append(finding("BOOK-010", rel, iline, index=i + 1))
     return out
 
 
@@ -234,12 +264,23 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int]:
     m = FRONT_MATTER.match(text)
     if not m:
         return {}, text, 1
-    data, _ = _load_yaml(m.group(1) or "", rel, "FILE-002", offset=1)
+    data, node = _load_yaml(m.group(1) or "", rel, "FILE-002", offset=1)
     if data is None:
         data = {}
-    if not isinstance(data, dict):
-        raise ManuscriptError([finding("FILE-002", rel, 2, detail="it must be a mapping of keys to values")])
-    return data, text[m.end():], text[: m.end()].count("\n") + 1
+    errors = [_front_matter_finding(p, rel) for p in schema.validate(data, node, "front matter", offset=1)]
+    if errors:
+        raise ManuscriptError(errors)
+    return schema.normalise(data, "front matter"), text[m.end():], text[: m.end()].count("\n") + 1
+
+
+def _front_matter_finding(p: schema.Problem, rel: str):
+    if p.kind == "yaml" or not p.key:
+        return finding("FILE-002", rel, p.line, detail=p.detail or "it must be 'key: value' lines")
+    if p.kind == "unknown":
+        return finding("FILE-009", rel, p.line, key=p.key, hint=p.detail)
+    if p.key == "title" and p.kind == "empty":
+        return finding("FILE-003", rel, p.line)
+    return finding("FILE-004", rel, p.line, key=p.key, detail=p.detail)
 
 
 def chapter_id_from_name(name: str) -> str:
@@ -258,17 +299,11 @@ def load_chapter(path: Path, part: int | None) -> Chapter:
     if not isinstance(title, str) or not title.strip():
         errors.append(finding("FILE-003", rel, 1))
     authors = fm.get("author", fm.get("authors", []))
-    if isinstance(authors, str):
-        authors = [authors]
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
-        errors.append(finding("FILE-004", rel, 1, key="author", detail="a name or a list of names"))
-        authors = []
     cid = fm.get("id", chapter_id_from_name(path.name))
-    if not isinstance(cid, str) or not re.fullmatch(r"[A-Za-z][\w-]*", cid):
-        errors.append(finding("FILE-004", rel, 1, key="id", detail="letters, digits, '-' and '_', starting with a letter"))
+    if not re.fullmatch(schema.CHAPTER_ID, cid):
+        errors.append(finding("FILE-004", rel, 1, key="id", detail="the file name gives no usable id: add 'id:' "
+                              "(letters, digits, '-' and '_', starting with a letter)"))
     subtitle = fm.get("subtitle")
-    if subtitle is not None and not isinstance(subtitle, str):
-        errors.append(finding("FILE-004", rel, 1, key="subtitle", detail="it must be text"))
     if not body.strip():
         errors.append(finding("FILE-005", rel, body_line))
     if errors:

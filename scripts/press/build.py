@@ -2,8 +2,10 @@
 
 A build is skipped when nothing it reads changed since the last good build of the same outputs
 (a manifest of content hashes in the output folder), so a second ``make`` costs a fraction of a
-second and rewrites nothing. Every output is written under a temporary name and renamed into
-place; a failing or interrupted build leaves the output folder as it was.
+second and rewrites nothing. Every output is written into a staging folder beside the output
+folder and the editions are swapped in together at the end, the manifest and the page map with
+them: a failing or interrupted build leaves the output folder as it was, and its message says so
+only when it is true.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from . import fsio, toolchain
 from .book import load_book
-from .rules import RULES
+from .rules import RULES, ManuscriptError
 
 PACKAGE = Path(__file__).resolve().parent
 EDITIONS = ("pdf", "epub", "html")
@@ -74,14 +76,23 @@ class Progress:
         return _Stage()
 
 
-def fingerprint(book_root: Path, extra: str = "") -> str:
-    """SHA-256 over everything a build reads: the manuscript folder, styles, templates, the press."""
+def inputs_fingerprint(book_root: Path, tools: str = "") -> str:
+    """SHA-256 over every file a build reads — the manuscript folder, styles, templates, the press —
+    and the toolchain's versions (``tools``)."""
     from .writers.common import STYLES, TEMPLATES
-    h = hashlib.sha256(extra.encode())
+    h = hashlib.sha256(tools.encode())
     for base in (book_root, STYLES, TEMPLATES, PACKAGE):
         for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(path.relative_to(base)).encode())
-            h.update(path.read_bytes())
+            with path.open("rb") as fh:  # in blocks: a huge file in the folder costs time, not memory
+                h.update(hashlib.file_digest(fh, "sha256").digest())
+    return h.hexdigest()
+
+
+def fingerprint(book_root: Path, extra: str = "", inputs: str | None = None) -> str:
+    """The inputs' fingerprint and the environment that changes the outputs' bytes."""
+    h = hashlib.sha256(extra.encode())
+    h.update((inputs or inputs_fingerprint(book_root)).encode())
     for var in ("SOURCE_DATE_EPOCH",):
         h.update(f"{var}={os.environ.get(var, '')}".encode())
     return h.hexdigest()
@@ -89,13 +100,18 @@ def fingerprint(book_root: Path, extra: str = "") -> str:
 
 def _manifest(dist: Path) -> dict:
     try:
-        return json.loads((dist / MANIFEST).read_text())
+        data = json.loads((dist / MANIFEST).read_text())
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
-def _save_manifest(dist: Path, data: dict) -> None:
-    fsio.write(dist / MANIFEST, json.dumps(data, indent=1, sort_keys=True))
+def current_editions(book_root: Path, dist: Path) -> dict[str, bool]:
+    """Per edition: whether the output folder's copy was built from the manuscript, styles,
+    templates and press as they are now (``make check`` checks only those)."""
+    built = _manifest(dist).get("inputs", {})
+    now = inputs_fingerprint(book_root, json.dumps(toolchain.versions(), sort_keys=True))
+    return {e: built.get(e) == now for e in EDITIONS}
 
 
 def _sigterm(signum, frame):
@@ -108,9 +124,41 @@ def size_of(path: Path) -> int:
     return path.stat().st_size
 
 
+class SwapError(Exception):
+    """Putting the new editions in place failed part-way (and could not be undone)."""
+
+    def __init__(self, message: str, replaced: list[Path], kept: list[Path], missing: dict[Path, Path]):
+        super().__init__(message)
+        self.replaced, self.kept, self.missing = replaced, kept, missing
+
+
+@dataclass
+class Failed:
+    """What a failed build left in the output folder: ``kept`` are the paths it would have
+    replaced and did not, ``replaced`` the ones it did (empty unless putting them in place failed)."""
+    dist: Path
+    kept: list[Path]
+    replaced: list[Path] = field(default_factory=list)
+    missing: dict[Path, Path] = field(default_factory=dict)  # target → where its old version was left
+
+    def __str__(self) -> str:
+        shown = lambda ps: ", ".join(f"{p}{'/' if p.is_dir() else ''}" for p in ps)  # noqa: E731
+        lost = "".join(f"; missing: {t} (its last version is at {o})" for t, o in self.missing.items())
+        if not self.replaced and not self.missing:
+            kept = [p for p in self.kept if p.exists()]
+            return (f"no edition was replaced: {self.dist}/ is as it was"
+                    + (f" ({shown(kept)} unchanged)." if kept else " (it holds no editions yet)."))
+        return (f"only some editions were replaced: new {shown(self.replaced) or 'nothing'}; "
+                f"as before: {shown(self.kept) or 'nothing'}{lost}.")
+
+
 def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, dump_ast: Path | None = None,
           quiet: bool = False, jobs: int | None = None) -> int:
-    """Build the editions; returns the exit status (0 good, 1 manuscript errors)."""
+    """Build the editions; returns the exit status (0 good, 1 manuscript errors).
+
+    Everything is written into a staging folder beside ``dist`` and swapped in together at the
+    end (``fsio.swap_in``): a build replaces every edition it makes or none. An exception leaving
+    here carries ``failed`` (a :class:`Failed`) saying what the output folder holds now."""
     signal.signal(signal.SIGTERM, _sigterm)
     jobs = jobs or os.cpu_count() or 2
     progress = Progress(quiet)
@@ -119,7 +167,8 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
     out = Outputs(dist, book.slug)
     wanted = [e for e in EDITIONS if e in editions]
     tools = toolchain.versions()  # part of every edition's fingerprint: an upgrade rebuilds them all
-    fp = fingerprint(book.root, json.dumps(tools, sort_keys=True))
+    inputs = inputs_fingerprint(book.root, json.dumps(tools, sort_keys=True))
+    fp = fingerprint(book.root, inputs=inputs)
     manifest = _manifest(dist)
     if manifest.get("toolchain") not in (None, tools):  # an upgraded tool: everything anew, the whole layout
         force = True
@@ -127,12 +176,24 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
             was = manifest["toolchain"] if isinstance(manifest["toolchain"], dict) else {}
             moved = ", ".join(f"{k} {was.get(k, '?')} → {v}" for k, v in tools.items() if was.get(k) != v)
             print(f"The toolchain changed ({moved}): every edition is rebuilt, the whole book laid out", flush=True)
-    todo = [e for e in wanted if force or manifest.get(e) != fp or not all(p.exists() for p in out.of(e))]
+    todo = [e for e in wanted if force or manifest.get(e) != fp or manifest.get("inputs", {}).get(e) != inputs
+            or not all(p.exists() for p in out.of(e))]
     if not todo and dump_ast is None:
         if not quiet:
             print(f"Up to date: {', '.join(wanted)} in {dist}/ (nothing changed since the last build)")
         return 0
+    try:
+        return _build(book, out, wanted, todo, manifest, fp, inputs, tools, force, dump_ast, quiet, jobs, progress)
+    except SwapError as e:
+        e.failed = Failed(dist, e.kept, e.replaced, e.missing)
+        raise
+    except BaseException as e:
+        e.failed = Failed(dist, [p for ed in todo for p in out.of(ed)] + [dist / MANIFEST])
+        raise
 
+
+def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force, dump_ast, quiet, jobs,
+           progress) -> int:
     from . import pipeline
     # WeasyPrint loads while pandoc parses: the thread starts once the pipeline's workers are
     # forked and is joined before the PDF worker is forked from this process.
@@ -146,37 +207,62 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
     _show_warnings(warnings)
     pipeline.require_clean(findings)
 
-    dist.mkdir(parents=True, exist_ok=True)
-    pagemap = _load_pagemap(out) if manifest.get("pdf") == fp else None
-    def prepare_fonts():  # the e-editions' font subsets, made while the PDF renders in other processes
-        if "epub" in todo or "html" in todo:
-            from . import fonts
-            from .writers.common import STYLES
-            fonts.prepare(STYLES, fonts.book_characters(book, results))
+    from . import fonts
+    from .writers.common import STYLES
+    unusable = fonts.problems(STYLES)  # every face is checked before any edition loads it
+    if unusable:
+        raise ManuscriptError(unusable)
+    dist = out.dist
+    staging = fsio.temp_dir_beside(dist, ".staging")
+    try:
+        new = Outputs(staging, book.slug)
+        made: list[tuple[Path, Path]] = []  # (in the staging folder, where it goes)
+        pagemap = _load_pagemap(out) if manifest.get("pdf") == fp else None
 
-    if "pdf" in todo or ("epub" in todo and pagemap is None):  # the EPUB's page-list needs the layout
-        from .writers import pdf
-        with progress.stage("PDF (screen and print) with WeasyPrint"):
-            pagemap = pdf.write(book, results, {"screen": out.pdf, "print": out.pdf_print}, jobs=jobs,
-                                while_rendering=prepare_fonts, incremental=not force)
-        relaid = pagemap.pop("relaid", None)
-        if relaid is not None and not quiet:
-            print(f"    laid out again: {', '.join(relaid) or 'nothing'}; the rest of the book kept its pages", flush=True)
-        manifest["pdf"], manifest["toolchain"] = fp, tools
-        _save_manifest(dist, manifest)
-        _save_pagemap(out, pagemap)
-    if "epub" in todo:
-        from .writers import epub
-        with progress.stage("EPUB with ebooklib"):
-            epub.write(book, results, out.epub, pagemap)
-        manifest["epub"], manifest["toolchain"] = fp, tools
-        _save_manifest(dist, manifest)
-    if "html" in todo:
-        from .writers import html
-        with progress.stage("HTML edition"):
-            html.write(book, results, out.html, [(out.epub, "EPUB"), (out.pdf, "PDF")])
-        manifest["html"], manifest["toolchain"] = fp, tools
-        _save_manifest(dist, manifest)
+        def prepare_fonts():  # the e-editions' font subsets, made while the PDF renders in other processes
+            if "epub" in todo or "html" in todo:
+                fonts.prepare(STYLES, fonts.book_characters(book, results))
+
+        if "pdf" in todo or ("epub" in todo and pagemap is None):  # the EPUB's page-list needs the layout
+            from .writers import pdf
+            with progress.stage("PDF (screen and print) with WeasyPrint"):
+                pagemap = pdf.write(book, results, {"screen": new.pdf, "print": new.pdf_print}, jobs=jobs,
+                                    while_rendering=prepare_fonts, incremental=not force,
+                                    record_for={"screen": out.pdf, "print": out.pdf_print})
+            relaid = pagemap.pop("relaid", None)
+            if relaid is not None and not quiet:
+                print(f"    laid out again: {', '.join(relaid) or 'nothing'}; the rest of the book kept its pages", flush=True)
+            _save_pagemap(new, pagemap)
+            made += [(new.pdf, out.pdf), (new.pdf_print, out.pdf_print), (_pagemap_path(new), _pagemap_path(out))]
+            manifest["pdf"], manifest["toolchain"] = fp, tools
+            manifest.setdefault("inputs", {})["pdf"] = inputs
+        if "epub" in todo:
+            from .writers import epub
+            with progress.stage("EPUB with ebooklib"):
+                epub.write(book, results, new.epub, pagemap)
+            made.append((new.epub, out.epub))
+            manifest["epub"], manifest["toolchain"] = fp, tools
+            manifest.setdefault("inputs", {})["epub"] = inputs
+        if "html" in todo:
+            from .writers import html
+            downloads = [(new.epub if new.epub.exists() else out.epub, "EPUB"),
+                         (new.pdf if new.pdf.exists() else out.pdf, "PDF")]
+            with progress.stage("HTML edition"):
+                html.write(book, results, new.html, downloads)
+            made.append((new.html, out.html))
+            manifest["html"], manifest["toolchain"] = fp, tools
+            manifest.setdefault("inputs", {})["html"] = inputs
+        fsio.write(staging / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+        made.append((staging / MANIFEST, dist / MANIFEST))  # last: it vouches for everything before it
+        try:
+            fsio.swap_in(made, staging / ".replaced")
+        except fsio.SwapFailed as e:
+            if e.missing:  # old versions that could not be put back stay where the message says
+                staging = None
+            raise SwapError(str(e), e.replaced, e.kept, e.missing) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     if not quiet:
         print(f"Built in {time.perf_counter() - progress.started:.1f} s:")
         for e in wanted:
@@ -208,16 +294,19 @@ class _Blank(dict):
         return "…"
 
 
+def _pagemap_path(out: Outputs) -> Path:
+    return out.dist / "reports" / "pagemap.json"
+
+
 def _load_pagemap(out: Outputs) -> dict | None:
     try:
-        return json.loads((out.dist / "reports" / "pagemap.json").read_text())
+        return json.loads(_pagemap_path(out).read_text())
     except (OSError, ValueError):
         return None
 
 
 def _save_pagemap(out: Outputs, pagemap: dict) -> None:
-    path = out.dist / "reports" / "pagemap.json"
-    fsio.write(path, json.dumps(pagemap, sort_keys=True))
+    fsio.write(_pagemap_path(out), json.dumps(pagemap, sort_keys=True))
 
 
 def clean(dist: Path, cache: Path) -> None:

@@ -1,7 +1,7 @@
 """The command line: a thin layer over the library; the Makefile only calls this.
 
     press build  [-m MANUSCRIPT] [-d DIST] [--only pdf,epub,html] [--force] [--dump-ast DIR]
-    press check  [-m MANUSCRIPT] [-d DIST] [--json] [--release]
+    press check  [-m MANUSCRIPT] [-d DIST] [--json] [--release] [--progress]
     press clean  [-d DIST]
     press linkcheck | bench | preview | serve | proofs | offprints  [options]  (see each module)
 
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--release", action="store_true", help="pending notes are errors")
     c.add_argument("--no-validators", action="store_true", help="skip EPUBCheck, Ace, axe-core and vnu")
     c.add_argument("--manuscript-only", action="store_true", help="check the manuscript, not the built editions")
+    c.add_argument("--progress", action="store_true", help="say on stderr which check runs and how long each took")
     k = sub.add_parser("clean", help="remove build outputs and caches")
     _common(k)
     for name, _module, text in TOOLS:
@@ -68,8 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from .check import check
             return check(args.manuscript, None if args.manuscript_only else args.dist, as_json=args.json,
-                         release=args.release,
-                         validators=not args.no_validators)
+                         release=args.release, validators=not args.no_validators, progress=args.progress)
         for name, module, _ in TOOLS:
             if args.command == name:
                 import importlib
@@ -82,18 +82,45 @@ def main(argv: list[str] | None = None) -> int:
         for f in e.findings:
             print(f, file=sys.stderr)
         n = len(e.findings)
-        print(f"press: {n} error{'s' if n != 1 else ''}; nothing was written, {getattr(args, 'dist', 'dist')}/ is as it was.",
-              file=sys.stderr)
+        print(f"press: {n} error{'s' if n != 1 else ''}; {_left(e, args)}", file=sys.stderr)
         return 1
     except TemplateError as e:  # a designer's mistake in templates/: where, not a traceback
-        where = f"{getattr(e, 'filename', None) or 'templates'}:{getattr(e, 'lineno', None) or 0}"
+        where = _template_where(e)
         print(f"{where}: template error: {e.message or e}", file=sys.stderr)
-        print(f"press: nothing was written, {getattr(args, 'dist', 'dist')}/ is as it was.", file=sys.stderr)
+        print(f"press: {_left(e, args)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"press: interrupted; nothing was written, {getattr(args, 'dist', 'dist')}/ is as it was.", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        print(f"press: interrupted; {_left(e, args)}", file=sys.stderr)
         return 130
+    except OSError as e:  # the machine's, not the manuscript's: a full disk, a folder one may not write
+        print(f"press: the build failed: {e}; {_left(e, args)}", file=sys.stderr)
+        return 1
+    except Exception as e:
+        from .build import SwapError
+        if not isinstance(e, SwapError):  # a fault in the press, not in the manuscript: its developers need the trace
+            import traceback
+            traceback.print_exc()
+        print(f"press: the build failed: {e}; {_left(e, args)}", file=sys.stderr)
+        return 1
     return 2
+
+
+def _template_where(e: TemplateError) -> str:
+    """file:line of a template mistake: the error's own, or the last template frame of its trace
+    (jinja2 puts the template's file and line in the trace of an error raised while rendering)."""
+    if getattr(e, "filename", None):
+        return f"{e.filename}:{getattr(e, 'lineno', None) or 0}"
+    import traceback
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.endswith((".html", ".xhtml", ".svg"))]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "templates:0"
+
+
+def _left(error: BaseException, args) -> str:
+    """What a failed command left in the output folder, as the build reports it (press.build.Failed)."""
+    failed = getattr(error, "failed", None)
+    if failed is not None:
+        return str(failed)
+    return f"nothing was written, {getattr(args, 'dist', 'dist')}/ is as it was."
 
 
 if __name__ == "__main__":

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
-from .book import Book, Chapter
+from .book import Book, Chapter, load_yaml_file
 from .rules import Finding, finding
 
 LOCALES = Path(__file__).parent / "locales"
@@ -17,11 +15,11 @@ LOCALES = Path(__file__).parent / "locales"
 
 def labels_for(lang: str) -> dict[str, str]:
     """Reader-facing labels ("Inhoud", "Eindnoten") in the book's language, English as fallback."""
-    base = yaml.safe_load((LOCALES / "en.yaml").read_text(encoding="utf-8"))
+    base = load_yaml_file(LOCALES / "en.yaml")
     primary = lang.split("-")[0].lower()
     path = LOCALES / f"{primary}.yaml"
     if path.exists():
-        base.update(yaml.safe_load(path.read_text(encoding="utf-8")))
+        base.update(load_yaml_file(path))
     return base
 
 

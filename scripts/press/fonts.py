@@ -1,10 +1,20 @@
 """The book's fonts: finds the faces ``styles/fonts.yaml`` names among the installed fonts, writes
 their @font-face rules, subsets them to the characters a book uses (HarfBuzz; fontTools packs the
-WOFF2) and checks that every character of the book has a glyph (PDF-002)."""
+WOFF2) and checks that every character of the book has a glyph (PDF-002).
+
+For WeasyPrint it also writes a fontconfig configuration (``fontconfig_file``) in which the
+styles' family names mean the declared files and nothing else. Debian's fonts-ebgaramond installs
+two optical sizes, EB Garamond 08 and 12, under the one family name "EB Garamond" with the same
+style and weight but different glyph orders; fontconfig offered the 08 for the text, Pango fell
+back to the 12 for a character the 08 lacks (the bullet "•"), and WeasyPrint, which names an
+embedded font after its family, style and weight, wrote both into one font: the 12's glyph id of
+the bullet drawn from the 08's file, a small raised "A". WeasyPrint's own @font-face rules do not
+mask installed faces of the same name (a TODO in its ``add_font_face``), so the press does it."""
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import subprocess
 import unicodedata
@@ -12,10 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from fontTools.ttLib import TTFont
 
 from . import cache
+from .book import load_yaml_file
 from .rules import finding
 
 
@@ -34,7 +44,7 @@ class Face:
 
 
 def faces(styles: Path) -> list[Face]:
-    spec = yaml.safe_load((styles / "fonts.yaml").read_text(encoding="utf-8"))
+    spec = load_yaml_file(styles / "fonts.yaml")
     installed = _installed()
     return [Face(f["family"], f["style"], int(f["weight"]), f["file"], f["package"], installed.get(f["file"]))
             for f in spec["faces"]]
@@ -62,8 +72,130 @@ def generic_families(styles: Path) -> dict[str, str]:
     return {"serif": text, "sans-serif": display or text, "default": text or display}
 
 
+@lru_cache(maxsize=1)
+def _fc_entries() -> list[tuple[Path, list[str], str, str]]:
+    """(file, family names, slant, weight) of every installed face, as fontconfig lists them."""
+    try:
+        out = subprocess.run(["fc-list", "--format", r"%{file}\t%{family}\t%{slant}\t%{weight}\n"],
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    rows = []
+    for line in out.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 4:
+            rows.append((Path(fields[0]), [f.replace("\\,", ",") for f in re.split(r"(?<!\\),", fields[1])],
+                         fields[2], fields[3]))
+    return rows
+
+
+def _weight_matches(weight: str, wanted: str) -> bool:
+    """fontconfig's weight of a face (a number, or "[lo hi]" for a variable font) covers ``wanted``."""
+    if weight == wanted:
+        return True
+    found = re.fullmatch(r"\[(\d+(?:\.\d+)?) (\d+(?:\.\d+)?)\]", weight)
+    return bool(found) and float(found.group(1)) <= float(wanted) <= float(found.group(2))
+
+
+def masked(styles: Path) -> list[Path]:
+    """Installed files that would answer to a declared face's family, slant and weight but are not
+    its file (another optical size, another version of the face): hidden from the PDF's layouts."""
+    entries = _fc_entries()
+    declared = {f.path: f for f in faces(styles) if f.path is not None}
+    out: set[Path] = set()
+    for path, face in declared.items():
+        own = next((e for e in entries if e[0] == path), None)
+        if own is None:
+            continue
+        for other, families, slant, weight in entries:
+            if other not in declared and face.family in families and slant == own[2] and _weight_matches(weight, own[3]):
+                out.add(other)
+    return sorted(out)
+
+
+def fontconfig_file(styles: Path) -> Path:
+    """A fontconfig configuration: the system's (``FONTCONFIG_FILE`` or fonts.conf), with the
+    ``masked`` files rejected. Written once into the cache; WeasyPrint's layouts read it."""
+    from xml.sax.saxutils import escape
+    system = os.environ.get("FONTCONFIG_FILE") or "fonts.conf"   # a relative name: fontconfig's own folder
+    globs = "".join(f"<glob>{escape(str(p))}</glob>" for p in masked(styles))
+    xml = ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+           f'<fontconfig><include ignore_missing="yes">{escape(system)}</include>'
+           f'<selectfont><rejectfont>{globs}</rejectfont></selectfont></fontconfig>\n')
+    path = (cache.folder("fontconfig") / f"{hashlib.sha256(xml.encode()).hexdigest()[:16]}.conf").resolve()
+    if not path.exists():
+        cache.write(path, xml.encode())
+    return path
+
+
 def missing(styles: Path) -> list[Face]:
     return [f for f in faces(styles) if f.path is None]
+
+
+def problems(styles: Path) -> list:
+    """Every face fonts.yaml names must be installed (PDF-003) and usable (``validate``)."""
+    from .book import display_path
+    out = [finding("PDF-003", display_path(styles / "fonts.yaml"), 0, file=f.file, package=f.package)
+           for f in missing(styles)]
+    for f in faces(styles):
+        if f.path is not None:
+            out += validate(f.path)
+    return out
+
+
+MAX_FONT_MB = 50  # a CJK face with every weight's glyphs is about 20 MB
+TABLES = ("cmap", "head", "hhea", "hmtx", "maxp", "name", "OS/2", "post")
+RESTRICTED, NO_SUBSETTING, BITMAP_ONLY = 0x0002, 0x0100, 0x0200  # OS/2 fsType bits
+
+
+def validate(path: Path) -> list:
+    """Findings for a font file before the press loads it: FONT-001 when fontTools cannot read it
+    or it lacks what a text face needs, FONT-002 when its embedding bits (OS/2 fsType) forbid
+    embedding it or subsetting it — the editions embed subsets. Cached by path, size and time."""
+    import json
+
+    import fontTools
+
+    from .book import display_path
+    where = display_path(path)
+    try:
+        st = path.stat()
+    except OSError as e:
+        return [finding("FONT-001", where, 0, reason=f"it cannot be read ({e.strerror})")]
+    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{fontTools.version}|2".encode()).hexdigest()
+    cached = cache.folder("fonts") / f"valid-{key}.json"
+    if cached.exists():
+        return [finding(code, where, 0, **fields) for code, fields in json.loads(cached.read_text())]
+    found = _validate(path, st.st_size)
+    cache.write(cached, json.dumps(found))
+    return [finding(code, where, 0, **fields) for code, fields in found]
+
+
+def _validate(path: Path, size: int) -> list:
+    if size > MAX_FONT_MB * 1_000_000:
+        return [("FONT-001", {"reason": f"it is {size / 1e6:.0f} MB; a font file may be at most {MAX_FONT_MB} MB"})]
+    try:
+        font = TTFont(str(path), lazy=False)
+        absent = [t for t in TABLES if t not in font]
+        if not any(t in font for t in ("glyf", "CFF ", "CFF2")):
+            absent.append("glyf or CFF")
+        if absent:
+            return [("FONT-001", {"reason": f"it lacks the table(s) {', '.join(absent)} every text font has"})]
+        if not font.getBestCmap():
+            return [("FONT-001", {"reason": "it maps no character to a glyph"})]
+        for tag in font.keys():  # every table read whole: a damaged one fails here, not in HarfBuzz
+            font[tag]
+        fs_type = int(font["OS/2"].fsType)
+    except MemoryError:
+        return [("FONT-001", {"reason": "it is too large to read within the press's memory limit"})]
+    except Exception as e:  # fontTools raises many kinds on a damaged file; each is a reason, not a crash
+        return [("FONT-001", {"reason": f"fontTools cannot read it ({type(e).__name__}: {str(e)[:120]})"})]
+    refused = [text for bit, text in ((RESTRICTED, "embedding (restricted licence)"),
+                                      (NO_SUBSETTING, "subsetting"), (BITMAP_ONLY, "embedding its outlines"))
+               if fs_type & bit]
+    if refused:
+        return [("FONT-002", {"fs_type": f"0x{fs_type:04X}", "what": " or ".join(refused)})]
+    return []
 
 
 def font_face_css(styles: Path, url_of) -> str:

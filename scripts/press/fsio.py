@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -112,3 +113,74 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+class SwapFailed(OSError):
+    """``swap_in`` could not put everything in place, nor undo what it had done: ``replaced`` are
+    the targets that now hold the new version, ``kept`` the ones that hold the old, ``missing``
+    those that hold neither, with where their old version was left (in the backup folder)."""
+
+    def __init__(self, message: str, replaced: list[Path], kept: list[Path], missing: dict[Path, Path]):
+        super().__init__(message)
+        self.replaced, self.kept, self.missing = replaced, kept, missing
+
+
+def swap_in(pairs: list[tuple[Path, Path]], backup: Path) -> None:
+    """Put finished files and folders (``new``) in place of their ``target`` s, all or none.
+
+    Every ``new`` must be complete and lie on the target's file system (a staging folder beside
+    the output folder). Each target is moved into ``backup`` and its new version renamed in —
+    renames only, so the whole swap takes milliseconds, with SIGINT and SIGTERM held back until it
+    is done. If a rename fails, the targets already replaced get their old versions back and the
+    error is raised; if even that fails, :class:`SwapFailed` says exactly which targets are new,
+    which old and which missing (their old versions stay in ``backup``: do not remove it then)."""
+    backup.mkdir(parents=True, exist_ok=True)
+    done: list[tuple[Path, Path, Path | None]] = []  # (new, target, its old version or None)
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        for i, (new, target) in enumerate(pairs):
+            old = None
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists() or target.is_symlink():
+                    old = backup / f"{i}-{target.name}"
+                    os.replace(target, old)
+                os.replace(new, target)
+            except OSError as e:
+                missing = {}
+                if old is not None and not target.exists():
+                    try:
+                        os.replace(old, target)
+                    except OSError:
+                        missing[target] = old
+                _undo(done, pairs, e, missing)
+                raise
+            done.append((new, target, old))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _undo(done: list, pairs: list, error: OSError, missing: dict) -> None:
+    """Give the targets already replaced their old versions back; SwapFailed if that fails too.
+    A file's old version is renamed over the new one in one step, so a target is never missing."""
+    still_new = []
+    for new, target, old in reversed(done):
+        try:
+            if old is None:  # there was nothing before: take the new one away again
+                os.replace(target, new)
+            elif target.is_dir() and not target.is_symlink():  # a folder cannot be renamed over another
+                os.replace(target, new)
+                try:
+                    os.replace(old, target)
+                except OSError:
+                    os.replace(new, target)
+                    raise
+            else:
+                os.replace(old, target)
+        except OSError:
+            still_new.append(target)
+    if still_new or missing:
+        kept = [t for _, t in pairs if t not in still_new and t not in missing]
+        raise SwapFailed(f"putting the new editions in place failed ({error}) and could not be undone",
+                         list(reversed(still_new)), kept, missing) from error

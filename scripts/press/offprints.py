@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 
-from . import fonts, fsio, pipeline
+from . import fonts, fsio, pipeline, workers
 from .book import Book, load_book
 from .pipeline import ChapterResult
 from .rules import ManuscriptError, finding
@@ -30,8 +28,9 @@ from .writers import pdf
 from .writers.common import STYLES, environment, markup, rewrite_links
 
 TEMPLATE = "print/offprint.html"
-# A link into another chapter: the offprint does not hold its target, so it becomes plain text.
-ELSEWHERE = re.compile(r'<a href="#[^"]*"[^>]*? data-chapter="([^"]*)"[^>]*>(.*?)</a>', re.S)
+# A link into another chapter: the offprint does not hold its target, so it becomes text that
+# names the book, with the page there ("in Het gat…, p. 42").
+ELSEWHERE = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"([^>]*)>(.*?)</a>', re.S)
 
 
 def essays(results: list[ChapterResult]) -> list[ChapterResult]:
@@ -39,13 +38,32 @@ def essays(results: list[ChapterResult]) -> list[ChapterResult]:
     return [r for r in results if r.chapter.authors]
 
 
-def offprint_html(book: Book, r: ChapterResult) -> str:
-    """The offprint's HTML: the same chapter markup, block ids and page references as the book."""
+def in_book(book: Book, labels: dict, page: int | None) -> str:
+    """"in <cite>Title</cite>, p. 42": where a place in another essay stands in the book."""
+    title = f"<cite>{escape(book.meta['title'])}</cite>"
+    if page is None:
+        return escape(labels["in_book_unpaged"]).replace("{title}", title)
+    return escape(labels["in_book"]).replace("{title}", title).format(page=escape(labels["page"]), n=page)
+
+
+def offprint_html(book: Book, r: ChapterResult, pages: dict[str, int] | None = None) -> str:
+    """The offprint's HTML: the same chapter markup, block ids and page references as the book;
+    ``pages``: the book's page of every id (its page map), for references to other essays."""
     labels = r.ctx.labels
-    html = ELSEWHERE.sub(lambda m: m.group(0) if m.group(1) == r.chapter.id
-                         else f'<span class="xref-elsewhere">{m.group(2)}</span>', r.html)
+
+    def elsewhere(m: re.Match) -> str:
+        target, attrs, chapter, text = m.group(1), m.group(2) + m.group(4), m.group(3), m.group(5)
+        if chapter == r.chapter.id:
+            return m.group(0)
+        where = in_book(book, labels, (pages or {}).get(target))
+        if re.search(r'class="[^"]*\bpageref\b', attrs):
+            return f'<span class="xref-elsewhere">{where}</span>'
+        if re.search(r'class="[^"]*\bpaged\b', attrs):  # its page reference follows
+            return f'<span class="xref-elsewhere">{text}</span>'
+        return f'<span class="xref-elsewhere">{text} ({where})</span>'
+
+    html = ELSEWHERE.sub(elsewhere, r.html)
     html = rewrite_links(html, r.chapter.id, pdf._href)
-    html = pdf.PAGEREF.sub(r"\1\2", html)
     body, _ = pdf.mark_blocks(html, r.chapter.id)
     part = book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
     return environment().get_template(TEMPLATE).render(
@@ -55,12 +73,12 @@ def offprint_html(book: Book, r: ChapterResult) -> str:
 
 
 def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
-          only: list[str] | None = None) -> dict[str, dict]:
+          only: list[str] | None = None, pages: dict[str, int] | None = None) -> dict[str, dict]:
     """Render the offprints into ``folder``; returns {chapter id: {"path", "pages", "opening"}}.
     Without ``only``, offprints of chapters that are no longer essays are removed."""
     chosen = [r for r in essays(results) if only is None or r.chapter.id in only]
     where = str(book.root / "book.yaml")
-    htmls = {r.chapter.id: offprint_html(book, r) for r in chosen}
+    htmls = {r.chapter.id: offprint_html(book, r, pages) for r in chosen}
     lacking = fonts.uncovered(STYLES, unescape(re.sub(r"<[^>]+>", " ", "".join(htmls.values()))), where)
     if lacking:
         raise ManuscriptError(lacking)
@@ -69,11 +87,15 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     targets = {cid: folder / f"{cid}.pdf" for cid in htmls}
     temps = {cid: fsio.temp_name(p) for cid, p in targets.items()}  # created by WeasyPrint, removed below
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(htmls))), mp_context=ctx) as pool:
+        pool = workers.pool(max(1, min(jobs, len(htmls))))
+        try:
             futures = {cid: pool.submit(pdf.render, html, base_url, "screen", str(temps[cid]),
                                         _identifier(book, cid)) for cid, html in htmls.items()}
             outcome = {cid: f.result() for cid, f in futures.items()}
+        except BaseException:
+            workers.stop(pool)
+            raise
+        pool.shutdown()
         messages = sorted({f"{cid}: {m}" for cid, o in outcome.items() for m in o["log"]})
         if messages:
             raise ManuscriptError([finding("PDF-001", where, 0, detail=m) for m in messages])
@@ -88,6 +110,16 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
                 stale.unlink()
     return {cid: {"path": targets[cid], "pages": o["pages"], "opening": o["anchors"].get(cid)}
             for cid, o in outcome.items()}
+
+
+def _book_pages(args) -> dict[str, int]:
+    """The book's page of every id, from its print edition (built first if it is not current)."""
+    import json
+
+    from .build import build
+    build(args.manuscript, args.dist, ["pdf"], quiet=True, jobs=args.jobs)
+    pagemap = json.loads((args.dist / "reports" / "pagemap.json").read_text(encoding="utf-8"))
+    return pagemap["anchors"]
 
 
 def _identifier(book: Book, cid: str) -> bytes:
@@ -113,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if not known:
         print("press offprints: the book has no essays (chapters with authors); nothing to do")
         return 0
-    written = write(book, results, args.dist / "offprints", jobs=args.jobs, only=only)
+    written = write(book, results, args.dist / "offprints", jobs=args.jobs, only=only, pages=_book_pages(args))
     print(f"Offprints in {args.dist / 'offprints'}/:")
     for info in written.values():
         print(f"  {info['path'].name:<44} {info['pages']:3d} pages, essay from p. {info['opening']}")

@@ -58,8 +58,15 @@ def _cached(key: str, suffix: str, produce) -> str:
     return out
 
 
+TIMEOUT = 300  # seconds for one chapter; pandoc reads a 4 MB chapter in well under a minute
+MAX_DEPTH = 100  # AST elements inside each other; deeper would overflow Python's stack in the filters
+
+
 def _run(args: list[str], text: str, rel: str) -> tuple[str, str]:
-    proc = subprocess.run([pandoc_path(), *args], input=text.encode("utf-8"), capture_output=True)
+    try:
+        proc = subprocess.run([pandoc_path(), *args], input=text.encode("utf-8"), capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ManuscriptError([finding("FILE-006", rel, 0, detail=f"it took longer than {TIMEOUT} s")]) from None
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()
         where = re.search(r"line (\d+)", err)
@@ -72,7 +79,41 @@ def _run(args: list[str], text: str, rel: str) -> tuple[str, str]:
 def markdown_to_ast(markdown: str, rel: str) -> dict:
     """pandoc's JSON AST of a chapter body (cached)."""
     key = _key("md2json", READER, markdown)
-    return json.loads(_cached(key, "json", lambda: _run(["-f", READER, "-t", "json"], markdown, rel)[0]))
+    text = _cached(key, "json", lambda: _run(["-f", READER, "-t", "json"], markdown, rel)[0])
+    if json_depth(text) > 3 * MAX_DEPTH:  # refused before the recursive JSON decoder sees it
+        raise ManuscriptError([finding("SIZE-004", rel, 0, limit=MAX_DEPTH)])
+    ast = json.loads(text)
+    if element_depth(ast) > MAX_DEPTH:
+        raise ManuscriptError([finding("SIZE-004", rel, 0, limit=MAX_DEPTH)])
+    return ast
+
+
+STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deep JSON text nests (strings skipped), without decoding it."""
+    depth = deepest = 0
+    for m in BRACKETS.finditer(STRINGS.sub("", text)):
+        depth += 1 if m.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def element_depth(ast: dict) -> int:
+    """How deep pandoc elements ({"t": …}) nest in the AST, counted without recursion."""
+    deepest, stack = 0, [(ast.get("blocks", []), 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if "t" in node:
+                depth += 1
+                deepest = max(deepest, depth)
+            stack.extend((v, depth) for v in node.values() if isinstance(v, (list, dict)))
+        elif isinstance(node, list):
+            stack.extend((v, depth) for v in node if isinstance(v, (list, dict)))
+    return deepest
 
 
 def ast_to_html(ast: dict | str, rel: str) -> str:

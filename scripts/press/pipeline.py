@@ -16,7 +16,7 @@ from pathlib import Path
 import panflute as pf
 
 from . import cache, pandoc, workers
-from .book import Book
+from .book import Book, display_path
 from .context import ChapterContext, labels_for
 from .filters import (
     dashes,
@@ -24,9 +24,11 @@ from .filters import (
     figures,
     headings,
     ids,
+    limits,
     links,
     notes,
     outline,
+    pagerefs,
     pending,
     pullquotes,
     sanitize,
@@ -37,6 +39,7 @@ from .filters import (
 from .rules import ManuscriptError, finding
 
 CHAPTER_FILTERS = [
+    limits,      # oversized tables and notes refused before anything else reads them  SIZE-001/002
     titleblock,  # title and subtitle (front matter or the opening `# Title`) set apart from the body
     sanitize,    # raw HTML cleaned, script/event handlers/javascript: removed      HTML-001
     divs,        # unknown ::: classes flagged                                        DIV-001
@@ -52,6 +55,7 @@ CHAPTER_FILTERS = [
 BOOK_FILTERS = [
     ids,         # ids unique book-wide, automatic heading ids disambiguated          LINK-002
     xrefs,       # #id links resolved to the chapter that holds the target            LINK-001/003
+    pagerefs,    # {.pageref} links emptied, tagged with their target's kind           LINK-008
     outline,     # each chapter's sections (h2/h3 outside boxes) for navigation
 ]
 
@@ -96,6 +100,7 @@ def _filters_version() -> str:
         h = hashlib.sha256()
         here = Path(__file__).parent
         for path in sorted([*(here / "filters").glob("*.py"), here / "context.py", here / "pipeline.py",
+                            here / "images.py", here / "svgclean.py",
                             *(here / "locales").glob("*.yaml")]):
             h.update(path.read_bytes())
         _VERSION = h.hexdigest()
@@ -106,9 +111,14 @@ _VERSION = None
 
 
 def _images(root: Path) -> list:
-    """Names and sizes of the manuscript's non-text files: a chapter's figure checks depend on them."""
-    return sorted((p.relative_to(root).as_posix(), p.stat().st_size) for p in root.rglob("*")
-                  if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"))
+    """Names and content hashes of the manuscript's non-text files: a chapter's figure checks
+    depend on them (read in blocks: a huge file costs time, not memory)."""
+    out = []
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix.lower() not in (".md", ".yaml", ".txt"):
+            with p.open("rb") as fh:
+                out.append((p.relative_to(root).as_posix(), hashlib.file_digest(fh, "sha256").hexdigest()))
+    return out
 
 
 def _chapter_key(ctx: ChapterContext, images: list) -> str:
@@ -136,6 +146,8 @@ def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str
     return record
 
 
+MAX_BOOK_MB = 2  # the chapters' Markdown in all; 0.66 MB of prose laid out in 44 s within 0.7 GiB
+
 _WORK: list = []  # (ctx, key, dump_dir) per chapter, inherited by the forked workers
 
 
@@ -161,15 +173,28 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
     global _WORK
     _WORK = [(c, k, dump_dir) for c, k in zip(ctxs, keys)]
     todo = [i for i, k in enumerate(keys) if dump_dir is not None or not (cache.folder("filtered") / f"{k}.json").exists()]
-    records: dict[int, str] = {}
+    records: dict[int, str | ManuscriptError] = {}
     if len(todo) > 1 and jobs > 1:
-        with workers.pool(min(jobs, len(todo))) as pool:
+        pool = workers.pool(min(jobs, len(todo)))
+        try:
             if on_forked is not None:
                 on_forked()
-            records = {i: f.result() for i, f in [(i, pool.submit(_record_of, i)) for i in todo]}
+            records = {i: _outcome(f.result) for i, f in [(i, pool.submit(_record_of, i)) for i in todo]}
+        except BaseException:
+            workers.stop(pool)
+            raise
+        pool.shutdown()
     elif on_forked is not None:
         on_forked()
-    return [records[i] if i in records else _record_of(i) for i in range(len(keys))]
+    return [records[i] if i in records else _outcome(lambda i=i: _record_of(i)) for i in range(len(keys))]
+
+
+def _outcome(get):
+    """A chapter's record, or the ManuscriptError that stopped it (the other chapters go on)."""
+    try:
+        return get()
+    except ManuscriptError as e:
+        return e
 
 
 def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
@@ -179,6 +204,10 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
 
     Raises ManuscriptError only when pandoc cannot read a chapter; every other problem is
     returned as a finding, so one run reports them all."""
+    total = sum(len((ch.source or ch.body).encode("utf-8")) for ch in book.chapters)
+    if total > MAX_BOOK_MB * 1_000_000:
+        raise ManuscriptError([finding("SIZE-003", display_path(book.root / "book.yaml"), 0,
+                                       size=f"{total / 1e6:.1f}", limit=MAX_BOOK_MB)])
     labels = labels_for(book.lang)
     ctxs = [ChapterContext(book=book, chapter=ch, labels=labels) for ch in book.chapters]
     images = _images(book.root)
@@ -191,7 +220,16 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
             on_forked()
         return _restore(book_cache, ctxs)
     records = _records(ctxs, keys, dump_dir, jobs, on_forked)
+    failed = [r for r in records if isinstance(r, ManuscriptError)]
+    if failed:  # a chapter pandoc could not read: report it with every other chapter's errors
+        errors = [f for e in failed for f in e.findings]
+        for ctx, record in zip(ctxs, records):
+            if isinstance(record, str):
+                errors += [f for code, line, fields in json.loads(record)["findings"]
+                           if (f := finding(code, ctx.chapter.rel, line, **fields)).severity == "error"]
+        raise ManuscriptError(errors)
     docs = [_chapter_stage(ctx, record) for ctx, record in zip(ctxs, records)]
+    _image_budget(book, ctxs)
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
         docs = flt.run(docs, ctxs)
         for ctx, doc in zip(ctxs, docs):
@@ -210,6 +248,16 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
     if dump_dir is None:
         _store(book_cache, results)
     return results, [f for ctx in ctxs for f in ctx.findings]
+
+
+def _image_budget(book: Book, ctxs: list[ChapterContext]) -> None:
+    """SIZE-005 when the images the book uses have more pixels in all than the editions can take."""
+    from . import images
+    used = {rel for ctx in ctxs for rel in ctx.data.get("images", [])}
+    pixels = sum(images.check(book.root / rel).pixels for rel in sorted(used))
+    if pixels > images.MAX_BOOK_PIXELS:
+        raise ManuscriptError([finding("SIZE-005", display_path(book.root / "book.yaml"), 0,
+                                       pixels=f"{pixels / 1e6:,.0f}", limit=f"{images.MAX_BOOK_PIXELS / 1e6:,.0f}")])
 
 
 BOOK_ONLY = ("ids", "ambiguous")  # the id registry: needed by the xrefs filter only, not kept

@@ -55,12 +55,10 @@ class Line:
 def layout(book, results):
     """Lay out the print HTML as the PDF writer does (the screen variant; the printer's bleed does
     not move anything inside the trim). Returns the WeasyPrint document."""
-    from weasyprint import HTML
-
     from .writers import pdf
 
     html, _ = pdf.book_html(book, results)
-    return HTML(string=html, base_url=str(book.root.resolve()) + "/").render(stylesheets=pdf.stylesheets())
+    return pdf.layout_document(html, str(book.root.resolve()) + "/")
 
 
 def _classes(element) -> set[str]:

@@ -9,8 +9,9 @@ titles are checked too. Words listed in the manuscript's ``words.txt`` (one per 
 a comment) are accepted: names, loanwords, the book's own coinages.
 
 All words of the book go to one hunspell process (``hunspell -L``, one word per line). When
-hunspell or a dictionary for the language is missing, the check reports nothing and prints one
-note on stderr.
+hunspell or a dictionary for the book's language is missing, the spelling is not checked and
+that is a warning (SPELL-002) with the command that installs it (the Debian package from
+``press.system``); a hunspell that fails is a CHECK-001 error ("did not run").
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from .book import Book, display_path, read_text
@@ -40,7 +40,6 @@ MASKS = [re.compile(p) for p in (r"\[[^\[\]]*\]\{[^{}]*\blang=[^{}]*\}", r"`[^`]
 # Languages that mark emphasis with an acute accent on any vowel (Dutch: "dat is écht zo").
 EMPHASIS_ACCENTS = {"nl"}
 EMPHASIS = str.maketrans("áéíóúÁÉÍÓÚ", "aeiouAEIOU")
-_noted: set[str] = set()
 
 
 def dictionary_dirs() -> list[Path]:
@@ -163,15 +162,25 @@ def plain(text: str, lang: str) -> str:
     return re.sub(r"\{[^{}]*\}", " ", text)
 
 
+class HunspellFailed(Exception):
+    pass
+
+
 def unknown(words: set[str], dic: Path) -> set[str]:
     """The words hunspell does not know: one process for all of them, one word a line; ``-L``
-    echoes the lines that hold an unknown word."""
+    echoes the lines that hold an unknown word. Raises HunspellFailed when it does not run."""
     order = {w.replace("’", "'"): w for w in words}
     if not order:
         return set()
     feed = "".join(f"{w}\n" for w in sorted(order))
-    proc = subprocess.run(["hunspell", "-d", str(dic), "-L", "-i", "UTF-8"], input=feed.encode("utf-8"),
-                          capture_output=True, check=False)
+    try:
+        proc = subprocess.run(["hunspell", "-d", str(dic), "-L", "-i", "UTF-8"], input=feed.encode("utf-8"),
+                              capture_output=True, check=False, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise HunspellFailed(str(e)) from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise HunspellFailed(f"exit status {proc.returncode}: {err[-1] if err else 'it printed nothing'}")
     return {order[line] for line in proc.stdout.decode("utf-8", "replace").split("\n") if line in order}
 
 
@@ -226,21 +235,37 @@ def _line_of(word: str, views: tuple[list[str], list[str]], default: int) -> tup
     return default, word
 
 
-def _note(message: str) -> None:
-    if message not in _noted:
-        _noted.add(message)
-        print(f"spelling: {message}", file=sys.stderr)
+def not_checked(book: Book, hunspell: bool) -> Finding:
+    """SPELL-002: why the spelling was not checked, and the command that fixes it."""
+    from .system import dictionary_package
+    rel = display_path(book.root / "book.yaml")
+    line = _lang_line(book.root / "book.yaml")
+    package = dictionary_package(book.lang)
+    missing = ([] if hunspell else ["hunspell"]) + ([package] if package else [])
+    what = f"hunspell and a dictionary for '{book.lang}' are" if not hunspell else \
+        f"no hunspell dictionary for '{book.lang}' is"
+    if missing:
+        remedy = f"install with `sudo apt-get install {' '.join(missing)}` (or run `make tools`)"
+    else:
+        remedy = (f"Debian has no hunspell dictionary for '{book.lang}': put its .dic and .aff files in a folder "
+                  "named in DICPATH")
+    return finding("SPELL-002", rel, line, what=what, remedy=remedy)
+
+
+def _lang_line(book_yaml: Path) -> int:
+    try:
+        lines = book_yaml.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return 0
+    return next((i for i, text in enumerate(lines, 1) if re.match(r"lang\s*:", text)), 0)
 
 
 def check(book: Book) -> list[Finding]:
-    """SPELL-001 for every word of the book the dictionary and ``words.txt`` do not know."""
-    if not shutil.which("hunspell"):
-        _note("hunspell is not installed; the spelling was not checked (run `make setup`)")
-        return []
+    """SPELL-001 for every word of the book the dictionary and ``words.txt`` do not know; SPELL-002
+    when there is no hunspell or dictionary to ask; CHECK-001 when hunspell fails."""
     dic = dictionary(book.lang)
-    if dic is None:
-        _note(f"no hunspell dictionary for '{book.lang}' is installed; the spelling was not checked")
-        return []
+    if not shutil.which("hunspell") or dic is None:
+        return [not_checked(book, bool(shutil.which("hunspell")))]
     from . import pandoc
     words = load_words(book.root)
     book_file = book.root / "book.yaml"
@@ -256,7 +281,10 @@ def check(book: Book) -> list[Finding]:
     candidates = {w for *_, toks in files for w in toks if not _accepted(w.rstrip("."), words)}
     forms = {f for w in candidates for f in _variants(w, book.lang)}
     forms |= {p for f in forms if "-" in f for p in f.split("-") if len(p) > 1}
-    bad = unknown(forms, dic)
+    try:
+        bad = unknown(forms, dic)
+    except HunspellFailed as e:
+        return [finding("CHECK-001", display_path(book_file), 0, tool="the spelling check (hunspell)", detail=str(e))]
 
     def wrong(word: str) -> bool:
         if _accepted(word.rstrip("."), words) or not all(f in bad for f in _variants(word, book.lang)):

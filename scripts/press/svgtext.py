@@ -18,6 +18,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import svgclean
+
 SVG = "http://www.w3.org/2000/svg"
 FONT_PROPS = ("font-family", "font-size", "font-weight", "font-style", "text-anchor", "letter-spacing")
 POSITION = ("x", "y", "dx", "dy")
@@ -39,7 +41,7 @@ def outline(svg: bytes, faces: list, generic: dict[str, str]) -> bytes:
     """The SVG with its text as outlines. ``faces``: the book's faces (press.fonts.Face, installed
     ones); ``generic``: which family stands in for ``serif``, ``sans-serif`` and an unknown family."""
     faces = [f for f in faces if f.path is not None]
-    root = etree.fromstring(svg)
+    root = etree.fromstring(svg, svgclean._parser())  # no entities, DTD or network, as svgclean reads
     texts = [t for t in root.iter(f"{{{SVG}}}text") if _supported(t)]
     if not texts or not faces:
         return svg

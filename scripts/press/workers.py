@@ -2,18 +2,42 @@
 layouts). Takes a number of workers; returns a ``ProcessPoolExecutor`` whose processes are
 already running. Before the fork the parent's objects are frozen for the garbage collector
 (``gc.freeze``), so a collection in a worker leaves the inherited memory alone instead of copying
-it page by page (the book's layout took 0.4 s longer in a worker without it)."""
+it page by page (the book's layout took 0.4 s longer in a worker without it).
+
+A worker leaves interruptions to its parent: it ignores Ctrl-C (SIGINT goes to the whole process
+group; the parent stops its workers) and dies quietly on SIGTERM, which is how the parent stops
+one (``stop``). Without that, a worker inherits the build's SIGTERM handler and prints a
+"Process ForkProcess-1 … KeyboardInterrupt" traceback whenever it is stopped, even on a good build."""
 from __future__ import annotations
 
 import gc
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 
+LAYOUT_MEMORY = 2 << 30  # address space a PDF layout process may use (docs/manuscript-format.md#limits)
 
-def pool(workers: int) -> ProcessPoolExecutor:
+def _start(memory: int | None) -> None:
+    """In the worker: Ctrl-C is the parent's to handle (the worker is stopped by it, quietly), and
+    the address space is capped at ``memory`` bytes (never raised above a limit the press was
+    started with), so a runaway layout ends in MemoryError, not in the machine's swap."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if memory is None:
+        return
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    if soft == resource.RLIM_INFINITY or soft > cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def pool(workers: int, memory: int | None = None) -> ProcessPoolExecutor:
+    """``memory``: each worker's address space, in bytes (see ``_start``)."""
     gc.freeze()
     try:
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_start, initargs=(memory,))
         executor.submit(int).result()  # with fork, every worker starts at the first task
     finally:
         gc.unfreeze()

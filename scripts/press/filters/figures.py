@@ -1,14 +1,19 @@
 """Figures and images: takes the chapter AST, returns it with every image's alt text made explicit
 (the caption doubles as alt text unless ``alt="…"`` is given). Reports IMG-001 (missing file),
 IMG-002 (a path leaving the manuscript folder — absolute, ``..``, a URL or a symlink pointing out;
-such a file is never read), IMG-003 (unsupported format) and IMG-004 (no alt text). Leaves the
-list of images to copy in ``ctx.data["images"]``."""
+such a file is never read), IMG-003 (unsupported format), IMG-004 (no alt text), and, from
+``press.images`` which checks and cleans every image, IMG-005 (an SVG that lost scripts, handlers
+or external references) and IMG-006 (an image that cannot be used, with the reason) at every
+line that uses the image. Leaves the list of images to copy in ``ctx.data["images"]`` and where
+each is used in ``ctx.data["image_uses"]`` ([path, line] pairs)."""
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
 import panflute as pf
+
+from .. import images as checker
 
 FORMATS = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
@@ -31,6 +36,8 @@ def inside(root: Path, src: str) -> Path | None:
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     root = ctx.book.root
     images = ctx.data.setdefault("images", [])
+    image_uses = ctx.data.setdefault("image_uses", [])
+    seen: dict[str, int] = {}  # needle → occurrences so far (the nth use of the same path)
 
     def caption_of(img: pf.Image) -> str:
         parent = img.parent
@@ -45,6 +52,8 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             return None
         src = elem.url
         needle = f"({src}"
+        seen[needle] = seen.get(needle, 0) + 1
+        nth = seen[needle]
         path = inside(root, src)
         if path is None:
             ctx.report("IMG-002", needle=needle, src=src)
@@ -54,7 +63,17 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         elif not path.is_file():
             ctx.report("IMG-001", needle=needle, src=src)
         else:
-            images.append(path.relative_to(root.resolve()).as_posix())
+            rel = path.relative_to(root.resolve()).as_posix()
+            line = ctx.line_of(needle, nth=nth)
+            result = checker.check(path)
+            if not result.ok:
+                ctx.report("IMG-006", line=line, src=rel, reason=result.reason)
+            else:
+                if result.removed:
+                    ctx.report("IMG-005", line=line, src=rel, removed=_listing(result.removed))
+                if rel not in images:
+                    images.append(rel)
+                image_uses.append([rel, line])
         explicit = elem.attributes.pop("alt", "").strip()
         alt = explicit or caption_of(elem)
         if not alt:
@@ -64,3 +83,8 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         return None
 
     return doc.walk(action)
+
+
+def _listing(items: list[str], most: int = 12) -> str:
+    shown = "; ".join(items[:most])
+    return shown + (f"; and {len(items) - most} more" if len(items) > most else "")

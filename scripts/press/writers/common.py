@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
 
 import jinja2
 from markupsafe import Markup
 
-from .. import STYLES, TEMPLATES  # noqa: F401 — the writers' style layers and templates
+from .. import STYLES, TEMPLATES, l10n  # noqa: F401 — the writers' style layers and templates
 from ..book import Book
 from ..fsio import atomic_dir, atomic_file  # noqa: F401 — the one way outputs are written
 from ..pipeline import ChapterResult
 
 XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
+PAGEREF = re.compile(r'(<a\b[^>]*\bdata-ref-kind="(\w+)"[^>]*>)\s*(</a>)')
 
 
 def environment() -> jinja2.Environment:
@@ -21,7 +23,15 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["join_names"] = join_names
+    env.filters["long_date"] = l10n.date  # {{ meta.date | long_date(lang) }}: "4 April 2025"
+    env.filters["isbn"] = isbn
     return env
+
+
+def isbn(identifier: str) -> str:
+    """The ISBN of a ``urn:isbn:`` identifier, or "" (a UUID identifies the file, not the book a
+    reader asks for: it stays in the metadata, out of the colophon)."""
+    return identifier[len("urn:isbn:"):] if identifier.lower().startswith("urn:isbn:") else ""
 
 
 def join_names(names: list[str], word_and: str) -> str:
@@ -37,6 +47,13 @@ def rewrite_links(html: str, current: str, href_of) -> str:
         target, rest, chapter = m.group(1), m.group(2), m.group(3)
         return f'<a href="{href_of(chapter, target, current)}"{rest}'
     return XREF.sub(repl, html)
+
+
+def fill_pagerefs(html: str, labels: dict) -> str:
+    """The e-editions' page references (emptied by the pagerefs filter): a link whose text names
+    the place it points at, in the book's language ("see the figure"), no page number."""
+    return PAGEREF.sub(lambda m: m.group(1) + escape(labels.get(f"pageref_{m.group(2)}", labels["pageref_other"]))
+                       + m.group(3), html)
 
 
 @dataclass

@@ -21,11 +21,11 @@ import lxml.html
 from ebooklib import epub
 from lxml import etree
 
-from .. import fonts, svgtext
+from .. import fonts, images, svgtext
 from ..book import Book
 from ..pipeline import ChapterResult
 from . import pagebreaks
-from .common import STYLES, atomic_file, environment, markup, parts_view, rewrite_links, roman
+from .common import STYLES, atomic_file, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .pdf import build_time, mark_blocks
 
 EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
@@ -33,7 +33,7 @@ EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles 
     ("li", "endnote", "endnote"), ("aside", "pullquote", "pullquote"),
 ]
 CSS_LAYERS = ["tokens.css", "base.css", "epub.css"]
-MEDIA = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+MEDIA = images.MEDIA
 
 
 def _href(chapter: str, target: str, current: str) -> str:
@@ -46,7 +46,7 @@ def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], label
     """The chapter's fragment as XHTML: epub:type added, links split per document, and the page-break
     markers placed (``markers``: [(where, page numbers)], see ``page_markers``). Returns the XHTML and
     the page numbers whose place it could not find (they go at the chapter's start)."""
-    html, _ = mark_blocks(rewrite_links(r.html, r.chapter.id, _href), r.chapter.id)
+    html, _ = mark_blocks(fill_pagerefs(rewrite_links(r.html, r.chapter.id, _href), labels), r.chapter.id)
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -236,7 +236,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
             if eb.get_item_with_href(name) is None:
                 img = epub.EpubItem(uid=re.sub(r"[^A-Za-z0-9]", "-", name), file_name=name,
                                     media_type=MEDIA[Path(rel).suffix.lower()],
-                                    content=_image_bytes(book.root / rel))
+                                    content=_image_bytes(book.root, rel, results))
                 eb.add_item(img)
     eb.spine = spine
     stamp = build_time(book)
@@ -253,9 +253,11 @@ def _svg_outlined(svg: bytes) -> bytes:
     return svgtext.outline(svg, fonts.faces(STYLES), fonts.generic_families(STYLES))
 
 
-def _image_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    return _svg_outlined(data) if path.suffix.lower() == ".svg" else data
+def _image_bytes(root: Path, rel: str, results) -> bytes:
+    """The manuscript's image as the EPUB carries it: cleaned first (press.images, the allowlist
+    that every edition's images pass), then an SVG's text drawn as outlines of the cleaned file."""
+    data = images.for_edition(root, rel, results)
+    return _svg_outlined(data) if Path(rel).suffix.lower() == ".svg" else data
 
 
 def _accessibility(eb, labels: dict, has_images: bool, pagemap, meta: dict) -> None:

@@ -14,10 +14,10 @@ import textwrap
 from html import unescape
 from pathlib import Path
 
-from .. import ASSETS, fonts
+from .. import ASSETS, fonts, images, l10n
 from ..book import Book
 from ..pipeline import ChapterResult
-from .common import STYLES, atomic_dir, environment, markup, parts_view, rewrite_links, roman
+from .common import STYLES, atomic_dir, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .screen import hyphenate_headings, soft_hyphens, wide_regions
 
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
@@ -27,14 +27,6 @@ def _href(chapter: str, target: str, current: str) -> str:
     if chapter == current:
         return f"#{target}"
     return f"{chapter}.html" if target == chapter else f"{chapter}.html#{target}"
-
-
-def human_size(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}".replace(".", ",")
-        n /= 1000
-    return str(n)
 
 
 # What the search leaves out of titles and text: note numbers and back links (they read as stray
@@ -73,7 +65,8 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         (out / "assets").mkdir()
         (out / "images").mkdir()
         (out / "downloads").mkdir()
-        bodies = {r.chapter.id: wide_regions(rewrite_links(r.html, r.chapter.id, _href), r.chapter.id, book.root, labels)
+        bodies = {r.chapter.id: wide_regions(fill_pagerefs(rewrite_links(r.html, r.chapter.id, _href), labels),
+                                            r.chapter.id, book.root, labels)
                   for r in results}
         pages = {cid: hyphenate_headings(body, book.lang) for cid, body in bodies.items()}
         _assets(out / "assets", fonts.book_characters(book, results), meta)
@@ -81,7 +74,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         for path, label in downloads:
             if path.exists():
                 shutil.copyfile(path, out / "downloads" / path.name)
-                files.append({"name": path.name, "label": label, "size": human_size(path.stat().st_size)})
+                files.append({"name": path.name, "label": label, "size": l10n.size(path.stat().st_size, book.lang)})
         page = env.get_template("html/index.html").render(items=items, roman=roman, downloads=files, **common)
         (out / "index.html").write_text(page, encoding="utf-8")
         chapter_tpl = env.get_template("html/chapter.html")
@@ -95,10 +88,10 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
                 part_title=book.parts[ch.part] if ch.part is not None else None,
                 part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
             (out / f"{ch.id}.html").write_text(page, encoding="utf-8")
-            for rel in r.ctx.data.get("images", []):
+            for rel in r.ctx.data.get("images", []):  # the cleaned image, never the manuscript's file
                 dest = out / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(book.root / rel, dest)
+                dest.write_bytes(images.for_edition(book.root, rel, results))
         index = json.dumps(search_index(results, bodies), ensure_ascii=False, separators=(",", ":"))
         (out / "assets" / "search-index.js").write_text(f"window.BOOK_INDEX = {index};\n", encoding="utf-8")
 

@@ -17,19 +17,18 @@ import os
 import re
 import shutil
 import signal
-import uuid
+from concurrent.futures.process import BrokenProcessPool
 from html import unescape
 from pathlib import Path
 
-from .. import fonts, fsio, workers
+from .. import fonts, fsio, images, workers
 from ..book import Book, display_path
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from . import pagestarts, pdfsplice, pdfunits
+from . import pagestarts, pdfimages, pdfprint, pdfsplice, pdfunits
 from .common import STYLES, environment, markup, parts_view, rewrite_links, roman
 
 BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
-PAGEREF = re.compile(r'(<a href="#[^"]*"[^>]*class="[^"]*\bpageref\b[^"]*"[^>]*>).*?(</a>)', re.S)
 LAYERS = ["tokens.css", "base.css", "print.css"]
 BLEED_LAYER = ["print-bleed.css"]
 
@@ -66,7 +65,6 @@ def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
     bodies: dict[str, str] = {}
     for r in results:
         html = rewrite_links(r.html, r.chapter.id, _href)
-        html = PAGEREF.sub(r"\1\2", html)
         bodies[r.chapter.id], blocks[r.chapter.id] = mark_blocks(html, r.chapter.id)
 
     def part_title(r: ChapterResult) -> str:
@@ -82,16 +80,18 @@ def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
 
 def label_css(labels: dict):
     """Page references in the book's language: "(p. 117)" after a cross-reference, "p. 117" for a
-    page reference (custom properties cannot be used inside `content` in WeasyPrint)."""
+    page reference (custom properties cannot be used inside `content` in WeasyPrint). A
+    cross-reference with a page reference to the same place in its paragraph (``paged``) shows
+    no number of its own: the page is printed once."""
     page = labels.get("page", "p.")
-    return markup(f'a.xref:not(.pageref)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
+    return markup(f'a.xref:not(.pageref):not(.paged)::after {{ content: " ({page} " target-counter(attr(href), page) ")"; }}\n'
                   f'a.pageref::after {{ content: "{page} " target-counter(attr(href), page); }}')
 
 
 def literal_label_css(labels: dict) -> str:
     """The same references when a unit is laid out alone: the page number comes with the link."""
     page = labels.get("page", "p.")
-    return (f'a.xref:not(.pageref)[data-page]::after {{ content: " ({page} " attr(data-page) ")"; }}\n'
+    return (f'a.xref:not(.pageref):not(.paged)[data-page]::after {{ content: " ({page} " attr(data-page) ")"; }}\n'
             f'a.pageref[data-page]::after {{ content: "{page} " attr(data-page); }}')
 
 
@@ -103,19 +103,6 @@ def build_time(book: Book) -> dt.datetime:
     return dt.datetime.fromisoformat(book.meta["date"])
 
 
-def _fixed_document_id(path: str, identifier: bytes) -> None:
-    """WeasyPrint's PDF/X metadata carries a random xmpMM:DocumentID; write one derived from the
-    book instead (same length, so every byte offset in the file stays valid)."""
-    data = Path(path).read_bytes()
-    stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, identifier.decode())}".encode()
-    fixed = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, data)
-    if fixed != data:  # the second half of the file /ID was a hash of the random version: redo it
-        blank = re.sub(rb"(/ID \[\([0-9a-f]{32}\) \()[0-9a-f]{32}", rb"\g<1>" + b"0" * 32, fixed)
-        digest = hashlib.md5(blank).hexdigest().encode()
-        fixed = re.sub(rb"(/ID \[\([0-9a-f]{32}\) \()[0-9a-f]{32}", rb"\g<1>" + digest, fixed)
-        Path(path).write_bytes(fixed)
-
-
 class _Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -125,17 +112,44 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def stylesheets(variant: str = "screen") -> list:
-    """The print edition's style layers for WeasyPrint, fonts first; the printer variant adds bleed."""
+def font_configuration():
+    """A WeasyPrint font configuration in which the styles' family names mean the faces
+    ``fonts.yaml`` declares and no other installed file (see ``press.fonts``: two optical sizes of
+    EB Garamond under one name drew every bullet as a raised "A")."""
+    from weasyprint.text.fonts import FontConfiguration
+    config = str(fonts.fontconfig_file(STYLES))
+    before = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = config   # fontconfig reads it when the configuration is made
+    try:
+        return FontConfiguration()
+    finally:
+        if before is None:
+            os.environ.pop("FONTCONFIG_FILE", None)
+        else:
+            os.environ["FONTCONFIG_FILE"] = before
+
+
+def stylesheets(variant: str = "screen", font_config=None) -> list:
+    """The print edition's style layers for WeasyPrint, fonts first; the printer variant adds bleed.
+    The @font-face rules load only through ``font_config`` (WeasyPrint ignores them without one)."""
     from weasyprint import CSS
     layers = LAYERS + (BLEED_LAYER if variant == "print" else [])
     faces = fonts.font_face_css(STYLES, lambda f: f.path.as_uri())
-    return [CSS(string=faces)] + [CSS(filename=str(STYLES / name)) for name in layers]
+    return [CSS(string=faces, font_config=font_config)] + [CSS(filename=str(STYLES / name)) for name in layers]
+
+
+def layout_document(html: str, base_url: str, variant: str = "screen"):
+    """The print HTML laid out by WeasyPrint with the press's fonts and style layers."""
+    from weasyprint import HTML
+    config = font_configuration()
+    return HTML(string=html, base_url=base_url, url_fetcher=pdfimages.fetcher(base_url, STYLES)).render(
+        stylesheets=stylesheets(variant, config), font_config=config)
 
 
 def stylesheet_text() -> str:
     """Every style rule the print layouts read, as one text (what a unit's layout depends on)."""
     faces = fonts.font_face_css(STYLES, lambda f: f"{f.path.as_uri()}#{f.path.stat().st_size}")
+    faces += "".join(f"/* masked: {p} */" for p in fonts.masked(STYLES))
     return faces + "".join((STYLES / name).read_text(encoding="utf-8") for name in LAYERS + BLEED_LAYER)
 
 
@@ -144,8 +158,7 @@ VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
 
 
 def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
-    from weasyprint import HTML
-    doc = HTML(string=html, base_url=base_url).render(stylesheets=stylesheets(variant))
+    doc = layout_document(html, base_url, variant)
     anchors: dict[str, int] = {}
     for number, page in enumerate(doc.pages, 1):
         for name in page.anchors:
@@ -167,10 +180,10 @@ def margins(doc) -> list[str]:
 
 
 def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
-    doc.write_pdf(out, pdf_identifier=identifier, finisher=_cut_to_trim if cut_to_trim else None,
-                  **VARIANT_OPTIONS[variant])
+    finisher = _cut_to_trim if cut_to_trim else pdfprint.finish if variant == "print" else None
+    doc.write_pdf(out, pdf_identifier=identifier, finisher=finisher, **VARIANT_OPTIONS[variant])
     if variant == "print":
-        _fixed_document_id(out, identifier)
+        pdfprint.fixed_document_id(out, identifier)
 
 
 def _cut_to_trim(document, pdf) -> None:
@@ -190,20 +203,22 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
     log.addHandler(handler)
     try:
         doc, anchors = _layout(html, base_url, variant, handler)
-        if not handler.messages:
-            _write(doc, variant, out, identifier)
+        if not handler.messages:  # a whole book: the printer's file ends on blank leaves
+            _write(pdfprint.with_blank_leaves(doc, base_url) if variant == "print" else doc, variant, out, identifier)
         return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages,
                 "starts": pagestarts.first_words(doc)}
     finally:
         log.removeHandler(handler)
 
 
-def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False) -> dict:
+def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False,
+                whole: bool = False) -> dict:
     """Both variants from one layout (runs in a worker process). The book is laid out once with
     the printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves —
     then the printer's PDF/X-4 is written here while a forked child writes the screen's PDF/UA-1
     and cuts its pages to the trim. ``drop_last`` leaves out the last page (a unit's closing
-    element, see pdfunits). Returns the page map and all warnings."""
+    element, see pdfunits); a ``whole`` book's printer file ends on blank leaves (pdfprint).
+    Returns the page map and all warnings."""
     handler = _Collect()
     log = logging.getLogger("weasyprint")
     log.addHandler(handler)
@@ -239,7 +254,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
                 os._exit(code)
         os.close(write)
         try:
-            _write(doc, "print", outs["print"], identifier)
+            _write(pdfprint.with_blank_leaves(doc, base_url) if whole else doc, "print", outs["print"], identifier)
         finally:
             with os.fdopen(read) as fh:
                 child = json.loads(fh.read() or '["the screen PDF writer stopped"]')
@@ -260,17 +275,18 @@ def _die_with_parent() -> None:
 
 
 def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jobs: int = 2,
-          while_rendering=None, incremental: bool = True) -> dict:
+          while_rendering=None, incremental: bool = True, record_for: dict[str, Path] | None = None) -> dict:
     """Render the variants named in ``targets`` ({"screen": path, "print": path}) in worker
     processes (both from one layout); ``while_rendering()`` runs in this process meanwhile. With
     both variants and a record of the last build, only the units an edit touched are laid out
     again (pdfunits); ``incremental=False`` always lays the whole book out. Returns
     {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "starts": {page: where it begins}
-    (press.writers.pagestarts), "relaid": [unit ids] or None}."""
-    absent = fonts.missing(STYLES)
-    if absent:
-        raise ManuscriptError([finding("PDF-003", display_path(STYLES / "fonts.yaml"), 0, file=f.file, package=f.package)
-                               for f in absent])
+    (press.writers.pagestarts), "relaid": [unit ids] or None}.
+    ``record_for``: where the files will finally stand when ``targets`` is a staging folder (the
+    layout record that later builds splice into is kept per output folder, .cache/pdf)."""
+    unusable = fonts.problems(STYLES)  # not installed (PDF-003), damaged or not embeddable (FONT-00x)
+    if unusable:
+        raise ManuscriptError(unusable)
     html, blocks = book_html(book, results)
     ran = []
 
@@ -288,7 +304,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     both = set(targets) == {"screen", "print"}
     head, _, tail = pdfunits.split(html)
     key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets), pagestarts.reader_key()) if both else None
-    record_path = pdfunits.record_path(book.root, targets)
+    record_path = pdfunits.record_path(book.root, record_for or targets)
     temps = {v: fsio.temp_name(p) for v, p in targets.items()}  # created by WeasyPrint, removed below
     try:
         outcome = None
@@ -298,9 +314,14 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
                 outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile,
                                     literal_label_css(results[0].ctx.labels if results else {}), record_path)
         if outcome is None:
-            outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile)
+            outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile, images.uses(results))
         for v, p in targets.items():
             fsio.publish(temps[v], p)
+    except (MemoryError, RecursionError, BrokenProcessPool) as e:  # the layout ran out of room: a finding
+        detail = {MemoryError: f"it needed more than {workers.LAYOUT_MEMORY / 2**30:.3g} GiB of memory",
+                  RecursionError: "its elements are nested too deeply"}.get(
+                      type(e), "the layout process was stopped, most likely out of memory")
+        raise ManuscriptError([finding("PDF-004", display_path(book.root / "book.yaml"), 0, detail=detail)]) from None
     finally:
         for t in temps.values():
             t.unlink(missing_ok=True)
@@ -310,14 +331,15 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             "relaid": outcome.get("relaid")}
 
 
-def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile) -> dict:
+def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile,
+           where: dict) -> dict:
     """The whole book in one layout (one worker; the two files are written in parallel)."""
     both = set(targets) == {"screen", "print"}
-    pool = workers.pool(1 if both else len(targets))
+    pool = workers.pool(1 if both else len(targets), memory=workers.LAYOUT_MEMORY)
     try:
         if both:  # one layout, two files
             futures = {"both": pool.submit(render_both, html, base_url,
-                                           {v: str(t) for v, t in temps.items()}, identifier)}
+                                           {v: str(t) for v, t in temps.items()}, identifier, whole=True)}
         else:
             futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
         meanwhile()  # the workers are forked by now: other work may run here
@@ -328,8 +350,7 @@ def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, ide
     pool.shutdown()
     messages = sorted({m for o in outcome.values() for m in o["log"]})
     if messages:
-        raise ManuscriptError([finding("PDF-001", display_path(book.root / "book.yaml"), 0, detail=m)
-                               for m in messages])
+        raise ManuscriptError(pdfimages.log_findings(book, messages, where))
     return next(iter(outcome.values()))
 
 
@@ -341,7 +362,7 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
     work = Path(tempfile.mkdtemp(prefix="units-", dir=record_path.parent))
     laid: dict[int, dict[str, str]] = {}
     todo, rounds = set(plan.dirty), 0
-    pool = workers.pool(min(jobs, len(todo))) if todo else None
+    pool = workers.pool(min(jobs, len(todo)), memory=workers.LAYOUT_MEMORY) if todo else None
     done = False
     try:
         while todo:

@@ -101,7 +101,7 @@ def wide_regions(html: str, chapter_id: str, root: Path, labels: dict) -> str:
 
 
 def _length(value: str | None, parent: float) -> float | None:
-    m = re.fullmatch(r"\s*([0-9.]+)\s*(px|pt|pc|mm|cm|in|em|%|)\s*", value or "")
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(px|pt|pc|mm|cm|in|em|%|)\s*", value or "")
     if not m:
         return None
     number, unit = float(m.group(1)), m.group(2)
@@ -124,13 +124,17 @@ def figure_scale(path: Path) -> float | None:
     drawing's units; None for other images, drawings without text and files that do not parse."""
     if path.suffix.lower() != ".svg" or not path.is_file():
         return None
+    from .. import images
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        svg = etree.parse(str(path), parser).getroot()
-    except (etree.XMLSyntaxError, OSError):
+    try:  # the cleaned drawing the edition shows, not the manuscript's file
+        svg = etree.fromstring(images.cleaned(path), parser)
+    except (etree.XMLSyntaxError, OSError, images.ImageError):
         return None
     box = (svg.get("viewBox") or "").replace(",", " ").split()
-    width = float(box[2]) if len(box) == 4 else _length(svg.get("width"), DEFAULT_FONT_SIZE)
+    try:
+        width = float(box[2]) if len(box) == 4 else _length(svg.get("width"), DEFAULT_FONT_SIZE)
+    except ValueError:  # a viewBox that is not four numbers
+        return None
     sizes: list[float] = []
 
     def walk(el, inherited: float) -> None:
