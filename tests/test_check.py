@@ -273,14 +273,9 @@ def test_impossible_date_is_a_finding_not_a_crash(tmp_path, monkeypatch):
 # This book
 
 
-# TEXT-002 (spaced hyphens as dashes) until the editorial pass (issue 16) sets the book's dashes:
-# test_epub_readers.py's xfail on the book's dashes marks when to remove it from here
-BOOK_WARNINGS = PENDING | {"TEXT-002"}
-
-
 def assert_only_pending(report: dict) -> None:
     codes = {f["code"] for f in report["findings"]}
-    assert codes - {"SPELL-001"} <= BOOK_WARNINGS, [f for f in report["findings"] if f["code"] not in BOOK_WARNINGS]
+    assert codes - {"SPELL-001"} <= PENDING, [f for f in report["findings"] if f["code"] not in PENDING]
     typos = {re.search(r"'(.+)'", f["message"]).group(1) for f in report["findings"] if f["code"] == "SPELL-001"}
     assert typos <= KNOWN_TYPOS, f"new spelling findings: {typos - KNOWN_TYPOS}; fix them or add to words.txt"
     assert report["summary"]["errors"] == 0

@@ -11,16 +11,19 @@ import re
 import zipfile
 from pathlib import Path
 
+import lxml.html
 import pytest
 import tinycss2
 from conftest import NS
 from fontTools.ttLib import TTFont
 from lxml import etree
+from pypdf import PdfReader
 
 from press import svgtext
 from press.fonts import Face
 
 SVG = "{http://www.w3.org/2000/svg}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
 DARK_SIGNALS = ['@media (prefers-color-scheme: dark)', ':root[__ibooks_internal_theme*="Night"]',
                 ':root[__ibooks_internal_theme*="Gray"]', ':root[style*="readium-night-on"]']
 ACCENTED = [".sidebar > h2", ".sidebar > h3", ".sidebar > h4", ".sidebar > h5", ".sidebar .boxed", "span.pending"]
@@ -245,7 +248,32 @@ def test_a_spaced_hyphen_would_be_found(tmp_path):
     assert len(spaced_hyphens(epub)) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="the editorial pass (issue 16) sets the book's dashes; remove this mark "
-                   "and TEXT-002 from the allowances in test_manuscript.py and test_check.py when it lands")
 def test_the_book_has_no_spaced_hyphen_as_a_dash(real_book):
+    """Acceptance: the book's dashes are spaced en dashes (EDITORIAL.md, §2)."""
     assert spaced_hyphens(real_book.epub) == []
+
+
+def _texts(built) -> dict[str, str]:
+    """The body text of every XHTML file of the EPUB and every page of the HTML edition."""
+    out = {}
+    with zipfile.ZipFile(built.epub) as z:
+        for name in z.namelist():
+            if name.endswith(".xhtml"):
+                out[name] = "".join(etree.fromstring(z.read(name)).find(f"{XHTML}body").itertext())
+    for page in sorted(built.html.glob("*.html")):
+        body = lxml.html.fromstring(page.read_bytes()).find("body")
+        out[f"html/{page.name}"] = "".join(body.itertext())
+    return out
+
+
+def test_the_books_dashes_never_start_a_line(real_book):
+    """Acceptance: in the e-editions the space before every spaced dash is a no-break space, and
+    no line of the PDF starts with a dash."""
+    texts = _texts(real_book)
+    loose = [f"{name}: …{text[max(0, m.start() - 30):m.end() + 30]}…"
+             for name, text in texts.items() for m in re.finditer(r"(?<=\S)[ \t\n\r][–—](?=\s)", text)]
+    assert loose == []
+    assert sum(len(re.findall("\u00a0[–—]", t)) for t in texts.values()) > 50  # the book's dashes, all bound
+    lines = [line for page in PdfReader(real_book.pdf).pages for line in page.extract_text().splitlines()]
+    assert len(lines) > 3000
+    assert [line for line in lines if re.match(r"\s*[–—]\s", line)] == []

@@ -61,9 +61,7 @@ def test_authors_and_endnotes_per_essay(book):
 
 def test_only_pending_text_is_reported(book):
     _, _, findings = book
-    # TEXT-002 (spaced hyphens as dashes) until the editorial pass (issue 16) sets the dashes:
-    # test_epub_readers.py's xfail on the book's dashes marks when to remove it from here
-    assert {f.code for f in findings if f.code != "SPELL-001"} <= {"NOTE-004", "TEXT-001", "TEXT-002"}
+    assert {f.code for f in findings if f.code != "SPELL-001"} <= {"NOTE-004", "TEXT-001"}
     assert not [f for f in findings if f.severity == "error"]
     assert sum(f.code == "NOTE-004" for f in findings) == 15
 

@@ -46,7 +46,7 @@ CHAPTER_FILTERS = [
     headings,    # heading levels and empty headings                                  HEAD-00x
     notes,       # footnotes → numbered endnotes per chapter, pending notes           NOTE-00x
     pending,     # text the source lost, marked in the body                           TEXT-001
-    dashes,      # a spaced hyphen used as a dash                                     TEXT-002
+    dashes,      # a no-break space before a spaced en dash; a spaced hyphen as a dash  TEXT-002
     figures,     # image paths confined to the manuscript, alt text                   IMG-00x
     sidebars,    # ::: sidebar → <aside> named by its title                           DIV-002
     pullquotes,  # ::: pullquote → doc-pullquote, must repeat the text                QUOTE-001

@@ -1,7 +1,8 @@
-"""Dashes: takes the chapter AST and returns it unchanged; reports TEXT-002 for every hyphen that
-stands between spaces as a dash ("de gemeente - als overheidslaag - kan"). Such a hyphen can end
-a line on its own and reads as a word break; a dash is an en dash with a no-break space before it
-("de gemeente – als overheidslaag – kan"), so it never starts a line.
+"""Dashes: takes the chapter AST and returns it with the space before every spaced en dash made
+a no-break space ("de gemeente – als overheidslaag – kan"), so that a dash ends a line and never
+starts one, in every edition; reports TEXT-002 for every hyphen that stands between spaces as a
+dash ("de gemeente - als overheidslaag - kan"): such a hyphen can end a line on its own and reads
+as a word break, and the press does not guess whether it is a dash.
 
 The hyphen is found in the AST (a ``-`` word between spaces or line breaks; code, lists and raw
 HTML are not words), its line in the source by the same pattern in the same order."""
@@ -12,6 +13,8 @@ import re
 import panflute as pf
 
 GAPS = (pf.Space, pf.SoftBreak, pf.LineBreak)
+DASHES = ("\u2013", "\u2014")  # en dash, em dash (spaced, as some styles set it)
+NBSP = "\u00a0"
 IN_SOURCE = re.compile(r"(?:(?<=\S)[ \t]+|^)-(?=[ \t]+\S|[ \t]*$)")
 
 
@@ -40,6 +43,14 @@ def _list_item(lines: list[str], i: int) -> bool:
     return not prev or prev.startswith(("- ", "* ", "+ ")) or re.match(r"\d+[.)]\s", prev) is not None
 
 
+def _binds(gap) -> bool:
+    """A space between a word and a dash that a space follows (or that ends the paragraph)."""
+    before, dash = gap.prev, gap.next
+    if before is None or isinstance(before, GAPS) or not isinstance(dash, pf.Str) or dash.text not in DASHES:
+        return False
+    return dash.next is None or isinstance(dash.next, GAPS)
+
+
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     found = [0]
 
@@ -48,6 +59,8 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             before, after = elem.prev, elem.next
             if isinstance(before, GAPS) and (after is None or isinstance(after, GAPS)):
                 found[0] += 1
+        elif isinstance(elem, (pf.Space, pf.SoftBreak)) and _binds(elem):
+            return pf.Str(NBSP)
 
     doc.walk(action)
     if found[0]:
