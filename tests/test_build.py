@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -45,6 +47,28 @@ def test_second_build_does_nothing_and_rewrites_nothing(tmp_path):
     assert proc.returncode == 0
     assert "Up to date" in proc.stdout
     assert _snapshot(dist) == before
+
+
+def test_second_build_loads_neither_the_manuscript_nor_the_writers(tmp_path):
+    """The no-op decides from the manifest and the bytes alone: the schema (jsonschema), the
+    templates (jinja2) and pandoc's reader are never imported, which keeps it well under a second."""
+    dist = tmp_path / "dist"
+    assert press("build", "-m", str(FIXTURE), "-d", str(dist)).returncode == 0
+    code = ("import sys; from pathlib import Path; from press.build import build; "
+            f"status = build(Path({str(FIXTURE)!r}), Path({str(dist)!r})); "
+            "print(status, sorted(m for m in ('jsonschema', 'jinja2', 'panflute', 'weasyprint') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert "Up to date" in proc.stdout and proc.stdout.strip().endswith("0 []"), proc.stdout + proc.stderr
+
+
+def test_a_missing_edition_is_rebuilt(tmp_path):
+    dist = tmp_path / "dist"
+    assert press("build", "-m", str(FIXTURE), "-d", str(dist)).returncode == 0
+    epub = next(dist.glob("*.epub"))
+    epub.unlink()
+    proc = press("build", "-m", str(FIXTURE), "-d", str(dist))
+    assert proc.returncode == 0 and "Up to date" not in proc.stdout, proc.stdout
+    assert zipfile.is_zipfile(epub)
 
 
 def test_edit_rebuilds(tmp_path, fixture_copy):

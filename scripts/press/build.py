@@ -20,8 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fsio, toolchain
-from .book import load_book
+from . import STYLES, TEMPLATES, fsio, toolchain
 from .rules import RULES, ManuscriptError
 
 PACKAGE = Path(__file__).resolve().parent
@@ -79,7 +78,6 @@ class Progress:
 def inputs_fingerprint(book_root: Path, tools: str = "") -> str:
     """SHA-256 over every file a build reads — the manuscript folder, styles, templates, the press —
     and the toolchain's versions (``tools``)."""
-    from .writers.common import STYLES, TEMPLATES
     h = hashlib.sha256(tools.encode())
     for base in (book_root, STYLES, TEMPLATES, PACKAGE):
         for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -104,6 +102,16 @@ def _manifest(dist: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _current(manifest: dict, dist: Path, wanted: list[str], fp: str, inputs: str, tools: dict) -> bool:
+    """Whether the last good build (the manifest) was made from these inputs with these tools
+    and every output it names for ``wanted`` is still there."""
+    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    built = manifest.get("inputs") if isinstance(manifest.get("inputs"), dict) else {}
+    return manifest.get("toolchain") == tools and all(
+        manifest.get(e) == fp and built.get(e) == inputs and isinstance(files.get(e), list) and files[e]
+        and all(isinstance(n, str) and "/" not in n and (dist / n).exists() for n in files[e]) for e in wanted)
 
 
 def current_editions(book_root: Path, dist: Path) -> dict[str, bool]:
@@ -162,14 +170,21 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
     signal.signal(signal.SIGTERM, _sigterm)
     jobs = jobs or os.cpu_count() or 2
     progress = Progress(quiet)
+    wanted = [e for e in EDITIONS if e in editions]
+    tools = toolchain.versions()  # part of every edition's fingerprint: an upgrade rebuilds them all
+    inputs = inputs_fingerprint(Path(manuscript), json.dumps(tools, sort_keys=True))
+    fp = fingerprint(Path(manuscript), inputs=inputs)
+    manifest = _manifest(dist)
+    if not force and dump_ast is None and _current(manifest, dist, wanted, fp, inputs, tools):
+        # the same bytes in as for the last good build, its outputs all there: nothing to read
+        # (the manuscript was checked when they were built), nothing to write
+        if not quiet:
+            print(f"Up to date: {', '.join(wanted)} in {dist}/ (nothing changed since the last build)")
+        return 0
+    from .book import load_book  # the schema, YAML and the writers are loaded only for a real build
     with progress.stage("reading book.yaml and chapters"):
         book = load_book(manuscript)
     out = Outputs(dist, book.slug)
-    wanted = [e for e in EDITIONS if e in editions]
-    tools = toolchain.versions()  # part of every edition's fingerprint: an upgrade rebuilds them all
-    inputs = inputs_fingerprint(book.root, json.dumps(tools, sort_keys=True))
-    fp = fingerprint(book.root, inputs=inputs)
-    manifest = _manifest(dist)
     if manifest.get("toolchain") not in (None, tools):  # an upgraded tool: everything anew, the whole layout
         force = True
         if not quiet:
@@ -236,6 +251,7 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             made += [(new.pdf, out.pdf), (new.pdf_print, out.pdf_print), (_pagemap_path(new), _pagemap_path(out))]
             manifest["pdf"], manifest["toolchain"] = fp, tools
             manifest.setdefault("inputs", {})["pdf"] = inputs
+            manifest.setdefault("files", {})["pdf"] = [p.name for p in out.of("pdf")]
         if "epub" in todo:
             from .writers import epub
             with progress.stage("EPUB with ebooklib"):
@@ -243,6 +259,7 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             made.append((new.epub, out.epub))
             manifest["epub"], manifest["toolchain"] = fp, tools
             manifest.setdefault("inputs", {})["epub"] = inputs
+            manifest.setdefault("files", {})["epub"] = [p.name for p in out.of("epub")]
         if "html" in todo:
             from .writers import html
             downloads = [(new.epub if new.epub.exists() else out.epub, "EPUB"),
@@ -252,6 +269,7 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             made.append((new.html, out.html))
             manifest["html"], manifest["toolchain"] = fp, tools
             manifest.setdefault("inputs", {})["html"] = inputs
+            manifest.setdefault("files", {})["html"] = [p.name for p in out.of("html")]
         fsio.write(staging / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
         made.append((staging / MANIFEST, dist / MANIFEST))  # last: it vouches for everything before it
         try:

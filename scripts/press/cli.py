@@ -14,8 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-from jinja2 import TemplateError
-
 from .rules import ManuscriptError
 
 # Commands with their own options, each in its own module with a main(argv) -> int.
@@ -84,11 +82,6 @@ def main(argv: list[str] | None = None) -> int:
         n = len(e.findings)
         print(f"press: {n} error{'s' if n != 1 else ''}; {_left(e, args)}", file=sys.stderr)
         return 1
-    except TemplateError as e:  # a designer's mistake in templates/: where, not a traceback
-        where = _template_where(e)
-        print(f"{where}: template error: {e.message or e}", file=sys.stderr)
-        print(f"press: {_left(e, args)}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt as e:
         print(f"press: interrupted; {_left(e, args)}", file=sys.stderr)
         return 130
@@ -96,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"press: the build failed: {e}; {_left(e, args)}", file=sys.stderr)
         return 1
     except Exception as e:
+        if _template_error(e):  # a designer's mistake in templates/: where, not a traceback
+            print(f"{_template_where(e)}: template error: {e.message or e}", file=sys.stderr)
+            print(f"press: {_left(e, args)}", file=sys.stderr)
+            return 1
         from .build import SwapError
         if not isinstance(e, SwapError):  # a fault in the press, not in the manuscript: its developers need the trace
             import traceback
@@ -105,7 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _template_where(e: TemplateError) -> str:
+def _template_error(e: Exception) -> bool:
+    """Whether ``e`` is jinja2's (only a command that rendered a template has imported it: a no-op
+    build stays free of its import time)."""
+    jinja2 = sys.modules.get("jinja2")
+    return jinja2 is not None and isinstance(e, jinja2.TemplateError)
+
+
+def _template_where(e) -> str:
     """file:line of a template mistake: the error's own, or the last template frame of its trace
     (jinja2 puts the template's file and line in the trace of an error raised while rendering)."""
     if getattr(e, "filename", None):
