@@ -118,6 +118,15 @@ def test_the_named_packages_provide_the_programs_and_libraries():
     assert not wrong, wrong
 
 
+@pytest.mark.skipif(not shutil.which("dpkg"), reason="a Debian machine: dpkg tells which package owns a file")
+def test_the_webkit_renders_packages_are_named_with_a_file_of_theirs():
+    for pattern, (package, stage) in system.WEBKIT.items():
+        proc = subprocess.run(["dpkg", "-S", pattern], capture_output=True, text=True)
+        owners = {line.split(":")[0] for line in proc.stdout.splitlines()}
+        assert package in owners, f"{pattern}: owned by {owners or 'no package'}, system.py names {package}"
+        assert package in system.packages(stage, [])
+
+
 def test_setup_installs_what_system_py_lists():
     setup = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
     assert "scripts/press/system.py packages" in setup

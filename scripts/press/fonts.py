@@ -62,6 +62,19 @@ def _installed() -> dict[str, Path]:
     return {Path(p).name: Path(p) for p in out.splitlines() if p}
 
 
+def generic_families(styles: Path) -> dict[str, str]:
+    """Which of the book's families stands in for a generic CSS family: the first names of
+    ``--font-text`` (serif, and any family the book lacks) and ``--font-display`` (sans-serif) in
+    tokens.css."""
+    tokens = (styles / "tokens.css").read_text(encoding="utf-8")
+
+    def first(var: str) -> str:
+        m = re.search(rf"--{var}:\s*[\"']?([^,\"';]+)", tokens)
+        return m.group(1).strip() if m else ""
+    text, display = first("font-text"), first("font-display")
+    return {"serif": text, "sans-serif": display or text, "default": text or display}
+
+
 @lru_cache(maxsize=1)
 def _fc_entries() -> list[tuple[Path, list[str], str, str]]:
     """(file, family names, slant, weight) of every installed face, as fontconfig lists them."""

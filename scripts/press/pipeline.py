@@ -21,6 +21,7 @@ from .context import ChapterContext, labels_for
 from .filters import (
     bibliography,
     citations,
+    dashes,
     divs,
     figures,
     headings,
@@ -51,6 +52,7 @@ CHAPTER_FILTERS = [
     notes,       # footnotes → numbered endnotes per chapter, pending notes           NOTE-00x
     pending,     # text the source lost, marked in the body                           TEXT-001
     queries,     # author queries: out of every reader's edition, marks in proofs    QUERY-001/002
+    dashes,      # a no-break space before a spaced en dash; a spaced hyphen as a dash  TEXT-002
     figures,     # image paths confined to the manuscript, alt text                   IMG-00x
     sidebars,    # ::: sidebar → <aside> named by its title                           DIV-002
     pullquotes,  # ::: pullquote → doc-pullquote, must repeat the text                QUOTE-001

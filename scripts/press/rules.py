@@ -90,6 +90,7 @@ _rule("TEXT-001", WARNING, "text is pending here: the source lost it (marked []{
 # Author queries
 _rule("QUERY-001", WARNING, "author query {number} is open: “{question}”")
 _rule("QUERY-002", ERROR, "the author query asks nothing: write the question as text=\"…\" (or as the content of a ::: query block)")
+_rule("TEXT-002", WARNING, "a hyphen between spaces is used as a dash (' - '): write an en dash between spaces (' – ')")
 # Size limits (what keeps a build within its time and memory; docs/manuscript-format.md)
 _rule("SIZE-001", ERROR, "the table has {rows} rows and {cells} cells; a table may have at most {max_rows} rows and {max_cells} cells: split it")
 _rule("SIZE-002", ERROR, "the note [^{label}] is {size} kB of text; a note may be at most {limit} kB")

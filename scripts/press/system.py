@@ -28,6 +28,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "chromium": ("chromium", "tools"),               # the browser Ace and axe-core drive
     "chromedriver": ("chromium-driver", "tools"),    # axe-core's driver for it
     "soffice": ("libreoffice-core-nogui", "test"),   # LibreOffice headless: opens every Word document press docx writes
+    "xvfb-run": ("xvfb", "test"),                    # a display for the WebKit renders (tests/visual/webkit.py)
 }
 
 # Packages that add to a program rather than provide one, by stage.
@@ -39,6 +40,17 @@ COMPONENTS: dict[str, tuple[str, str]] = {
 DATA: dict[str, tuple[str, str]] = {
     # CSL citation styles by name (press.library); pandoc's citeproc carries the CSL locales itself
     "/usr/share/citation-style-language/styles": ("citation-style-language-styles", "build"),
+}
+
+# What the WebKit renders of the tests load besides programs, by stage: introspection data and
+# bindings for Debian's own Python (/usr/bin/python3; the venv has no PyGObject), and the one system
+# face the renders may fall back to (they see no other, as a reader's device has not the book's).
+# Keyed by a file of the package (a dpkg -S pattern).
+WEBKIT: dict[str, tuple[str, str]] = {
+    "*/WebKit2-4.1.typelib": ("gir1.2-webkit2-4.1", "test"),      # WebKit2GTK, the engine of Apple Books' family
+    "*/gi/__init__.py": ("python3-gi", "test"),                   # PyGObject
+    "*/gi/_gi_cairo.*.so": ("python3-gi-cairo", "test"),          # snapshots as cairo surfaces
+    "*/DejaVuSans.ttf": ("fonts-dejavu-core", "test"),            # the renders' only system font
 }
 
 # Shared libraries loaded at run time (WeasyPrint opens them with cffi): soname → package.
@@ -109,6 +121,7 @@ def packages(stage: str, books: list[Path]) -> list[str]:
         books = [*books, *sorted((HERE.parents[1] / "examples").glob("*/book.yaml"))]
     for book in books:  # a book's own design may name Debian font packages too (press.design)
         out |= set(font_packages(book.parent / "design" / "fonts.yaml"))
+    out |= {pkg for pkg, when in WEBKIT.values() if when in upto}
     if stage != "build":
         for book in books:
             lang = book_lang(book)

@@ -35,8 +35,8 @@ def assert_looks_like(image: Image.Image, name: str, regen: bool, tolerance: flo
     approved_path = APPROVED / f"{name}.png"
     new_path, diff_path = approved_path.with_suffix(".new.png"), approved_path.with_suffix(".diff.png")
     image = image.convert("RGB")
+    approved_path.parent.mkdir(parents=True, exist_ok=True)
     if regen:
-        approved_path.parent.mkdir(parents=True, exist_ok=True)
         image.save(approved_path)
         new_path.unlink(missing_ok=True)
         diff_path.unlink(missing_ok=True)

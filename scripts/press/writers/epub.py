@@ -1,10 +1,13 @@
 """The EPUB3 edition, packaged with ebooklib.
 
 Takes the pipeline's chapters and the print edition's page map; writes ``<slug>.epub`` with one
-XHTML document per chapter and per part title page, a navigation document (toc, landmarks and a
-page-list with the print edition's page numbers), a generated SVG cover, subset fonts with their
-licences and EPUB Accessibility 1.1 metadata. The zip is written reproducibly: ``mimetype`` first
-and stored, entries in a fixed order, every timestamp from SOURCE_DATE_EPOCH (or the book's date).
+XHTML document per chapter and per part title page, a contents page of parts and chapters in the
+reading order, a navigation document for the reading system's panel (toc of every level,
+landmarks and a page-list with the print edition's page numbers), a generated SVG cover, subset
+fonts with their licences (and Apple Books' display options, so it uses them), SVG figures with
+their text as outlines of those faces, and EPUB Accessibility 1.1 metadata. The zip is written
+reproducibly: ``mimetype`` first and stored, entries in a fixed order, every timestamp from
+SOURCE_DATE_EPOCH (or the book's date).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import lxml.html
 from ebooklib import epub
 from lxml import etree
 
-from .. import fonts, images
+from .. import fonts, images, svgtext
 from ..book import Book, slugify
 from ..design import styles
 from ..pipeline import ChapterResult
@@ -66,9 +69,44 @@ def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], label
     for where, numbers in reversed(markers):  # from the end, so earlier offsets stay valid
         if where == HEAD or not pagebreaks.place(root, where, [_pagebreak_element(n, labels) for n in numbers]):
             lost[:0] = numbers
+    _keep_headings_together(root)
     out = "".join(etree.tostring(child, method="xml", encoding="unicode") for child in root)
     out = (root.text or "") + out
     return out.replace('data-epub-type="', 'epub:type="'), lost
+
+
+HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def _keep_headings_together(root) -> None:
+    """A heading directly followed by another heading or by a figure goes into one unbreakable
+    block with it (a run of headings and the figure after them, page-break markers between them
+    included). A paginating reader would otherwise leave the first heading at a column's foot:
+    WebKit ignores break-after: avoid, and an image cannot break; it keeps an unbreakable block
+    whole where the block fits."""
+    def is_break(el) -> bool:
+        return el.tag == "span" and "pagebreak" in (el.get("class") or "").split()
+
+    for heading in list(root.iter(*HEADINGS)):
+        parent = heading.getparent()
+        if parent is None or parent.get("class") == "keep-together":
+            continue  # already inside a run that starts earlier
+        group, nxt = [heading], heading.getnext()
+        while nxt is not None and (is_break(nxt) or nxt.tag in HEADINGS):
+            group.append(nxt)
+            nxt = nxt.getnext()
+        if nxt is not None and nxt.tag == "figure":
+            group.append(nxt)
+        while group and is_break(group[-1]):
+            group.pop()
+        if sum(1 for el in group if not is_break(el)) < 2:
+            continue
+        keep = etree.Element("div", {"class": "keep-together"})
+        heading.addprevious(keep)
+        last, after = group[-1], group[-1].tail
+        for el in group:
+            keep.append(el)  # with its tail
+        last.tail, keep.tail = None, after
 
 
 def to_xhtml(html: str) -> str:
@@ -184,7 +222,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
 
     cover_svg = common.cover_svg(meta)
     cover_img = epub.EpubItem(uid="cover-image", file_name="images/cover.svg", media_type="image/svg+xml",
-                              content=cover_svg.encode("utf-8"))
+                              content=_svg_outlined(cover_svg.encode("utf-8")))
     cover_img.properties = ["cover-image"]
     eb.add_item(cover_img)
     spine.append(add("cover.xhtml", meta["title"], env.get_template("epub/cover.xhtml").render(meta=meta)))
@@ -221,7 +259,9 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
         items=items, labels=labels, roman=roman, with_notes=with_notes, first_chapter=first,
         back_matter=[r for r in results if r.chapter.generated],  # the bibliography and the index (landmarks)
         pages=sorted(page_hrefs), sections_of=lambda r: r.ctx.data.get("sections", []))
-    spine.insert(nav_at, add("nav.xhtml", labels["contents"], nav, None, ["nav"]))
+    add("nav.xhtml", labels["contents"], nav, None, ["nav"])  # the reading system's panel: every level
+    contents = env.get_template("epub/contents.xhtml").render(items=items, labels=labels, roman=roman)
+    spine.insert(nav_at, add("contents.xhtml", labels["contents"], contents))  # the page: parts and essays
 
     _fonts_and_css(eb, fonts.book_characters(book, results))
     for r in results:
@@ -230,7 +270,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
             if eb.get_item_with_href(name) is None:
                 img = epub.EpubItem(uid=re.sub(r"[^A-Za-z0-9]", "-", name), file_name=name,
                                     media_type=MEDIA[Path(rel).suffix.lower()],
-                                    content=images.for_edition(book.root, rel, results))  # cleaned
+                                    content=_image_bytes(book.root, rel, results))
                 eb.add_item(img)
     eb.spine = spine
     stamp = build_time(book)
@@ -239,6 +279,19 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
         epub.write_epub(str(tmp), eb, {"mtime": stamp, "epub3_pages": False, "play_order": {"enabled": False}})
         normalise_zip(tmp, fh, stamp, lang)
         tmp.unlink()
+
+
+def _svg_outlined(svg: bytes) -> bytes:
+    """An SVG image's text as outlines of the book's faces: an SVG shown through <img> cannot use
+    the fonts the EPUB embeds (press.svgtext)."""
+    return svgtext.outline(svg, fonts.faces(styles()), fonts.generic_families(styles()))
+
+
+def _image_bytes(root: Path, rel: str, results) -> bytes:
+    """The manuscript's image as the EPUB carries it: cleaned first (press.images, the allowlist
+    that every edition's images pass), then an SVG's text drawn as outlines of the cleaned file."""
+    data = images.for_edition(root, rel, results)
+    return _svg_outlined(data) if Path(rel).suffix.lower() == ".svg" else data
 
 
 def _accessibility(eb, labels: dict, has_images: bool, pagemap, meta: dict) -> None:
@@ -287,12 +340,26 @@ def _fix_package(data: bytes, lang: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
+# Apple Books shows a book's own fonts only when the container says so (a file outside the package
+# document, so not in the manifest; other reading systems ignore it).
+APPLE_DISPLAY_OPTIONS = ("META-INF/com.apple.ibooks.display-options.xml", b"""\
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<display_options>
+  <platform name="*">
+    <option name="specified-fonts">true</option>
+  </platform>
+</display_options>
+""")
+
+
 def normalise_zip(source: Path, out, stamp: dt.datetime, lang: str) -> None:
-    """Rewrite ebooklib's zip reproducibly: mimetype first and stored, then META-INF, the package
-    document and everything else in name order, all with the same timestamp and permissions."""
+    """Rewrite ebooklib's zip reproducibly: mimetype first and stored, then META-INF (with Apple's
+    display options added), the package document and everything else in name order, all with the
+    same timestamp and permissions."""
     date_time = (max(stamp.year, 1980),) + stamp.timetuple()[1:6]
+    added = dict([APPLE_DISPLAY_OPTIONS])
     with zipfile.ZipFile(source) as zin:
-        names = zin.namelist()
+        names = zin.namelist() + [n for n in added if n not in zin.namelist()]
         order = sorted(names, key=lambda n: (n != "mimetype", not n.startswith("META-INF"), not n.endswith(".opf"), n))
         with zipfile.ZipFile(out, "w") as zout:
             for name in order:
@@ -300,7 +367,7 @@ def normalise_zip(source: Path, out, stamp: dt.datetime, lang: str) -> None:
                 info.external_attr = 0o644 << 16
                 info.create_system = 3
                 info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-                data = zin.read(name)
+                data = added[name] if name in added else zin.read(name)
                 if name.endswith(".opf"):
                     data = _fix_package(data, lang)
                 zout.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
