@@ -40,6 +40,7 @@ from . import (
     changes,
     comments,
     docxprep,
+    figurequeries,
     figures,
     headings,
     language,
@@ -69,6 +70,7 @@ IMPORT = [
     styles,     # every other Word style's wrapper removed
     headings,   # title, subtitle, authors; heading levels; bold lines               WORD-002/003
     figures,    # pictures → images/, figures with caption and alt text              WORD-004
+    figurequeries,  # a comment over a whole caption → a block query around the figure
     autoids,    # heading ids pandoc would give anyway are not written
 ]
 

@@ -47,7 +47,7 @@ def _ids(doc: pf.Doc) -> set[str]:
                 if kind == "start" and not name.startswith("box:"):
                     if not named:  # pandoc gave every heading an id from its text (marks included)
                         block.identifier = "" if name.startswith("press-") else name
-                        named = True
+                        named = not name.startswith("press-")  # a range's mark (a query) names nothing
                     used.add(name)
         elif isinstance(block, pf.Para) and any(isinstance(x, pf.Image) for x in block.content):
             # a picture without a caption: pandoc made no figure, because of the mark beside it
