@@ -9,6 +9,7 @@ import io
 import os
 import queue
 import re
+import resource
 import shutil
 import signal
 import time
@@ -215,7 +216,9 @@ def test_the_unit_in_view_is_laid_out_alone_with_the_books_page_numbers(fixture_
 
     css = styles / "tokens.css"
     css.write_text(css.read_text(encoding="utf-8").replace("--colour-ink: #000000", "--colour-ink: #d01010"))
+    limit = resource.getrlimit(resource.RLIMIT_AS)
     laid = tasks.visible(fixture_copy, dist, "harbours")
+    assert resource.getrlimit(resource.RLIMIT_AS) == limit  # the layout's cap does not stay with the caller
     unit = units["harbours"]
     assert (laid["unit"], laid["first"], laid["replaces"]) == ("harbours", unit["first"], unit["pages"])
     alone = PdfReader(io.BytesIO(laid["pdf"]))

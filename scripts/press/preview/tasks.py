@@ -8,6 +8,7 @@ a style edit the whole book), answering with where each unit's pages are in the 
 from __future__ import annotations
 
 import gc
+import resource
 from pathlib import Path
 
 
@@ -54,11 +55,16 @@ def visible(manuscript: Path, dist: Path, unit_id: str, jobs: int = 2, send=None
     key = pdfunits.layout_key(head, tail, pdf.stylesheet_text(), list(targets), pagestarts.reader_key())  # as pdf.write
     if not unit["changed"] and key == record["key"]:
         return None
-    workers.limit_memory(workers.LAYOUT_MEMORY)  # as a build's layout worker (this job ends after it)
+    # capped as a build's layout worker, for the layout only: whoever called this (a preview job,
+    # a test) gets its own limit back, and the programs it starts later are not capped with it
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    workers.limit_memory(workers.LAYOUT_MEMORY)
     try:
         laid = pdf.render_preview(unit["html"], str(book.root.resolve()) + "/", drop_last=not unit["last"])
     except pdf.OUT_OF_ROOM as e:
         raise pdf.out_of_room(book, e) from None
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, before)
     del html, results
     gc.collect()  # WeasyPrint's font folders are removed when their objects go, before this process ends
     return {"unit": unit_id, "first": unit["first"], "replaces": unit["pages"], "pages": laid["pages"],
