@@ -249,17 +249,11 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
                 print(f"    laid out again: {', '.join(relaid) or 'nothing'}; the rest of the book kept its pages", flush=True)
             _save_pagemap(new, pagemap)
             made += [(new.pdf, out.pdf), (new.pdf_print, out.pdf_print), (_pagemap_path(new), _pagemap_path(out))]
-            manifest["pdf"], manifest["toolchain"] = fp, tools
-            manifest.setdefault("inputs", {})["pdf"] = inputs
-            manifest.setdefault("files", {})["pdf"] = [p.name for p in out.of("pdf")]
         if "epub" in todo:
             from .writers import epub
             with progress.stage("EPUB with ebooklib"):
                 epub.write(book, results, new.epub, pagemap)
             made.append((new.epub, out.epub))
-            manifest["epub"], manifest["toolchain"] = fp, tools
-            manifest.setdefault("inputs", {})["epub"] = inputs
-            manifest.setdefault("files", {})["epub"] = [p.name for p in out.of("epub")]
         if "html" in todo:
             from .writers import html
             downloads = [(new.epub if new.epub.exists() else out.epub, "EPUB"),
@@ -267,9 +261,10 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             with progress.stage("HTML edition"):
                 html.write(book, results, new.html, downloads)
             made.append((new.html, out.html))
-            manifest["html"], manifest["toolchain"] = fp, tools
-            manifest.setdefault("inputs", {})["html"] = inputs
-            manifest.setdefault("files", {})["html"] = [p.name for p in out.of("html")]
+        for ed in todo:  # each edition built now: from these inputs, with these tools, in these files
+            manifest[ed], manifest["toolchain"] = fp, tools
+            manifest.setdefault("inputs", {})[ed] = inputs
+            manifest.setdefault("files", {})[ed] = [p.name for p in out.of(ed)]
         fsio.write(staging / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
         made.append((staging / MANIFEST, dist / MANIFEST))  # last: it vouches for everything before it
         try:
