@@ -226,6 +226,22 @@ def test_html_index_links_each_chapter_to_its_first_mark(author_date):
     assert validate.html_links(author_date.html) == []
 
 
+def test_related_terms_share_one_see_also(tmp_path):
+    """``see-also`` with several terms prints the words once: "Tides, 3; see also Locks; Harbours"."""
+    from press.book import load_book
+    from press.pipeline import process
+    src = tmp_path / "book"
+    shutil.copytree(APPARATUS, src)
+    yaml = (src / "book.yaml").read_text(encoding="utf-8")
+    (src / "book.yaml").write_text(yaml.replace("Tides: [Locks]", "Tides: [Locks, Harbours]"), encoding="utf-8")
+    results, findings = process(load_book(src))
+    assert findings == []
+    page = next(r for r in results if r.chapter.generated == "index").html
+    entry = squash(re.sub(r"<[^>]+>", "", re.search(r'<li class="index-entry"[^>]*>\s*<span class="index-term">Tides<.*?</li>',
+                                                     page, re.S).group(0)))
+    assert re.fullmatch(r"Tides, →(, →)*; see also Locks; Harbours", entry), entry
+
+
 def test_a_style_by_name_is_the_csl_projects(tmp_path):
     """``citation-style: chicago-note-bibliography`` is read from Debian's CSL styles (set-up
     installs them): Chicago's short notes, and its bibliography with place and publisher."""
