@@ -243,18 +243,20 @@ def test_related_terms_share_one_see_also(tmp_path):
 
 
 def test_proofs_paginate_a_book_with_an_index_as_its_pdf(author_date, tmp_path):
-    """press proofs lays the book out as the PDF writer does (the index set with real numbers), so
-    it finds the PDF up to date and reports its pages."""
-    from press import proofs
+    """press proofs and the queries' proof lay the book out as the PDF writer does (the index set
+    with real numbers), so they find the PDF up to date and paginate as it does."""
+    from press import proofs, queries
     from press.book import load_book
     from press.pipeline import process
     dist = tmp_path / "dist"
     shutil.copytree(author_date.dist, dist)
     assert proofs.main(["-m", str(author_date.manuscript), "-d", str(dist)]) == 0
     book = load_book(author_date.manuscript)
-    lines, _ = proofs.read_lines(proofs.layout(book, process(book)[0]))
-    index = [squash(ln.text) for ln in lines if ln.chapter == "book-index" and ln.tag == "li"]
-    assert re.search(r"^Tides, \d+(, \d+)*; see also Locks$", "\n".join(index), re.M), index
+    results = process(book)[0]
+    for layout in (proofs.layout, queries.layout):   # the pagination report and the queries' proof
+        lines, _ = proofs.read_lines(layout(book, results))
+        index = [squash(ln.text) for ln in lines if ln.chapter == "book-index" and ln.tag == "li"]
+        assert re.search(r"^Tides, \d+(, \d+)*; see also Locks$", "\n".join(index), re.M), (layout, index)
 
 
 def test_a_style_by_name_is_the_csl_projects(tmp_path):

@@ -60,14 +60,10 @@ def layout(book, results):
     """Lay out the print HTML as the PDF writer does (the screen variant; the printer's bleed does
     not move anything inside the trim; a book with an index twice, its numbers from the first).
     Returns the WeasyPrint document."""
-    from .writers import indexpages, pdf
+    from .writers import pdf
 
     html, _ = pdf.book_html(book, results)
-    base = str(book.root.resolve()) + "/"
-    doc = pdf.layout_document(html, base)
-    if indexpages.has_index(html):  # as the PDF writer: the index set with the pages of a first layout
-        doc = pdf.layout_document(indexpages.by_page(html, pdf._anchors(doc)), base)
-    return doc
+    return pdf.layout_book(html, str(book.root.resolve()) + "/")
 
 
 def _classes(element) -> set[str]:
