@@ -17,7 +17,6 @@ import tinycss2
 from conftest import NS
 from fontTools.ttLib import TTFont
 from lxml import etree
-from pypdf import PdfReader
 
 from press import svgtext
 from press.fonts import Face
@@ -204,20 +203,6 @@ def test_the_contents_page_lists_parts_and_chapters_the_nav_every_level(fixture_
     assert nav.xpath("//x:nav[@epub:type='landmarks']//x:a[@epub:type='toc']/@href", namespaces=NS) == ["contents.xhtml"]
 
 
-def test_the_books_contents_page_has_no_sections(real_book):
-    """Acceptance: the book's contents page fits its four parts and fourteen chapters; the essays'
-    own "Deel 1 | …" sections stay in the navigation panel, where they sit under their essay."""
-    page = real_book.epub_xml("EPUB/contents.xhtml")
-    ol = page.xpath("//x:nav[@role='doc-toc']/x:ol", namespaces=NS)[0]
-    assert _depth(ol) == 2
-    assert len(ol.xpath(".//x:li[@class='contents-part']", namespaces=NS)) == 4
-    assert len(ol.xpath(".//x:li[@class='contents-chapter']", namespaces=NS)) == 14
-    assert "|" not in ol.xpath("string()")
-    nav = real_book.epub_xml("EPUB/nav.xhtml")
-    deel = nav.xpath("//x:nav[@epub:type='toc']//x:a[starts-with(., 'Deel 1 |')]", namespaces=NS)
-    assert deel and len(deel[0].xpath("ancestor::x:ol", namespaces=NS)) == 3  # part › essay › section
-
-
 # ---------------------------------------------------------------------------------------------
 # Dashes
 
@@ -248,11 +233,6 @@ def test_a_spaced_hyphen_would_be_found(tmp_path):
     assert len(spaced_hyphens(epub)) == 2
 
 
-def test_the_book_has_no_spaced_hyphen_as_a_dash(real_book):
-    """Acceptance: the book's dashes are spaced en dashes (EDITORIAL.md, §2)."""
-    assert spaced_hyphens(real_book.epub) == []
-
-
 def _texts(built) -> dict[str, str]:
     """The body text of every XHTML file of the EPUB and every page of the HTML edition."""
     out = {}
@@ -264,16 +244,3 @@ def _texts(built) -> dict[str, str]:
         body = lxml.html.fromstring(page.read_bytes()).find("body")
         out[f"html/{page.name}"] = "".join(body.itertext())
     return out
-
-
-def test_the_books_dashes_never_start_a_line(real_book):
-    """Acceptance: in the e-editions the space before every spaced dash is a no-break space, and
-    no line of the PDF starts with a dash."""
-    texts = _texts(real_book)
-    loose = [f"{name}: …{text[max(0, m.start() - 30):m.end() + 30]}…"
-             for name, text in texts.items() for m in re.finditer(r"(?<=\S)[ \t\n\r][–—](?=\s)", text)]
-    assert loose == []
-    assert sum(len(re.findall("\u00a0[–—]", t)) for t in texts.values()) > 50  # the book's dashes, all bound
-    lines = [line for page in PdfReader(real_book.pdf).pages for line in page.extract_text().splitlines()]
-    assert len(lines) > 3000
-    assert [line for line in lines if re.match(r"\s*[–—]\s", line)] == []

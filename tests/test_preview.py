@@ -199,13 +199,14 @@ def test_changes_in_quick_succession_are_one_build(fixture_copy, tmp_path):
 
 
 def test_the_unit_in_view_is_laid_out_alone_with_the_books_page_numbers(fixture_copy, tmp_path, monkeypatch):
-    from press import STYLES, render
+    import press
+    from press import render
     from press.build import build
     from press.preview import tasks
     styles = tmp_path / "styles"
-    shutil.copytree(STYLES, styles)
+    shutil.copytree(press.STYLES, styles)
     monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr("press.writers.pdf.STYLES", styles)
+    monkeypatch.setattr(press, "STYLES", styles)  # the press's styles, as PRESS_STYLES sets them
     dist = tmp_path / "dist"
     build(fixture_copy, dist, ["pdf"], quiet=True)
     units = {u["id"]: u for u in tasks.units(fixture_copy, dist, "tides-and-harbours")}
