@@ -226,6 +226,39 @@ def test_html_index_links_each_chapter_to_its_first_mark(author_date):
     assert validate.html_links(author_date.html) == []
 
 
+def test_related_terms_share_one_see_also(tmp_path):
+    """``see-also`` with several terms prints the words once: "Tides, 3; see also Locks; Harbours"."""
+    from press.book import load_book
+    from press.pipeline import process
+    src = tmp_path / "book"
+    shutil.copytree(APPARATUS, src)
+    yaml = (src / "book.yaml").read_text(encoding="utf-8")
+    (src / "book.yaml").write_text(yaml.replace("Tides: [Locks]", "Tides: [Locks, Harbours]"), encoding="utf-8")
+    results, findings = process(load_book(src))
+    assert findings == []
+    page = next(r for r in results if r.chapter.generated == "index").html
+    entry = squash(re.sub(r"<[^>]+>", "", re.search(r'<li class="index-entry"[^>]*>\s*<span class="index-term">Tides<.*?</li>',
+                                                     page, re.S).group(0)))
+    assert re.fullmatch(r"Tides, →(, →)*; see also Locks; Harbours", entry), entry
+
+
+def test_proofs_paginate_a_book_with_an_index_as_its_pdf(author_date, tmp_path):
+    """press proofs and the queries' proof lay the book out as the PDF writer does (the index set
+    with real numbers), so they find the PDF up to date and paginate as it does."""
+    from press import proofs, queries
+    from press.book import load_book
+    from press.pipeline import process
+    dist = tmp_path / "dist"
+    shutil.copytree(author_date.dist, dist)
+    assert proofs.main(["-m", str(author_date.manuscript), "-d", str(dist)]) == 0
+    book = load_book(author_date.manuscript)
+    results = process(book)[0]
+    for layout in (proofs.layout, queries.layout):   # the pagination report and the queries' proof
+        lines, _ = proofs.read_lines(layout(book, results))
+        index = [squash(ln.text) for ln in lines if ln.chapter == "book-index" and ln.tag == "li"]
+        assert re.search(r"^Tides, \d+(, \d+)*; see also Locks$", "\n".join(index), re.M), (layout, index)
+
+
 def test_a_style_by_name_is_the_csl_projects(tmp_path):
     """``citation-style: chicago-note-bibliography`` is read from Debian's CSL styles (set-up
     installs them): Chicago's short notes, and its bibliography with place and publisher."""

@@ -140,13 +140,14 @@ def test_contents_page_numbers_are_the_real_start_pages(built):
     book = load_book(built.manuscript)
     reader = PdfReader(built.pdf)
     anchors = pagemap(built)["anchors"]
-    toc = items(reader.pages[anchors["toc"] - 1])
-    numbers = [(y, t) for y, x, t in toc if re.fullmatch(r"\d+", t)]
+    first = min(anchors[ch.id] for ch in book.chapters)   # the contents may run on to a second page
+    toc = [(n, y, t) for n in range(anchors["toc"], first) for y, x, t in items(reader.pages[n - 1])]
+    numbers = [(n, y, t) for n, y, t in toc if re.fullmatch(r"\d+", t)]
     starts = {title: page for level, title, page in outline(reader)}
     for ch in book.chapters:
-        at = [y for y, x, t in toc if t == ch.title]
+        at = [(n, y) for n, y, t in toc if t == ch.title]
         assert at, f"{ch.title!r} is not on the contents page"
-        printed = [int(t) for y, t in numbers if abs(y - at[0]) < 3]   # on the title's own line
+        printed = [int(t) for n, y, t in numbers if n == at[0][0] and abs(y - at[0][1]) < 3]   # on the title's own line
         assert printed == [anchors[ch.id]], ch.title
         assert starts[ch.title] == anchors[ch.id]
         assert ch.title in " ".join(body(reader.pages[anchors[ch.id] - 1])[:4])

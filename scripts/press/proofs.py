@@ -58,11 +58,12 @@ class Line:
 
 def layout(book, results):
     """Lay out the print HTML as the PDF writer does (the screen variant; the printer's bleed does
-    not move anything inside the trim). Returns the WeasyPrint document."""
+    not move anything inside the trim; a book with an index twice, its numbers from the first).
+    Returns the WeasyPrint document."""
     from .writers import pdf
 
     html, _ = pdf.book_html(book, results)
-    return pdf.layout_document(html, str(book.root.resolve()) + "/")
+    return pdf.layout_book(html, str(book.root.resolve()) + "/")
 
 
 def _classes(element) -> set[str]:

@@ -39,9 +39,10 @@ PROOF_LAYER = "proof.css"
 
 def layout(book: Book, results):
     """The proof layout: the print edition's HTML and styles (the screen variant, as ``press
-    proofs``), with the proof layer, which only colours (it never moves a line)."""
+    proofs``; an index set with its page numbers), with the proof layer, which only colours (it
+    never moves a line)."""
     html, _ = pdf.book_html(book, results)
-    return pdf.layout_document(html, str(book.root.resolve()) + "/", extra=(PROOF_LAYER,))
+    return pdf.layout_book(html, str(book.root.resolve()) + "/", extra=(PROOF_LAYER,))
 
 
 def locate(doc) -> tuple[dict, list[dict]]:

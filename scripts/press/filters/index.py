@@ -120,12 +120,14 @@ def _line(term: str, locs: list, refs: list, labels: dict, ids: dict) -> list:
     inlines: list = [pf.Span(pf.Str(term), classes=["index-term"])]
     if locs:
         inlines += [pf.Str(","), pf.Space(), _locators(locs)]
+    also = False  # related terms share one "see also": "Tides, 3; see also Locks; Quays"
     for kind, other in refs:
         word = labels["index_see"] if kind == "see" else labels["index_see_also"]
         sep = [pf.Str(";" if kind == "see_also" and len(inlines) > 1 else ","), pf.Space()]
-        inlines += sep + [pf.Emph(*_words(word)), pf.Space(),
-                          pf.Link(*_words(other), url=f"#{ids[other]}",
-                                  classes=["index-xref-preferred" if kind == "see" else "index-xref-related"])]
+        label = [] if kind == "see_also" and also else [pf.Emph(*_words(word)), pf.Space()]
+        also = also or kind == "see_also"
+        inlines += sep + label + [pf.Link(*_words(other), url=f"#{ids[other]}",
+                                          classes=["index-xref-preferred" if kind == "see" else "index-xref-related"])]
     return inlines
 
 

@@ -181,6 +181,15 @@ VARIANT_OPTIONS = {"print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
                    "screen": {"pdf_variant": "pdf/ua-1"}}
 
 
+def layout_book(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
+    """``layout_document`` as the book is printed: a book with an index twice, the index set with
+    the pages of the first layout (for the proofs, which must paginate as the PDF does)."""
+    doc = layout_document(html, base_url, variant, extra)
+    if indexpages.has_index(html):
+        doc = layout_document(indexpages.by_page(html, _anchors(doc)), base_url, variant, extra)
+    return doc
+
+
 def _anchors(doc) -> dict[str, int]:
     anchors: dict[str, int] = {}
     for number, page in enumerate(doc.pages, 1):
