@@ -1,7 +1,10 @@
 """What the three edition writers share: the jinja2 environment, the book's view model, internal
-link rewriting for split or single-document editions (atomic output comes from ``press.fsio``)."""
+link rewriting for split or single-document editions, block ids, the build time (atomic output
+comes from ``press.fsio``)."""
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from html import escape
@@ -117,3 +120,39 @@ def roman(n: int) -> str:
 
 def markup(html: str) -> Markup:
     return Markup(html)
+
+
+BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
+
+
+def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
+    """Give every block element an id (``pb-<chapter>-<n>``) unless it has one; return the ids in
+    order. The print and EPUB writers call this on the same fragment, so ids match between editions."""
+    order: list[str] = []
+    count = [0]
+
+    def repl(m: re.Match) -> str:
+        attrs = m.group(2) or ""
+        found = re.search(r'\sid="([^"]+)"', attrs)
+        if found:
+            order.append(found.group(1))
+            return m.group(0)
+        count[0] += 1
+        ident = f"pb-{cid}-{count[0]}"
+        order.append(ident)
+        return f'<{m.group(1)} id="{ident}"{attrs}>'
+
+    return BLOCK.sub(repl, html), order
+
+
+def local_href(chapter: str, target: str, current: str) -> str:
+    """``rewrite_links``'s target in an edition that is one document (the print HTML, an offprint)."""
+    return f"#{target}"
+
+
+def build_time(book: Book) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    return dt.datetime.fromisoformat(book.meta["date"])

@@ -25,8 +25,7 @@ from ..book import Book, slugify
 from ..design import styles
 from ..pipeline import ChapterResult
 from . import common, indexpages, pagebreaks
-from .common import atomic_file, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
-from .pdf import build_time, mark_blocks
+from .common import atomic_file, build_time, environment, fill_pagerefs, mark_blocks, markup, parts_view, rewrite_links, roman
 
 EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
     ("a", "noteref", "noteref"), ("a", "backlink", "backlink"), ("section", "endnotes", "endnotes"),
