@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 import jinja2
+import lxml.html
 from markupsafe import Markup
 
 from .. import STYLES, TEMPLATES, l10n  # noqa: F401 — the writers' style layers and templates
@@ -122,27 +123,28 @@ def markup(html: str) -> Markup:
     return Markup(html)
 
 
-BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
+BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figure", "table", "aside", "pre")
 
 
 def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
-    """Give every block element an id (``pb-<chapter>-<n>``) unless it has one; return the ids in
-    order. The print and EPUB writers call this on the same fragment, so ids match between editions."""
+    """Give every block element an id (``pb-<chapter>-<n>``, its first attribute) unless it has
+    one; return the ids in order. The print and EPUB writers call this on the same fragment, so ids
+    match between editions."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
     order: list[str] = []
-    count = [0]
-
-    def repl(m: re.Match) -> str:
-        attrs = m.group(2) or ""
-        found = re.search(r'\sid="([^"]+)"', attrs)
-        if found:
-            order.append(found.group(1))
-            return m.group(0)
-        count[0] += 1
-        ident = f"pb-{cid}-{count[0]}"
+    count = 0
+    for el in root.iter(*BLOCKS):
+        ident = el.get("id")
+        if not ident:
+            count += 1
+            ident = f"pb-{cid}-{count}"
+            rest = [(k, v) for k, v in el.attrib.items() if k != "id"]
+            el.attrib.clear()
+            el.set("id", ident)
+            for k, v in rest:
+                el.set(k, v)
         order.append(ident)
-        return f'<{m.group(1)} id="{ident}"{attrs}>'
-
-    return BLOCK.sub(repl, html), order
+    return (root.text or "") + "".join(lxml.html.tostring(c, encoding="unicode") for c in root), order
 
 
 def local_href(chapter: str, target: str, current: str) -> str:
