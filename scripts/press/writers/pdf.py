@@ -7,7 +7,7 @@ page-list and the pagination report are built from. Anything WeasyPrint logs at 
 above fails the build (PDF-001). This module runs the layouts: the HTML comes from printhtml, the
 style from printstyle, each layout and its PDFs from pdfrender (in worker processes), the
 printer's file from pdfprint; after an edit only the units it touched are laid out again
-(pdfunits) and spliced in (pdfsplice) — when WeasyPrint's internals may be used (press.weasy).
+(pdfunits) and spliced in (weasy.splice) — when WeasyPrint's internals may be used (press.weasy).
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from ..book import Book, display_path
 from ..design import styles
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
-from . import indexpages, pagestarts, pdfimages, pdfsplice, pdfunits
+from ..weasy import splice
+from . import indexpages, pagestarts, pdfimages, pdfunits
 from .pdfrender import render, render_both
 from .printhtml import book_html, literal_label_css
 from .printstyle import stylesheet_text
@@ -156,16 +157,16 @@ def _relayout(plan, base_url: str, temps: dict, identifier: bytes, jobs: int, me
         done = True
         for variant, out in temps.items():
             base = record_path.with_name(f"{variant}.pdf")
-            reps = [pdfsplice.Replacement(plan.unit(i)["first"] - 1, Path(laid[i][variant]), plan.units[i][0])
+            reps = [splice.Replacement(plan.unit(i)["first"] - 1, Path(laid[i][variant]), plan.units[i][0])
                     for i in sorted(laid)]
             if reps:
-                pdfsplice.splice(base, reps, out)
+                splice.splice(base, reps, out)
             else:
                 shutil.copyfile(base, out)
         return {"pages": plan.record["pages"], "anchors": plan.anchors, "margins": plan.record["margins"],
                 "starts": plan.starts,
                 "relaid": [plan.units[i][0] for i in sorted(laid)]}
-    except pdfsplice.SpliceError:
+    except splice.SpliceError:
         return None
     finally:
         if pool is not None and not done:

@@ -1,4 +1,5 @@
-"""The one place the press reaches into WeasyPrint's internals (its box tree, how it writes PDFs).
+"""The one place the press reaches into WeasyPrint's internals (its box tree, how it writes PDFs):
+this package, with ``splice`` for the PDFs.
 
 WeasyPrint's public API lays a document out (``HTML.render``), lists its pages with their size and
 anchors (``Document.pages``, ``Page.anchors``) and writes a PDF (``write_pdf``, with a
@@ -9,12 +10,12 @@ anchors (``Document.pages``, ``Page.anchors``) and writes a PDF (``write_pdf``, 
   report (``press.proofs``), each page's text area (``press.queries``), the running heads and
   folios a unit laid out alone must repeat exactly (``margins``);
 - how WeasyPrint writes a PDF, which the splice of re-laid-out units relies on
-  (``press.writers.pdfsplice``): each page's content tagged as whole subtrees of the Document
+  (``press.weasy.splice``): each page's content tagged as whole subtrees of the Document
   element, a parent tree numbered page by page, ``ToUnicode`` maps of single characters, and glyph
   ids kept in font subsets;
 - the temporary folder of a font configuration (``FontConfiguration._folder``).
 
-This module was written against ``WRITTEN_FOR`` (the version requirements.lock pins). When another
+This package was written against ``WRITTEN_FOR`` (the version requirements.lock pins). When another
 version is installed, or ``PRESS_WEASYPRINT_INTERNALS=off`` is set, ``internals()`` is False: it
 says so once on stderr, and each caller takes its safe way instead — the print edition is laid
 out whole (no splicing), no margin-box check, no page starts for the EPUB's page-break markers
@@ -151,7 +152,7 @@ def margins(doc) -> list[str] | None:
 # --- how WeasyPrint writes PDFs ------------------------------------------------------------------
 
 def can_splice() -> bool:
-    """Whether a unit's PDF may be spliced into the book's (press.writers.pdfsplice relies on how
+    """Whether a unit's PDF may be spliced into the book's (press.weasy.splice relies on how
     WeasyPrint tags pages, numbers its parent tree, writes ToUnicode maps and keeps glyph ids)."""
     return internals()
 
