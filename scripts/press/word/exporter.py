@@ -32,7 +32,7 @@ from ..design import styles
 from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
 from ..writers.pdf import build_time
-from . import STYLE, comments, headings, markers, package, pagerefs, pending, quotes, reference, sidebars
+from . import STYLE, comments, headings, indexentries, keptspans, markers, package, pagerefs, pending, quotes, reference, sidebars
 from .context import ExportContext
 
 EXPORT = [
@@ -42,6 +42,8 @@ EXPORT = [
     quotes,     # ::: pullquote → Pull Quote paragraphs inside a bookmark
     pagerefs,   # {.pageref} links → text in the Page Reference style
     pending,    # []{.pending} → the editions' marker in the Pending style
+    indexentries,  # [words]{.index} → a bookmark and Word's XE field over it
+    keptspans,  # [words]{.cite key=…} and other spans → a bookmark described in a document property
     markers,    # ids longer than Word's bookmarks allow, listed in a document property
 ]
 
