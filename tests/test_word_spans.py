@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, press
 from lxml import etree
-from roundtrip import canonical, roundtrip
+from roundtrip import canonical, roundtrip, without
 
 from press.word import bookyaml, indexentries
 
@@ -32,7 +32,7 @@ The [common ground]{.index lang=en} of *the [keepers]{.index term="Lock keepers:
 
 Notes too.[^1]
 
-[^1]: As [Board (2015)]{.cite key=board2015} and the [harbour act]{.index} say.
+[^1]: As [Board (2015)]{.cite key=board2015} and the [harbour act]{.index} say, and [Locks]{.index term="Locks"}.
 """
 
 
@@ -103,7 +103,7 @@ def test_index_marks_are_words_index_entries(tmp_path):
     assert ("Omgevingswet", None) in entries                           # a point mark: no bookmark
     assert ('Lock keepers\\: their guild', "keepers") in entries       # a colon of the term's own
     assert all(instr.startswith('XE "') for instr, _, _ in fields)
-    assert [(i.split('"')[1], words) for i, words, _ in _fields(notes)] == [("harbour act", "harbour act")]
+    assert [(i.split('"')[1], words) for i, words, _ in _fields(notes)] == [("harbour act", "harbour act"), ("Locks", "Locks")]
 
 
 def test_index_marks_and_kept_references_come_back_from_word(tmp_path):
@@ -126,8 +126,10 @@ def test_xe_instructions_are_read_as_word_writes_them(instr, expected):
     assert indexentries.parse_instruction(instr) == expected
 
 
-def test_an_index_entry_survives_libreoffice(tmp_path):
-    """LibreOffice reads XE fields as index marks and writes them back: the import still finds them."""
+def test_index_entries_and_kept_references_survive_libreoffice(tmp_path):
+    """LibreOffice reads XE fields as index marks and writes them back (without Word's \\r, but
+    inside the press's bookmark), and keeps bookmarks and document properties: a review copy saved
+    by LibreOffice still comes back with its index marks and references."""
     book, docx = _export(tmp_path)
     out = tmp_path / "lo"
     lo = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
@@ -137,4 +139,14 @@ def test_an_index_entry_survives_libreoffice(tmp_path):
     with zipfile.ZipFile(out / docx.name) as z:
         xml = z.read("word/document.xml")
     terms = {instr.split('"')[1] for instr, _, _ in _fields(xml) if instr.startswith("XE")}
-    assert {"lock keeper", "zelfstandige bestuursorganen", "Harbours:Middelburg", "Omgevingswet"} <= terms
+    assert {"lock keeper: ", "zelfstandige bestuursorganen: ", "Harbours:Middelburg: ", "Omgevingswet: "} <= terms
+    copy = without(book, tmp_path / "work", "04-spans.md")
+    proc = press("import", str(out / docx.name), "-m", str(copy), "--name", "04-spans.md")
+    assert (copy / "04-spans.md").is_file(), proc.stdout + proc.stderr
+    text = canonical(copy / "04-spans.md")
+    for span in ('The [lock keeper]{.index} opens the [ZBOs]{.index term="zelfstandige bestuursorganen"} gates.',
+                 '[Middelburg]{.index term="Harbours!Middelburg"}', '[]{.index term="Omgevingswet"}A new law',
+                 '[Tops and Tromp (2016), The back of the Netherlands]{.cite key="tide2016"}',
+                 '[Board (2015)]{.cite key="board2015"} and the [harbour act]{.index} say',
+                 '[Locks]{.index term="Locks"}'):
+        assert span in text, text

@@ -1,16 +1,19 @@
 """Index marks (``[words]{.index}``, ``term="…"``, sub-entries ``term="A!B"``, point marks
 ``[]{.index term="X"}``) as Word's own index entries.
 
-Export: the marked words inside a bookmark (``press_ix_N``) followed by an XE field naming it with
-Word's page-range switch, ``{ XE "Term" \\r press_ix_N }``; a sub-entry uses Word's colon
-(``"Gemeenten:Amsterdam"``); a point mark is an XE field alone. The field is written as Word writes
+Export: the marked words inside a bookmark (``press_ix_N``; ``press_ixt_N`` when the manuscript
+gives a ``term`` that equals the words) followed by an XE field naming it with Word's page-range
+switch, ``{ XE "Term" \\r press_ix_N }``; a sub-entry uses Word's colon (``"Gemeenten:Amsterdam"``;
+a colon of the term's own is ``\\:``); a point mark is an XE field alone. The field is written as Word writes
 it: ``w:fldChar`` begin, ``w:instrText``, end, every run hidden (``w:vanish``), so Word's Insert
 Index lists the entries and LibreOffice reads them as index marks.
 
 Import: ``docxprep`` calls :func:`mark` on every story: each XE field becomes a mark run
-(``xe-start:K:TERM`` before its bookmark's start and ``xe-end:K`` before its end when the bookmark
-lies in the same paragraph, else ``xe-point:TERM`` where the field stands; TERM in the manuscript's
-form, percent-encoded), the field's runs are taken out. :func:`read` turns the marks into spans,
+(``xe-start:K:TERM``, or ``xe-term:K:TERM`` for a given term, before its bookmark's start and
+``xe-end:K`` before its end when the bookmark lies in the same paragraph, else ``xe-point:TERM``
+where the field stands; TERM in the manuscript's form, percent-encoded), the field's runs are taken
+out. LibreOffice saves the field without its ``\\r`` but inside the bookmark: a field without one in
+or right after a press bookmark has that bookmark's words. :func:`read` turns the marks into spans,
 with ``term=`` only where the term differs from the words; a language mark covering exactly the
 words becomes the span's ``lang``."""
 from __future__ import annotations
@@ -20,10 +23,10 @@ from urllib.parse import quote, unquote
 import panflute as pf
 from lxml import etree
 
-from . import inline_lists, is_mark, marks
+from . import inline_lists, is_mark, marks, rejoin
 
 CLASS = "index"
-BOOKMARK = "press_ix_"
+BOOKMARK, GIVEN = "press_ix_", "press_ixt_"  # the second: a term the manuscript gives though it is the words
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
@@ -71,7 +74,8 @@ def parse_instruction(instr: str) -> tuple[str, str | None] | None:
                 i += 1
             i += 1
             levels.append("".join(buf))
-            args.append(("!".join(x.strip() for x in levels), True))
+            # LibreOffice writes an empty last level back ("Term: "): empty levels are no levels
+            args.append(("!".join(x.strip() for x in levels if x.strip()), True))
         else:
             j = i
             while j < n and not s[j].isspace():
@@ -111,7 +115,8 @@ def write(doc: pf.Doc, ctx) -> pf.Doc:
         term = elem.attributes.get("term", pf.stringify(elem)).strip()
         if not pf.stringify(elem).strip() and not elem.content:
             return [field(term, None)]
-        name = f"{BOOKMARK}{next(ctx.ids)}"
+        given = "term" in elem.attributes and term == pf.stringify(elem).strip()
+        name = f"{GIVEN if given else BOOKMARK}{next(ctx.ids)}"
         rest = {k: v for k, v in elem.attributes.items() if k != "term"}
         inner = pf.Span(*elem.content, identifier=name, attributes=rest)
         if elem.identifier or [c for c in elem.classes if c != CLASS]:  # an id or class of its own: keep it
@@ -134,10 +139,13 @@ def mark(tree, mark_run) -> None:
             start = end = None
             if bookmark:
                 start = next((b for b in p.iter(w("bookmarkStart")) if b.get(w("name")) == bookmark), None)
-                if start is not None:
-                    end = next((b for b in p.iter(w("bookmarkEnd")) if b.get(w("id")) == start.get(w("id"))), None)
+            else:  # LibreOffice writes the field back without its \r: the press's bookmark around it
+                start = _around(p, runs[0])
+            if start is not None:
+                end = next((b for b in p.iter(w("bookmarkEnd")) if b.get(w("id")) == start.get(w("id"))), None)
             if start is not None and end is not None:
-                start.addprevious(mark_run(f"xe-start:{k}:{quote(term, safe='')}"))
+                kind = "xe-term" if start.get(w("name"), "").startswith(GIVEN) else "xe-start"
+                start.addprevious(mark_run(f"{kind}:{k}:{quote(term, safe='')}"))
                 end.addprevious(mark_run(f"xe-end:{k}"))
                 runs[0].addprevious(etree.Comment("xe"))  # keeps the place; removed below
             else:
@@ -146,6 +154,21 @@ def mark(tree, mark_run) -> None:
                 r.getparent().remove(r)
         for c in [c for c in p.iter(etree.Comment) if c.text == "xe"]:
             c.getparent().remove(c)
+
+
+def _around(p, begin):
+    """The press's index bookmark (``press_ix_…``) that ends inside the field starting at ``begin``
+    or right before it: the field's own words, when LibreOffice dropped the field's ``\\r``."""
+    elements = list(p.iter())  # held, so that each element keeps its proxy (and its id) meanwhile
+    order = {id(el): n for n, el in enumerate(elements)}
+    at = order[id(begin)]
+    for start in p.iter(w("bookmarkStart")):
+        if not start.get(w("name"), "").startswith((BOOKMARK, GIVEN)) or order[id(start)] > at:
+            continue
+        end = next((b for b in p.iter(w("bookmarkEnd")) if b.get(w("id")) == start.get(w("id"))), None)
+        if end is not None and (order[id(end)] > at or end.getnext() is begin):
+            return start
+    return None
 
 
 def _fields(p) -> list[tuple[str, str | None, list]]:
@@ -202,10 +225,10 @@ def _split(lst: list) -> list:
     return out
 
 
-def _span(words: list, term: str) -> pf.Span:
+def _span(words: list, term: str, given: bool) -> pf.Span:
     inner = list(words)
     attrs: dict = {}
-    if pf.stringify(pf.Span(*inner)).strip() != term:
+    if given or pf.stringify(pf.Span(*inner)).strip() != term:
         attrs["term"] = term
     if len(inner) == 1 and isinstance(inner[0], pf.Span) and not inner[0].identifier and not inner[0].classes \
             and set(inner[0].attributes) == {"lang"}:
@@ -214,7 +237,7 @@ def _span(words: list, term: str) -> pf.Span:
     return pf.Span(*inner, classes=[CLASS], attributes=attrs)
 
 
-def _build(items: list, ctx) -> list:
+def _build(items: list, ctx, restored: list) -> list:
     out: list = []
     i = 0
     while i < len(items):
@@ -226,14 +249,17 @@ def _build(items: list, ctx) -> list:
         kind, _, rest = x[1].partition(":")
         if kind == "xe-point":
             out.append(pf.Span(classes=[CLASS], attributes={"term": unquote(rest)}))
+            restored.append(out[-1])
             ctx.count("index entries")
-        elif kind == "xe-start":
+        elif kind in ("xe-start", "xe-term"):
             k, _, term = rest.partition(":")
             j = next((n for n in range(i + 1, len(items)) if items[n] == ("xe", f"xe-end:{k}")), None)
             if j is None:  # the words' end is elsewhere (another paragraph): a mark at the place
                 out.append(pf.Span(classes=[CLASS], attributes={"term": unquote(term)}))
+                restored.append(out[-1])
             else:
-                out.append(_span(_build(items[i + 1:j], ctx), unquote(term)))
+                out.append(_span(_build(items[i + 1:j], ctx, restored), unquote(term), kind == "xe-term"))
+                restored.append(out[-1])
                 i = j
             ctx.count("index entries")
         i += 1
@@ -243,5 +269,7 @@ def _build(items: list, ctx) -> list:
 def read(doc: pf.Doc, ctx) -> pf.Doc:
     for lst in inline_lists(doc):
         if any(_is_xe(x) for x in lst):
-            lst[:] = _build(_split(list(lst)), ctx)
+            restored: list = []
+            lst[:] = _build(_split(list(lst)), ctx, restored)
+            rejoin(lst, restored)
     return doc

@@ -16,7 +16,7 @@ import json
 
 import panflute as pf
 
-from . import STYLE, inline_lists, is_mark, marks
+from . import STYLE, inline_lists, is_mark, marks, rejoin
 from .package import parse
 
 PREFIX = "press_span_"
@@ -130,7 +130,7 @@ def _span(words: list, data: dict) -> pf.Span:
                    attributes=dict(attrs))
 
 
-def _build(items: list, known: dict, ctx) -> list:
+def _build(items: list, known: dict, ctx, restored: list) -> list:
     out: list = []
     i = 0
     while i < len(items):
@@ -143,7 +143,8 @@ def _build(items: list, known: dict, ctx) -> list:
         if kind == "span-start" and name in known:
             j = next((n for n in range(i + 1, len(items)) if items[n] == ("span", f"span-end:{name}")), None)
             if j is not None:
-                out.append(_span(_build(items[i + 1:j], known, ctx), known[name]))
+                out.append(_span(_build(items[i + 1:j], known, ctx, restored), known[name]))
+                restored.append(out[-1])
                 ctx.count("kept spans")
                 i = j
         i += 1
@@ -154,5 +155,7 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
     known = stored(ctx.properties)
     for lst in inline_lists(doc):
         if any(_is_ours(x) for x in lst):
-            lst[:] = _build(_split(list(lst)), known, ctx)
+            restored: list = []
+            lst[:] = _build(_split(list(lst)), known, ctx, restored)
+            rejoin(lst, restored)
     return doc
