@@ -30,10 +30,14 @@ In [Middelburg]{.index term="Harbours!Middelburg"} the quay is old, as in [Vliss
 []{.index term="Omgevingswet"}A new law came, see [Tops and Tromp (2016), The back of the Netherlands]{.cite key=tide2016}.
 The [common ground]{.index lang=en} of *the [keepers]{.index term="Lock keepers: their guild"} and the town*.
 
-Notes too.[^1]
+Notes too.[^1] And [any other span]{#own-span .aside data-source="SOURCE"} keeps its id, classes and attributes.
 
 [^1]: As [Board (2015)]{.cite key=board2015} and the [harbour act]{.index} say, and [Locks]{.index term="Locks"}.
 """
+
+
+LONG = "a description longer than one Word document property keeps, " * 5  # over 255 characters
+SPANS = SPANS.replace("SOURCE", LONG.strip())
 
 
 def _export(tmp_path: Path) -> tuple[Path, Path]:
@@ -114,6 +118,7 @@ def test_index_marks_and_kept_references_come_back_from_word(tmp_path):
     assert '[Tops and Tromp (2016), The back of the Netherlands]{.cite key="tide2016"}' in text
     assert '[Middelburg]{.index term="Harbours!Middelburg"}' in text
     assert '[]{.index term="Omgevingswet"}' in text
+    assert f'[any other span]{{#own-span .aside data-source="{LONG.strip()}"}}' in text
 
 
 @pytest.mark.parametrize("instr,expected", [
