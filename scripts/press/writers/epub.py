@@ -35,7 +35,7 @@ EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles 
     ("section", "index", "index"), ("ul", "index-entry-list", "index-entry-list"), ("li", "index-entry", "index-entry"),
     ("span", "index-term", "index-term"), ("span", "index-locators", "index-locator-list"),
     ("a", "index-locator", "index-locator"), ("a", "index-xref-preferred", "index-xref-preferred"),
-    ("a", "index-xref-related", "index-xref-related"), ("div", "bibliography", "bibliography"),
+    ("a", "index-xref-related", "index-xref-related"),
 ]
 CSS_LAYERS = ["tokens.css", "base.css", "epub.css"]
 MEDIA = images.MEDIA
@@ -45,6 +45,24 @@ def _href(chapter: str, target: str, current: str) -> str:
     if chapter == current:
         return f"#{target}"
     return f"{chapter}.xhtml" if target == chapter else f"{chapter}.xhtml#{target}"
+
+
+def _bibliography_sections(root, labels: dict) -> None:
+    """citeproc's bibliography (a list: role list, entries listitem) goes into a section of EPUB
+    type ``bibliography`` with the matching ARIA role, labelled by its heading when one stands
+    right before it (a chapter's "Literatuur"), else by the label itself (the book's, whose
+    chapter title is the heading)."""
+    for div in [el for el in root.iter("div") if "bibliography" in (el.get("class") or "").split()]:
+        section = etree.Element("section", {"data-epub-type": "bibliography", "role": "doc-bibliography"})
+        heading = div.getprevious()
+        div.addprevious(section)
+        if heading is not None and heading.tag in ("h2", "h3") and (heading.get("id") or "").endswith("-bibliography"):
+            section.set("aria-labelledby", heading.get("id"))
+            section.append(heading)
+        else:
+            section.set("aria-label", labels["bibliography"])
+        section.append(div)
+        section.tail, div.tail = div.tail, None
 
 
 def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], labels: dict,
@@ -65,6 +83,7 @@ def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], label
         for tag, cls, etype in EPUB_TYPES:
             if el.tag == tag and cls in classes:
                 el.set("data-epub-type", etype)
+    _bibliography_sections(root, labels)
     lost: list[int] = []
     for where, numbers in reversed(markers):  # from the end, so earlier offsets stay valid
         if where == HEAD or not pagebreaks.place(root, where, [_pagebreak_element(n, labels) for n in numbers]):
