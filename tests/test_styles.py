@@ -204,8 +204,27 @@ def selectors(name: str) -> list[str]:
     """Every selector of a layer, one per comma-separated item."""
     out = []
     for _, rule in _rules(_sheet(name)):
-        out += [s.strip() for s in tinycss2.serialize(rule.prelude).split(",") if s.strip()]
+        items: list[list] = [[]]
+        for token in rule.prelude:  # a comma inside :not(…) or [attr="…"] is inside one token
+            if token.type == "literal" and token.value == ",":
+                items.append([])
+            else:
+                items[-1].append(token)
+        out += [tinycss2.serialize(item).strip() for item in items if tinycss2.serialize(item).strip()]
     return out
+
+
+def test_every_named_page_is_used():
+    """A named @page rule (print.css, proof.css) is alive when some rule puts elements on it."""
+    named, used = set(), set()
+    for name in READ_FOR:
+        for rule in _sheet(name):
+            if rule.type == "at-rule" and rule.at_keyword == "page":
+                tokens = [t for t in rule.prelude if t.type != "whitespace"]
+                named |= {t.value for i, t in enumerate(tokens) if t.type == "ident"
+                          and not (i and tokens[i - 1].type == "literal" and tokens[i - 1].value == ":")}
+        used |= {tinycss2.serialize(d.value).strip() for _, d in _declarations(name) if d.name == "page"}
+    assert named and named <= used, named - used
 
 
 def dead(name: str, documents: dict[str, list]) -> list[str]:
