@@ -10,8 +10,8 @@ value is a token.
   press (a reading system's theme attribute, the search script) is listed in EXCEPTIONS with why.
 - Tokens: outside tokens.css no layer writes a colour or a font stack; a letter-spacing or an
   absolute length that is not a stroke (borders, outlines, radii) is written once or is a token;
-  and no measure is declared for the same selector in two layers (it belongs in base.css or a
-  token). Keywords (display: block, font-style: italic) are not values to share.
+  and a measure written in two layers is a token, unless SAME_BY_CHANCE says why the two are alike
+  only by chance. Keywords (display: block, font-style: italic) are not values to share.
 """
 from __future__ import annotations
 
@@ -258,6 +258,9 @@ def test_every_exception_is_still_needed():
         assert selector in every, selector
     for name, prop, value in LITERALS_ALLOWED:
         assert any(d.name == prop and tinycss2.serialize(d.value).strip() == value for _, d in _declarations(name))
+    for prop, value in SAME_BY_CHANCE:  # still written in two layers
+        assert len({name for name in LAYERS for _, d in _declarations(name)
+                    if d.name == prop and tinycss2.serialize(d.value).strip() == value}) > 1, (prop, value)
 
 
 def test_the_layers_say_what_they_are_for():
@@ -276,6 +279,20 @@ ABSOLUTE = {"pt", "px", "mm", "cm", "in", "q", "pc"}
 LITERALS_ALLOWED = {
     ("epub.css", "background-color", "#ffffff"):
         "the fallback before var(--figure-paper, …) for a reading system without custom properties",
+}
+
+
+# A measure written in two layers is one decision (a token) unless the layers size different things
+# alike by chance: {(property, value): why}
+SAME_BY_CHANCE = {
+    ("font-size", "1em"): "the surrounding size: no decision to share",
+    ("max-width", "100%"): "as wide as the container: no decision to share",
+    ("font-size", "0.75em"): "a note call (base) and the EPUB contents' part number",
+    ("font-size", "0.85em"): "the colophon (base) and the web edition's small lines (search results, contents authors)",
+    ("font-size", "0.9em"): "tables (base) and the print contents' page numbers",
+    ("font-size", "2em"): "the EPUB's book title and the print part title",
+    ("margin", "0 0 0.4em"): "a bibliography entry (base) and the print title page's title",
+    ("margin-top", "2em"): "the EPUB contents page and the print title page's author and publisher lines",
 }
 
 
@@ -326,12 +343,14 @@ def literal_problems(styles: Path = STYLES) -> list[str]:
                     where[t.serialize()].add(f"{name}: {selector} {{ {d.name} }}")
             if d.name == "font-family" and any(t.type in ("string", "ident") for t in d.value):
                 problems.append(f"{name}: {selector} {{ font-family: {value} }}: a font stack outside tokens.css")
-            if any(t.type in ("dimension", "percentage") and t.value != 0 for t in _flat(d.value)):
-                where[(selector, d.name, value)].add(name)
+            if any(t.type in ("dimension", "percentage") and t.value != 0 for t in _flat(d.value)) \
+                    and (d.name, value) not in SAME_BY_CHANCE:
+                where[(d.name, value)].add(f"{name}: {selector}")
     problems += [f"{length} written {n} times, make it a token: {sorted(where[length])}"
                  for length, n in uses.items() if n > 1]
-    problems += [f"{key[0]} {{ {key[1]}: {key[2]} }} in {sorted(files)}: say it once (base.css or a token)"
-                 for key, files in where.items() if isinstance(key, tuple) and len(files) > 1]
+    problems += [f"{{ {key[0]}: {key[1]} }} in {sorted(rules)}: a token (or base.css), or SAME_BY_CHANCE"
+                 for key, rules in where.items()
+                 if isinstance(key, tuple) and len({r.split(":")[0] for r in rules}) > 1]
     return problems
 
 
