@@ -136,16 +136,22 @@ def unpack(data: bytes, into: Path) -> None:
 
 
 def remote_build(name: str, manuscript: bytes, inner: int = 1, shared_dist: str | None = None,
-                 shared_cache: str | None = None) -> dict:
+                 shared_cache: str | None = None, shown_as: str = "") -> dict:
     """On a Dask worker: build one book from its packed manuscript in a scratch folder; return the
-    result and, unless the output folder is shared, the output folder packed."""
+    result and, unless the output folder is shared, the output folder packed. The book's cache stays
+    on the worker's machine between runs (``TMPDIR/press-catalogue-cache/<name>``) unless shared;
+    ``shown_as``: the manuscript's path on the client, for the failure's message."""
     import socket
     scratch = Path(tempfile.mkdtemp(prefix=f"press-catalogue-{name}-"))  # the worker's own, removed below
     try:
         unpack(manuscript, scratch / "manuscript")
         dist = Path(shared_dist) if shared_dist else scratch / "dist"
-        cache = Path(shared_cache) if shared_cache else scratch / "cache"
+        cache = Path(shared_cache) if shared_cache else Path(tempfile.gettempdir()) / "press-catalogue-cache" / name
         result = build_one(Job(name, scratch / "manuscript", dist, cache), inner, where=socket.gethostname())
+        if shown_as:
+            result.message = result.message.replace(str(scratch / "manuscript"), shown_as)
+        if not shared_dist:
+            result.message = result.message.replace(str(dist), f"(the worker's scratch folder for {name})")
         out = {"result": result.__dict__}
         if not shared_dist and result.status != "failed":
             out["dist"] = pack(dist)
@@ -175,7 +181,7 @@ def run_dask(jobs_list: list[Job], scheduler: str, shared: bool = False, on_done
             started = time.perf_counter()
             future = client.submit(remote_build, job.name, pack(job.manuscript), inner,
                                    str(job.dist.resolve()) if shared else None,
-                                   str(job.cache.resolve()) if shared else None, pure=False,
+                                   str(job.cache.resolve()) if shared else None, str(job.manuscript), pure=False,
                                    key=f"press-book-{job.name}-{os.getpid()}-{time.time_ns()}")
             futures[future] = (job, started)
         for future in dask_completed(list(futures)):
