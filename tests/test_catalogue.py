@@ -223,7 +223,18 @@ def test_the_same_catalogue_builds_on_a_dask_cluster(catalogue_file, built, tmp_
                                   dashboard_address=":0") as cluster:
         proc = press("catalogue", "build", str(catalogue_file), "-o", str(tmp_path / "out"),
                      "--cache", str(tmp_path / "cache"), "--scheduler", cluster.scheduler_address)
+        again = press("catalogue", "build", str(catalogue_file), "-o", str(tmp_path / "out"),
+                      "--cache", str(tmp_path / "cache"), "--scheduler", cluster.scheduler_address, "-q")
+        shared = press("catalogue", "build", str(catalogue_file), "-o", str(tmp_path / "shared"),
+                       "--cache", str(tmp_path / "shared-cache"), "--scheduler", cluster.scheduler_address,
+                       "--shared", "-q")
     assert proc.returncode == 1, proc.stdout + proc.stderr
+    rows = table(again.stdout)  # nothing changed: nothing is sent to the cluster
+    assert rows["tides"][1] == rows["getijden"][1] == "up to date" and rows["kapot"][1] == "failed"
+    rows = table(shared.stdout)  # the workers wrote into the shared output and cache folders themselves
+    assert rows["tides"][1] == rows["getijden"][1] == "built", shared.stdout + shared.stderr
+    assert (tmp_path / "shared" / "books" / "tides" / "tides-harbours.epub").is_file()
+    assert any((tmp_path / "shared-cache" / "books" / "tides" / "pandoc").iterdir())
     rows = table(proc.stdout)
     assert rows["tides"][1] == rows["getijden"][1] == "built" and rows["kapot"][1] == "failed"
     assert re.search(r"kapot failed:\n.*kapot/book\.yaml:\d+: BOOK-005", proc.stdout), proc.stdout
