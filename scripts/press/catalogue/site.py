@@ -3,7 +3,7 @@
     index.html               every book: cover, title, authors, description
     books/<name>.html        a book's page: cover, description, authors, language, downloads
     books/<name>/            the book's own output folder (EPUB, PDF, HTML edition), as press build left it
-    covers/<name>.png        the cover (the screen PDF's first page) and covers/<name>-thumb.png
+    covers/<name>.png        the cover (the editions' cover.svg, else the PDF's first page), and <name>-thumb.png
     opds.xml, opds.json      the OPDS 1.2 and 2.0 feeds (press.catalogue.feeds)
 
 A book appears when its output folder holds editions (a book whose build failed this time keeps
@@ -40,16 +40,34 @@ def _meta(manuscript: Path) -> dict:
     return schema.normalise(data, "book.yaml")
 
 
-def _covers(pdf: Path, out: Path, name: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The cover and its thumbnail as PNG, from the screen PDF's first page (redrawn only when the
-    PDF is newer)."""
+def _cover_image(dist: Path, pdf: Path | None):
+    """The book's cover as an image: the editions' cover (``html/assets/cover.svg``) drawn by
+    WeasyPrint on a page of its own size and rendered by PDFium, or else the PDF's first page."""
+    from .. import render
+    svg = dist / "html" / "assets" / "cover.svg"
+    if svg.is_file():
+        import weasyprint
+        from lxml import etree
+        root = etree.parse(str(svg), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        box = [float(v) for v in (root.get("viewBox") or "0 0 1600 2400").replace(",", " ").split()]
+        w, h = box[2], box[3]
+        page = (f"<style>@page {{ size: {w}px {h}px; margin: 0 }} img {{ display: block; width: {w}px; "
+                f"height: {h}px }}</style><img src='{svg.as_uri()}' alt=''>")
+        pdf_bytes = weasyprint.HTML(string=page, base_url=str(svg.parent)).write_pdf()
+        return render.pages(pdf_bytes, [1], dpi=72 * COVER_WIDTH / (0.75 * w))[0]  # a CSS px is 0.75 pt
+    width_pt = render.page_sizes(pdf)[0][0]
+    return render.pages(pdf, [1], dpi=72 * COVER_WIDTH / width_pt)[0]
+
+
+def _covers(dist: Path, pdf: Path | None, out: Path, name: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The cover and its thumbnail as PNG (drawn again only when the book's last build is newer)."""
     from PIL import Image
 
     from .. import render
     cover, thumb = out / "covers" / f"{name}.png", out / "covers" / f"{name}-thumb.png"
-    if not (cover.exists() and thumb.exists() and cover.stat().st_mtime >= pdf.stat().st_mtime):
-        width_pt = render.page_sizes(pdf)[0][0]
-        image = render.pages(pdf, [1], dpi=72 * COVER_WIDTH / width_pt)[0]
+    stamp = (dist / ".press-manifest.json").stat().st_mtime
+    if not (cover.exists() and thumb.exists() and cover.stat().st_mtime >= stamp):
+        image = _cover_image(dist, pdf)
         fsio.write(cover, render.png_bytes(image))
         small = image.resize((THUMB_WIDTH, round(image.height * THUMB_WIDTH / image.width)), Image.LANCZOS)
         fsio.write(thumb, render.png_bytes(small))
@@ -80,8 +98,8 @@ def entries(books: list[tuple[str, Path, Path]], out: Path) -> list[dict]:
                  "files": files, "page": f"books/{name}.html",
                  "html": f"{rel}/html/index.html" if "html" in names else None,
                  "updated": _stamp(dist / ".press-manifest.json"), "cover": None, "thumbnail": None}
-        if pdf:
-            entry["cover_size"], entry["thumbnail_size"] = _covers(dist / pdf, out, name)
+        if pdf or (dist / "html" / "assets" / "cover.svg").is_file():
+            entry["cover_size"], entry["thumbnail_size"] = _covers(dist, dist / pdf if pdf else None, out, name)
             entry["cover"], entry["thumbnail"] = f"covers/{name}.png", f"covers/{name}-thumb.png"
         found.append(entry)
     return sorted(found, key=lambda e: (e["title"].casefold(), e["name"]))
