@@ -6,6 +6,8 @@
 #   make queries         the open author queries: a proof PDF with margin marks, the list per chapter
 #   make docx            Word documents of the essays and the book, for review (dist/docx/)
 #   make import DOCX=f   an author's Word document into the manuscript (AFTER=NN-name.md to place it)
+#   make catalogue CATALOGUE=f   every book of a catalogue file at once, its site and OPDS feeds (docs/catalogue.md;
+#                        JOBS=n books at once, SCHEDULER=tcp://host:8786 a Dask cluster, CATALOGUE_DIST=path)
 #   make test            ruff, the press's test suite (test-press), then the book's acceptance suite (test-book)
 #   make clean           build outputs and caches (the environment stays); make distclean: also .venv
 #   make MANUSCRIPT=path DIST=path ...   another manuscript and output folder
@@ -17,7 +19,7 @@ STAMP := $(VENV)/.installed
 PRESS_NODE_MODULES := $(CURDIR)/node_modules
 export MANUSCRIPT DIST PRESS_NODE_MODULES
 
-.PHONY: test-press test-book test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs proofs-diff offprints queries screenshots docx import cover
+.PHONY: test-press test-book test-tools all epub pdf html check release linkcheck test clean distclean setup tools bench preview serve proofs proofs-diff offprints queries screenshots docx import cover catalogue
 .DEFAULT_GOAL := all
 
 all: $(STAMP)
@@ -88,6 +90,10 @@ docx: $(STAMP)
 import: $(STAMP)
 	@test -n "$(DOCX)" || { echo "make import: name the document: make import DOCX=path/to/file.docx [AFTER=NN-name.md]" >&2; exit 2; }
 	@$(PRESS) import "$(DOCX)" -m $(MANUSCRIPT) $(if $(AFTER),--after "$(AFTER)") $(if $(REPLACE),--replace "$(REPLACE)") $(if $(CHANGES),--$(CHANGES)-changes)
+
+catalogue: $(STAMP)
+	@test -n "$(CATALOGUE)" || { echo "make catalogue: name the catalogue file: make catalogue CATALOGUE=path/to/catalogue.yaml" >&2; exit 2; }
+	@$(PRESS) catalogue build "$(CATALOGUE)" $(if $(JOBS),--jobs $(JOBS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(CATALOGUE_DIST),-o "$(CATALOGUE_DIST)")
 
 screenshots: all tools
 	@$(PRESS) serve -d $(DIST) --screenshots

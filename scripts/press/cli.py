@@ -3,8 +3,8 @@
     press build  [-m MANUSCRIPT] [-d DIST] [--only pdf,epub,html] [--force] [--dump-ast DIR]
     press check  [-m MANUSCRIPT] [-d DIST] [--json] [--release] [--progress]
     press clean  [-d DIST]
-    press linkcheck | bench | preview | serve | proofs | offprints | queries  [options]  (see each module)
-    press linkcheck | bench | preview | serve | proofs | offprints | import | docx  [options]  (see each module)
+    press linkcheck | bench | preview | serve | proofs | offprints | queries | import | docx | cover  [options]
+    press catalogue build CATALOGUE.yaml [--jobs N] [--scheduler tcp://HOST:8786]  (see each module)
 
 A manuscript mistake prints ``file:line: CODE message`` lines and exits 1, never a traceback.
 """
@@ -29,6 +29,7 @@ TOOLS = [
     ("import", "word.importer", "an author's Word document (.docx) into the manuscript as a new chapter"),
     ("docx", "word.exporter", "a Word document per essay and one of the whole book, for review"),
     ("cover", "cover", "the print cover: back, spine and front on one sheet with bleed"),
+    ("catalogue", "catalogue", "a publisher's catalogue: many books at once (here or on a Dask cluster), a site and OPDS feeds"),
 ]
 
 
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--force", action="store_true",
                    help="rebuild even when nothing changed, laying out the whole book (no splicing)")
     b.add_argument("--dump-ast", type=Path, help="write the AST after every filter into this folder")
+    b.add_argument("-j", "--jobs", type=int, default=None,
+                   help="processes the build may use (default: every core)")
     b.add_argument("-q", "--quiet", action="store_true")
     c = sub.add_parser("check", help="check the manuscript and the built editions")
     _common(c)
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             from .build import build
             editions = [e.strip() for e in args.only.split(",") if e.strip()]
             return build(args.manuscript, args.dist, editions, force=args.force, dump_ast=args.dump_ast,
-                         quiet=args.quiet)
+                         quiet=args.quiet, jobs=args.jobs)
         if args.command == "check":
             from .check import check
             return check(args.manuscript, None if args.manuscript_only else args.dist, as_json=args.json,

@@ -28,6 +28,9 @@ def _rule(code: str, severity: str, text: str) -> None:
     RULES[code] = Rule(code, severity, text)
 
 
+# A publisher's catalogue (CATALOGUE.yaml: press.catalogue)
+_rule("CATALOGUE-001", ERROR, "the catalogue is not valid YAML: {detail}")
+_rule("CATALOGUE-002", ERROR, "the catalogue's '{key}' {detail}")
 # Book metadata and contents (book.yaml)
 _rule("BOOK-001", ERROR, "book.yaml is missing")
 _rule("BOOK-002", ERROR, "book.yaml is not valid YAML: {detail}")
