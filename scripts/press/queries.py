@@ -138,7 +138,7 @@ def chapters(results, where: dict) -> list[dict]:
     """The queries per chapter, in reading order, each with its proof page."""
     out = []
     for r in results:
-        asked = r.ctx.data.get("queries", [])
+        asked = r.ctx.data.queries
         if asked:
             labels = r.ctx.labels
             out.append({"id": r.chapter.id, "title": r.chapter.title, "byline": byline(r.chapter, labels),
@@ -185,7 +185,7 @@ def write(book: Book, folder: Path, jobs: int = 4) -> dict:
     results, findings = pipeline.process(book, jobs=jobs, proof=True)
     pipeline.require_clean(findings)
     labels = results[0].ctx.labels if results else {}
-    asked = [q for r in results for q in r.ctx.data.get("queries", [])]
+    asked = [q for r in results for q in r.ctx.data.queries]
     doc = layout(book, results) if asked else None
     where, pages = locate(doc) if doc is not None else ({}, [])
     proof_name = f"{book.slug}-proof.pdf"

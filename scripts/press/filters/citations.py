@@ -11,7 +11,7 @@ the book's citation style and language (press.library).
   filter writes one for the whole book). DOIs and URLs are links.
 
 Ids citeproc writes (``ref-KEY``, ``refs``) get the chapter's id in front, so two chapters may
-cite the same work. Keeps ``ctx.data["cites"]``: the keys cited, for the unused-entry check.
+cite the same work. Keeps ``ctx.data.cites``: the keys cited, for the unused-entry check.
 Reports CITE-001 for a key that is not in the library.
 """
 from __future__ import annotations
@@ -29,14 +29,14 @@ GENERATED = "citation-note"  # a note citeproc made for a citation in the runnin
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     lib = ctx.book.library
-    ctx.data["cites"] = []
+    ctx.data.cites = []
     if lib is None or ctx.chapter.generated:
         return doc
     cites = [c.id for e in elements(doc) if isinstance(e, pf.Cite) for c in e.citations]
-    ctx.data["cites"] = list(dict.fromkeys(cites))
+    ctx.data.cites = list(dict.fromkeys(cites))
     if not cites:
         return doc
-    for key in ctx.data["cites"]:
+    for key in ctx.data.cites:
         if key not in lib.keys:
             ctx.report("CITE-001", needle=f"@{key}", key=key)
     notes = [e for e in elements(doc) if isinstance(e, pf.Note)]

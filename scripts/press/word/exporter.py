@@ -31,7 +31,7 @@ from ..context import labels_for
 from ..design import styles
 from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
-from ..writers.pdf import build_time
+from ..writers.common import build_time
 from . import STYLE, comments, headings, markers, package, pagerefs, pending, quotes, reference, sidebars
 from .context import ExportContext
 

@@ -2,6 +2,8 @@
 link rewriting for split or single-document editions (atomic output comes from ``press.fsio``)."""
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from html import escape
@@ -16,6 +18,7 @@ from ..pipeline import ChapterResult
 
 XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
 PAGEREF = re.compile(r'(<a\b[^>]*\bdata-ref-kind="(\w+)"[^>]*>)\s*(</a>)')
+BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
 
 
 def cover_svg(meta: dict, height: int = 2400) -> str:
@@ -74,6 +77,39 @@ def rewrite_links(html: str, current: str, href_of) -> str:
         target, rest, chapter = m.group(1), m.group(2), m.group(3)
         return f'<a href="{href_of(chapter, target, current)}"{rest}'
     return XREF.sub(repl, html)
+
+
+def single_document_href(chapter: str, target: str, current: str) -> str:
+    """``href_of`` for an edition that is one document (the PDF, an offprint): every target is local."""
+    return f"#{target}"
+
+
+def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
+    """Give every block element an id (``pb-<chapter>-<n>``) unless it has one; return the ids in
+    order. The PDF and EPUB writers call this on the same fragment, so ids match between editions."""
+    order: list[str] = []
+    count = [0]
+
+    def repl(m: re.Match) -> str:
+        attrs = m.group(2) or ""
+        found = re.search(r'\sid="([^"]+)"', attrs)
+        if found:
+            order.append(found.group(1))
+            return m.group(0)
+        count[0] += 1
+        ident = f"pb-{cid}-{count[0]}"
+        order.append(ident)
+        return f'<{m.group(1)} id="{ident}"{attrs}>'
+
+    return BLOCK.sub(repl, html), order
+
+
+def build_time(book: Book) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    return dt.datetime.fromisoformat(book.meta["date"])
 
 
 def fill_pagerefs(html: str, labels: dict) -> str:

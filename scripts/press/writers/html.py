@@ -94,7 +94,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
                 part_title=book.parts[ch.part] if ch.part is not None else None,
                 part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
             (out / f"{ch.id}.html").write_text(page, encoding="utf-8")
-            for rel in r.ctx.data.get("images", []):  # the cleaned image, never the manuscript's file
+            for rel in r.ctx.data.images:  # the cleaned image, never the manuscript's file
                 dest = out / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(images.for_edition(book.root, rel, results))

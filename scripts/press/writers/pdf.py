@@ -8,7 +8,6 @@ above fails the build (PDF-001).
 """
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import hashlib
 import json
@@ -28,35 +27,11 @@ from ..design import styles
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
 from . import indexpages, pagestarts, pdfimages, pdfprint, pdfsplice, pdfunits
-from .common import environment, markup, parts_view, rewrite_links, roman
+from .common import build_time, environment, mark_blocks, markup, parts_view, rewrite_links, roman
+from .common import single_document_href as _href
 
-BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
 LAYERS = ["tokens.css", "base.css", "print.css"]
 BLEED_LAYER = ["print-bleed.css"]
-
-
-def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
-    """Give every block element an id (``pb-<chapter>-<n>``) unless it has one; return the ids in
-    order. The EPUB writer calls this on the same fragment, so ids match between editions."""
-    order: list[str] = []
-    count = [0]
-
-    def repl(m: re.Match) -> str:
-        attrs = m.group(2) or ""
-        found = re.search(r'\sid="([^"]+)"', attrs)
-        if found:
-            order.append(found.group(1))
-            return m.group(0)
-        count[0] += 1
-        ident = f"pb-{cid}-{count[0]}"
-        order.append(ident)
-        return f'<{m.group(1)} id="{ident}"{attrs}>'
-
-    return BLOCK.sub(repl, html), order
-
-
-def _href(chapter: str, target: str, current: str) -> str:
-    return f"#{target}"
 
 
 def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
@@ -97,14 +72,6 @@ def literal_label_css(labels: dict) -> str:
     page = labels.get("page", "p.")
     return (f'a.xref:not(.pageref):not(.paged)[data-page]::after {{ content: " ({page} " attr(data-page) ")"; }}\n'
             f'a.pageref[data-page]::after {{ content: "{page} " attr(data-page); }}')
-
-
-def build_time(book: Book) -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
-    return dt.datetime.fromisoformat(book.meta["date"])
 
 
 class _Collect(logging.Handler):
