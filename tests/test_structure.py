@@ -85,3 +85,45 @@ def test_the_pipeline_leaves_the_loaded_book_as_it_was(fixture, tmp_path, monkey
         assert all(r.chapter is not ch for r, ch in zip(results, book.chapters))
     if fixture == APPARATUS:
         assert results[0].ctx.book.library is not None and book.library is None
+
+
+# --- no process-wide side effects; the style and template folders read where they are set ----------
+
+def test_no_module_copies_the_style_or_template_folder():
+    """``from press import STYLES`` copies the folder into the importing module, where patching
+    ``press.STYLES`` no longer reaches it: every reader goes through the module attribute."""
+    for path in sorted(PRESS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module in ("press", None) or node.module == "writers.common"):
+                copied = {a.name for a in node.names} & {"STYLES", "TEMPLATES"}
+                assert not copied, f"{path.relative_to(PRESS)}:{node.lineno} copies {sorted(copied)}"
+
+
+def test_patching_press_styles_and_templates_reaches_every_reader(tmp_path, monkeypatch):
+    import press
+    from press import build, design
+    from press.writers import common
+    styles, templates = tmp_path / "styles", tmp_path / "templates"
+    shutil.copytree(press.STYLES, styles)
+    shutil.copytree(press.TEMPLATES, templates)
+    (tmp_path / "book").mkdir()
+    before = build.inputs_fingerprint(tmp_path / "book")
+    monkeypatch.setattr(press, "STYLES", styles)
+    monkeypatch.setattr(press, "TEMPLATES", templates)
+    assert design.press_styles() == styles
+    assert common.environment().loader.searchpath == [str(templates)]
+    assert build.inputs_fingerprint(tmp_path / "book") == before  # the same files, read from the copies
+    (styles / "tokens.css").write_text((styles / "tokens.css").read_text() + "\n/* changed */\n")
+    changed = build.inputs_fingerprint(tmp_path / "book")
+    (templates / "html" / "base.html").write_text((templates / "html" / "base.html").read_text() + "\n")
+    assert len({before, changed, build.inputs_fingerprint(tmp_path / "book")}) == 3
+
+
+def test_a_build_leaves_the_signal_handlers_alone(fixture_book):
+    """Signals are the command line's (press.cli): a build called as a function changes none."""
+    import signal
+
+    from press.build import build
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    assert build(FIXTURE, fixture_book.dist, quiet=True) == 0
+    assert {s: signal.getsignal(s) for s in handlers} == handlers

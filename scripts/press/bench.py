@@ -111,11 +111,11 @@ def measured(argv: list[str]) -> int:
 
 class Session:
     def __init__(self, manuscript: Path, work: Path):
-        from .writers.common import STYLES
+        from .design import press_styles
         self.work, self.ms, self.styles = work, work / "manuscript", work / "styles"
         self.dist, self.cache, self.base = work / "dist", work / "cache", work / "baseline"
         shutil.copytree(manuscript, self.ms)
-        shutil.copytree(STYLES, self.styles)
+        shutil.copytree(press_styles(), self.styles)
         self.base.mkdir()
         self.env = dict(os.environ, PRESS_STYLES=str(self.styles), PRESS_CACHE=str(self.cache))
         self.results: dict[str, list[dict]] = {}

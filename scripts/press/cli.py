@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -37,7 +38,14 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
 
 
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    # The command line's, not a library function's: SIGTERM ends a command the way Ctrl-C does, so
+    # an interrupted build cleans up (staging folder, temporary files) and says what dist/ holds.
+    signal.signal(signal.SIGTERM, _sigterm)
     ap = argparse.ArgumentParser(prog="press", description="One Markdown manuscript in, EPUB3, PDF and HTML out.")
     sub = ap.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the editions into DIST")

@@ -32,9 +32,9 @@ CACHE_LIMIT = 64 * 2**20
 
 class Preview:
     def __init__(self, manuscript: Path, dist: Path, editions: list[str], cache_limit: int = CACHE_LIMIT):
-        from .. import STYLES, TEMPLATES
+        import press
         self.manuscript, self.dist = manuscript.resolve(), dist.resolve()
-        self.styles, self.templates = STYLES.resolve(), TEMPLATES.resolve()
+        self.styles, self.templates = press.STYLES.resolve(), press.TEMPLATES.resolve()
         self.editions = [e for e in EDITIONS if e in editions]
         self.cache_limit = cache_limit
         self.inbox: queue.Queue = queue.Queue()  # ("changes", paths) | ("job", job, message)
