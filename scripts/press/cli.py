@@ -33,7 +33,8 @@ TOOLS = [
 ]
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def manuscript_options(p: argparse.ArgumentParser) -> None:
+    """-m MANUSCRIPT and -d DIST, for every command that reads a manuscript (MANUSCRIPT, DIST as defaults)."""
     p.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
     p.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
 
@@ -49,21 +50,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press", description="One Markdown manuscript in, EPUB3, PDF and HTML out.")
     sub = ap.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the editions into DIST")
-    _common(b)
+    manuscript_options(b)
     b.add_argument("--only", default="pdf,epub,html", help="comma-separated editions: pdf, epub, html")
     b.add_argument("--force", action="store_true",
                    help="rebuild even when nothing changed, laying out the whole book (no splicing)")
     b.add_argument("--dump-ast", type=Path, help="write the AST after every filter into this folder")
     b.add_argument("-q", "--quiet", action="store_true")
     c = sub.add_parser("check", help="check the manuscript and the built editions")
-    _common(c)
+    manuscript_options(c)
     c.add_argument("--json", action="store_true", help="findings as JSON on stdout")
     c.add_argument("--release", action="store_true", help="pending notes are errors")
     c.add_argument("--no-validators", action="store_true", help="skip EPUBCheck, Ace, axe-core and vnu")
     c.add_argument("--manuscript-only", action="store_true", help="check the manuscript, not the built editions")
     c.add_argument("--progress", action="store_true", help="say on stderr which check runs and how long each took")
     k = sub.add_parser("clean", help="remove build outputs and caches")
-    _common(k)
+    manuscript_options(k)
     for name, _module, text in TOOLS:
         sub.add_parser(name, help=text, add_help=False)
     argv = sys.argv[1:] if argv is None else list(argv)

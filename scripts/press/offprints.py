@@ -17,12 +17,14 @@ import argparse
 import hashlib
 import os
 import re
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 
 from . import fonts, fsio, pipeline, workers
 from .book import Book, load_book
+from .cli import manuscript_options
 from .design import styles
+from .htmltext import text_of
 from .pipeline import ChapterResult
 from .rules import ManuscriptError, finding
 from .writers import pdf
@@ -80,7 +82,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     chosen = [r for r in essays(results) if only is None or r.chapter.id in only]
     where = str(book.root / "book.yaml")
     htmls = {r.chapter.id: offprint_html(book, r, pages) for r in chosen}
-    lacking = fonts.uncovered(styles(), unescape(re.sub(r"<[^>]+>", " ", "".join(htmls.values()))), where)
+    lacking = fonts.uncovered(styles(), " ".join(text_of(h) for h in htmls.values()), where)
     if lacking:
         raise ManuscriptError(lacking)
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,8 +131,7 @@ def _identifier(book: Book, cid: str) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press offprints", description="One PDF per essay, with its own title page.")
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("--only", help="comma-separated chapter ids (default: every essay)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args(argv)

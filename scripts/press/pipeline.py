@@ -7,7 +7,6 @@ chapters). ``dump`` writes the AST after every filter as JSON, to see what each 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -79,13 +78,11 @@ class ChapterResult:
 
 
 def _to_doc(ast: dict) -> pf.Doc:
-    return pf.load(io.StringIO(json.dumps(ast)))
+    return pandoc.as_doc(ast)
 
 
 def _to_json(doc: pf.Doc) -> str:
-    out = io.StringIO()
-    pf.dump(doc, out)
-    return out.getvalue()
+    return pandoc.as_json(doc)
 
 
 def _to_ast(doc: pf.Doc) -> dict:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from . import fonts, fsio, pandoc, pipeline
 from .book import Book, load_book
+from .cli import manuscript_options
 from .design import styles
 from .writers import pdf
 from .writers.common import byline, environment, markup
@@ -205,8 +206,7 @@ def write(book: Book, folder: Path, jobs: int = 4) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press queries",
                                  description="Author queries: a proof PDF with margin marks and the list per chapter.")
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args(argv)
     book = load_book(args.manuscript)

@@ -45,7 +45,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     args = lib.pandoc_args(ctx.book.lang)
     if lib.placement == "book":
         args += ["-M", "suppress-bibliography=true"]
-    out, _warnings = pandoc.citeproc(_json(doc), args, lib.fingerprint, ctx.chapter.rel)
+    out, _warnings = pandoc.citeproc(pandoc.as_json(doc), args, lib.fingerprint, ctx.chapter.rel)
     doc = pf.load(io.StringIO(out))
     prefix = ctx.chapter.id if lib.placement == "chapter" else "bibliography"
     _mark_notes(doc)
@@ -53,12 +53,6 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     if lib.placement == "chapter":
         _heading(doc, ctx)
     return doc
-
-
-def _json(doc: pf.Doc) -> str:
-    out = io.StringIO()
-    pf.dump(doc, out)
-    return out.getvalue()
 
 
 def _mark_notes(doc: pf.Doc) -> None:

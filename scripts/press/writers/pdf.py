@@ -13,17 +13,16 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import signal
 import weakref
 from concurrent.futures.process import BrokenProcessPool
-from html import unescape
 from pathlib import Path
 
 from .. import fonts, fsio, images, workers
 from ..book import Book, display_path
 from ..design import styles
+from ..htmltext import text_of
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
 from . import indexpages, pagestarts, pdfimages, pdfprint, pdfsplice, pdfunits
@@ -336,7 +335,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         if ran:
             return
         ran.append(True)
-        lacking = fonts.uncovered(styles(), unescape(re.sub(r"<[^>]+>", " ", html)), display_path(book.root / "book.yaml"))
+        lacking = fonts.uncovered(styles(), text_of(html), display_path(book.root / "book.yaml"))
         if lacking:
             raise ManuscriptError(lacking)
         if while_rendering is not None:
