@@ -34,21 +34,10 @@ class Outputs:
     dist: Path
     slug: str
 
-    @property
-    def pdf(self) -> Path:
-        return self.dist / f"{self.slug}.pdf"
-
-    @property
-    def pdf_print(self) -> Path:
-        return self.dist / f"{self.slug}-print.pdf"
-
-    @property
-    def epub(self) -> Path:
-        return self.dist / f"{self.slug}.epub"
-
-    @property
-    def html(self) -> Path:
-        return self.dist / "html"
+    pdf = property(lambda self: self.dist / f"{self.slug}.pdf")
+    pdf_print = property(lambda self: self.dist / f"{self.slug}-print.pdf")
+    epub = property(lambda self: self.dist / f"{self.slug}.epub")
+    html = property(lambda self: self.dist / "html")
 
     def of(self, edition: str) -> list[Path]:
         return {"pdf": [self.pdf, self.pdf_print], "epub": [self.epub], "html": [self.html]}[edition]

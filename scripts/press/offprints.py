@@ -90,15 +90,10 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     targets = {cid: folder / f"{cid}.pdf" for cid in htmls}
     temps = {cid: fsio.temp_name(p) for cid, p in targets.items()}  # created by WeasyPrint, removed below
     try:
-        pool = workers.pool(max(1, min(jobs, len(htmls))))
-        try:
+        with workers.running(max(1, min(jobs, len(htmls)))) as pool:
             futures = {cid: pool.submit(pdf.render, html, base_url, "screen", str(temps[cid]),
                                         _identifier(book, cid)) for cid, html in htmls.items()}
             outcome = {cid: f.result() for cid, f in futures.items()}
-        except BaseException:
-            workers.stop(pool)
-            raise
-        pool.shutdown()
         messages = sorted({f"{cid}: {m}" for cid, o in outcome.items() for m in o["log"]})
         if messages:
             raise ManuscriptError([finding("PDF-001", where, 0, detail=m) for m in messages])

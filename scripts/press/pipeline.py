@@ -178,16 +178,11 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
     todo = [i for i, k in enumerate(keys) if dump_dir is not None or not cache.hit(cache.folder("filtered") / f"{k}.json")]
     records: dict[int, str | ManuscriptError] = {}
     if len(todo) > 1 and jobs > 1:
-        pool = workers.pool(min(jobs, len(todo)))
-        try:
+        with workers.running(min(jobs, len(todo))) as pool:
             if on_forked is not None:
                 on_forked()
             records = {i: _outcome(f.result) for i, f in
                        [(i, pool.submit(_record_of, ctxs[i], keys[i], dump_dir)) for i in todo]}
-        except BaseException:
-            workers.stop(pool)
-            raise
-        pool.shutdown()
     elif on_forked is not None:
         on_forked()
     return [records[i] if i in records else _outcome(lambda i=i: _record_of(ctxs[i], keys[i], dump_dir))

@@ -26,22 +26,24 @@ def ancestor(elem, kind):
     return p
 
 
+def _children(elem, names):
+    """The elements ``elem`` holds under its parts ``names``, in that order."""
+    for name in names:
+        child = getattr(elem, name)
+        if isinstance(child, pf.ListContainer):
+            yield from child
+        elif isinstance(child, pf.DictContainer):
+            yield from child.values()
+        elif child is not None:
+            yield child
+
+
 def elements(elem):
     """Every element under ``elem`` and then ``elem`` itself, in the order panflute's ``walk``
     visits them (children first), without rebuilding every list on the way as ``walk`` does:
     for filters that read the tree or change elements in place (several times faster)."""
-    for name in elem._children:
-        child = getattr(elem, name)
-        if child is None:
-            continue
-        if isinstance(child, pf.ListContainer):
-            for item in child:
-                yield from elements(item)
-        elif isinstance(child, pf.DictContainer):
-            for item in child.values():
-                yield from elements(item)
-        else:
-            yield from elements(child)
+    for child in _children(elem, elem._children):
+        yield from elements(child)
     yield elem
 
 
@@ -56,17 +58,6 @@ def in_reading_order(elem, prune=None):
     (as pandoc's JSON lists them); the children of an element ``prune(element)`` is true for are
     left out. For readers of the text: the spelling check, the link check."""
     yield elem
-    if prune is not None and prune(elem):
-        return
-    for name in _READING_ORDER.get(type(elem), elem._children):
-        child = getattr(elem, name)
-        if child is None:
-            continue
-        if isinstance(child, pf.ListContainer):
-            for item in child:
-                yield from in_reading_order(item, prune)
-        elif isinstance(child, pf.DictContainer):
-            for item in child.values():
-                yield from in_reading_order(item, prune)
-        else:
+    if prune is None or not prune(elem):
+        for child in _children(elem, _READING_ORDER.get(type(elem), elem._children)):
             yield from in_reading_order(child, prune)

@@ -29,8 +29,8 @@ import json
 import signal
 import sys
 import urllib.request
-from pathlib import Path
 
+from ..book import display_path as _rel
 from ..cli import manuscript_options
 from . import jobs
 from .engine import Preview, memory  # noqa: F401 — the preview's parts, for tests and the bench
@@ -84,10 +84,3 @@ def main(argv: list[str] | None = None) -> int:
         jobs.shutdown()
         httpd.shutdown()
         httpd.server_close()
-
-
-def _rel(p: Path) -> str:
-    try:
-        return str(p.relative_to(Path.cwd()))
-    except ValueError:
-        return str(p)

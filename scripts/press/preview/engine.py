@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from .. import cache
+from ..book import display_path as _rel
 from . import tasks
 from .jobs import Job
 from .view import Pages
@@ -233,13 +234,6 @@ class Preview:
         with self.changed:
             self.closed = True
             self.changed.notify_all()
-
-
-def _rel(p: Path) -> str:
-    try:
-        return str(p.relative_to(Path.cwd()))
-    except ValueError:
-        return str(p)
 
 
 def memory() -> int:
