@@ -26,8 +26,8 @@ from .design import styles
 from .htmltext import fragment, inner_html, text_of
 from .pipeline import ChapterResult
 from .rules import ManuscriptError, finding
-from .writers import pdf
-from .writers.common import build_time, environment, mark_blocks, markup, rewrite_links, single_document_href
+from .writers import pdfrender, printhtml
+from .writers.common import build_time, environment, local_href, mark_blocks, markup, rewrite_links
 
 TEMPLATE = "print/offprint.html"
 
@@ -68,12 +68,12 @@ def offprint_html(book: Book, r: ChapterResult, pages: dict[str, int] | None = N
     labels = r.ctx.labels
 
     html = elsewhere(book, r, pages or {})
-    html = rewrite_links(html, r.chapter.id, single_document_href)
+    html = rewrite_links(html, r.chapter.id, local_href)
     body, _ = mark_blocks(html, r.chapter.id)
     part = book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
     return environment().get_template(TEMPLATE).render(
         book=book, meta=book.meta, labels=labels, r=r, keywords=f"{book.meta['title']}, {part}",
-        part_title=lambda _: book.meta["title"], body=lambda _: markup(body), label_css=pdf.label_css(labels),
+        part_title=lambda _: book.meta["title"], body=lambda _: markup(body), label_css=printhtml.label_css(labels),
         modified=build_time(book).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
@@ -93,7 +93,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     temps = {cid: fsio.temp_name(p) for cid, p in targets.items()}  # created by WeasyPrint, removed below
     try:
         with workers.running(max(1, min(jobs, len(htmls)))) as pool:
-            futures = {cid: pool.submit(pdf.render, html, base_url, "screen", str(temps[cid]),
+            futures = {cid: pool.submit(pdfrender.render, html, base_url, "screen", str(temps[cid]),
                                         _identifier(book, cid)) for cid, html in htmls.items()}
             outcome = {cid: f.result() for cid, f in futures.items()}
         messages = sorted({f"{cid}: {m}" for cid, o in outcome.items() for m in o["log"]})

@@ -15,6 +15,11 @@ and take them out. The file itself is never changed. Marked are:
 - ``lang-start:TAG`` / ``lang-end``: runs whose language mark (``w:lang``) differs from the
   language of most of the document's text: a phrase in another language.
 
+- ``xe-start:K:TERM`` / ``xe-end:K`` / ``xe-point:TERM``: Word's index entries (XE fields, which
+  the reader would make ``indexref`` spans without the words), see ``press.word.indexentries``.
+- ``span-start:NAME`` / ``span-end:NAME``: bookmarks inside a paragraph that a document property
+  describes as a span of the manuscript's (``press.word.keptspans``).
+
 Pictures that Word stores as SVG with a PNG beside it (for old Word) are read as the SVG.
 """
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections import Counter
 
 from lxml import etree
 
-from . import package
+from . import indexentries, keptspans, package
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -63,6 +68,10 @@ def prepare_parts(names: list[str], parts: dict[str, bytes]) -> bytes:
         for p in tree.iter(w("p")):
             langs.mark(p)
         _prefer_svg(tree)
+    kept = set(keptspans.stored(keptspans.custom_properties(parts)))
+    for tree in trees.values():  # after the language marks, so that they nest inside these
+        indexentries.mark(tree, mark_run)
+        keptspans.mark(tree, kept, mark_run)
     if styles is not None:
         _add_mark_style(styles)
         parts["word/styles.xml"] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -33,7 +33,7 @@ from ..design import styles
 from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
 from ..writers.common import build_time
-from . import STYLE, comments, headings, markers, package, pagerefs, pending, quotes, reference, sidebars
+from . import STYLE, comments, headings, indexentries, keptspans, markers, package, pagerefs, pending, quotes, reference, sidebars
 from .context import ExportContext
 
 EXPORT = [
@@ -43,6 +43,8 @@ EXPORT = [
     quotes,     # ::: pullquote → Pull Quote paragraphs inside a bookmark
     pagerefs,   # {.pageref} links → text in the Page Reference style
     pending,    # []{.pending} → the editions' marker in the Pending style
+    indexentries,  # [words]{.index} → a bookmark and Word's XE field over it
+    keptspans,  # [words]{.cite key=…} and other spans → a bookmark described in a document property
     markers,    # ids longer than Word's bookmarks allow, listed in a document property
 ]
 
@@ -96,12 +98,14 @@ def book_doc(book: Book, labels: dict) -> pf.Doc:
     blocks: list = []
     part = None
     seen: set[str] = set()
+    kept: dict = {}  # the kept spans' document properties (press.word.keptspans), from every chapter
     for ch in book.chapters:
         if ch.part is not None and ch.part != part:
             blocks.append(_styled("Part Title", [pf.Str(book.parts[ch.part])]))
         part = ch.part
         doc = chapter_doc(book, ch, labels, shared)
         meta = doc.metadata.content
+        kept.update({k: v for k, v in meta.items() if k.startswith(keptspans.PREFIX)})
         blocks.append(pf.Header(*(_inl(meta.get("title")) or [pf.Str(ch.title)]), level=1, identifier=ch.id))
         if "subtitle" in meta:
             blocks.append(_styled("Chapter Subtitle", _inl(meta["subtitle"])))
@@ -119,6 +123,8 @@ def book_doc(book: Book, labels: dict) -> pf.Doc:
         meta["subtitle"] = pf.MetaInlines(pf.Str(book.meta["subtitle"]))
     meta["author"] = pf.MetaList(*[pf.MetaInlines(pf.Str(a)) for a in book.meta["authors"]])
     meta["lang"] = pf.MetaString(book.lang)
+    for k, v in kept.items():
+        meta[k] = v
     return out
 
 

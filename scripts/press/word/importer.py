@@ -43,6 +43,8 @@ from . import (
     figurequeries,
     figures,
     headings,
+    indexentries,
+    keptspans,
     language,
     markers,
     notes,
@@ -61,6 +63,8 @@ IMPORT = [
     changes,    # tracked changes refused, or accepted/rejected on request             WORD-001
     markers,    # bookmarks and text boxes (docxprep's marks) → ids and block ranges
     language,   # runs marked in another language → [phrase]{lang=…}
+    indexentries,  # Word's XE fields → [words]{.index}, term= where it differs, point marks
+    keptspans,  # bookmarks a document property describes → the spans again ({.cite key=…} …)
     comments,   # comments → author queries, where they stand
     sidebars,   # text boxes, Kader/Sidebar paragraphs → ::: sidebar
     quotes,     # Quote paragraphs → block quotes; Pull Quote → ::: pullquote

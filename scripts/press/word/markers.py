@@ -19,6 +19,7 @@ from . import inline_lists, is_mark, marks
 
 RANGE, BOX = "press-range", "press-box"
 LONG_IDS = "press-ids"
+KEEP = ("lang-", "xe-", "span-")  # inline marks for later modules (language, index entries, kept spans)
 
 
 def _block_marks(block) -> list[tuple[str, str]]:
@@ -154,7 +155,7 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
     for lst in inline_lists(doc):
         for x in list(lst):
             if is_mark(x):
-                rest = [m for m in marks(x) if m.startswith("lang-")]
+                rest = [m for m in marks(x) if m.startswith(KEEP)]
                 if rest:
                     x.content = [pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest))]
                 else:

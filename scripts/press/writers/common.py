@@ -1,5 +1,6 @@
 """What the three edition writers share: the jinja2 environment, the book's view model, internal
-link rewriting for split or single-document editions (atomic output comes from ``press.fsio``)."""
+link rewriting for split or single-document editions, block ids, the build time (atomic output
+comes from ``press.fsio``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 import jinja2
+import lxml.html
 from markupsafe import Markup
 
 import press
@@ -20,7 +22,6 @@ from ..pipeline import ChapterResult
 
 XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
 PAGEREF = re.compile(r'(<a\b[^>]*\bdata-ref-kind="(\w+)"[^>]*>)\s*(</a>)')
-BLOCK = re.compile(r"<(p|h[2-6]|li|blockquote|figure|table|aside|pre)(\s[^>]*)?>")
 
 
 def cover_svg(meta: dict, height: int = 2400) -> str:
@@ -81,39 +82,6 @@ def rewrite_links(html: str, current: str, href_of) -> str:
     return XREF.sub(repl, html)
 
 
-def single_document_href(chapter: str, target: str, current: str) -> str:
-    """``href_of`` for an edition that is one document (the PDF, an offprint): every target is local."""
-    return f"#{target}"
-
-
-def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
-    """Give every block element an id (``pb-<chapter>-<n>``) unless it has one; return the ids in
-    order. The PDF and EPUB writers call this on the same fragment, so ids match between editions."""
-    order: list[str] = []
-    count = [0]
-
-    def repl(m: re.Match) -> str:
-        attrs = m.group(2) or ""
-        found = re.search(r'\sid="([^"]+)"', attrs)
-        if found:
-            order.append(found.group(1))
-            return m.group(0)
-        count[0] += 1
-        ident = f"pb-{cid}-{count[0]}"
-        order.append(ident)
-        return f'<{m.group(1)} id="{ident}"{attrs}>'
-
-    return BLOCK.sub(repl, html), order
-
-
-def build_time(book: Book) -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
-    return dt.datetime.fromisoformat(book.meta["date"])
-
-
 def fill_pagerefs(html: str, labels: dict) -> str:
     """The e-editions' page references (emptied by the pagerefs filter): a link whose text names
     the place it points at, in the book's language ("see the figure"), no page number."""
@@ -155,3 +123,40 @@ def roman(n: int) -> str:
 
 def markup(html: str) -> Markup:
     return Markup(html)
+
+
+BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figure", "table", "aside", "pre")
+
+
+def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
+    """Give every block element an id (``pb-<chapter>-<n>``, its first attribute) unless it has
+    one; return the ids in order. The print and EPUB writers call this on the same fragment, so ids
+    match between editions."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    order: list[str] = []
+    count = 0
+    for el in root.iter(*BLOCKS):
+        ident = el.get("id")
+        if not ident:
+            count += 1
+            ident = f"pb-{cid}-{count}"
+            rest = [(k, v) for k, v in el.attrib.items() if k != "id"]
+            el.attrib.clear()
+            el.set("id", ident)
+            for k, v in rest:
+                el.set(k, v)
+        order.append(ident)
+    return (root.text or "") + "".join(lxml.html.tostring(c, encoding="unicode") for c in root), order
+
+
+def local_href(chapter: str, target: str, current: str) -> str:
+    """``rewrite_links``'s target in an edition that is one document (the print HTML, an offprint)."""
+    return f"#{target}"
+
+
+def build_time(book: Book) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    return dt.datetime.fromisoformat(book.meta["date"])
