@@ -7,28 +7,11 @@ Used for the measurements in docs/manuscript-format.md#limits:
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 
-
-def tree(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as fh:
-                    parent = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            children.setdefault(parent, []).append(int(name))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
+from press.bench import process_tree as tree  # scripts/ is on the path: this file lies beside press/
 
 
 def sample(pids: list[int], peaks: dict[int, int]) -> int:

@@ -127,19 +127,22 @@ def _build(manuscript: Path, dist: Path) -> subprocess.CompletedProcess:
     return proc
 
 
+def _built(tmp_path_factory, book: Path, slug: str) -> Built:
+    """``book`` built once into a folder of the session's."""
+    dist = tmp_path_factory.mktemp(f"{slug}-dist")
+    _build(book, dist)
+    return Built(book, dist, slug)
+
+
 @pytest.fixture(scope="session")
 def fixture_book(tmp_path_factory) -> Built:
-    dist = tmp_path_factory.mktemp("fixture-dist")
-    _build(FIXTURE, dist)
-    return Built(FIXTURE, dist, "tides-and-harbours")
+    return _built(tmp_path_factory, FIXTURE, "tides-and-harbours")
 
 
 @pytest.fixture(scope="session")
 def edges_book(tmp_path_factory) -> Built:
     """The screen editions' edge cases (tests/fixtures/edges/book.yaml says which)."""
-    dist = tmp_path_factory.mktemp("edges-dist")
-    _build(EDGES, dist)
-    return Built(EDGES, dist, "edges")
+    return _built(tmp_path_factory, EDGES, "edges")
 
 
 EXAMPLE = ROOT / "examples" / "second-book"
@@ -150,17 +153,13 @@ def example_book(tmp_path_factory) -> Built:
     """The second example book (its own design in design/), copied outside the repository and built."""
     book = tmp_path_factory.mktemp("elsewhere") / "harbour-lights"
     shutil.copytree(EXAMPLE, book)
-    dist = tmp_path_factory.mktemp("example-dist")
-    _build(book, dist)
-    return Built(book, dist, "harbour-lights")
+    return _built(tmp_path_factory, book, "harbour-lights")
 
 
 @pytest.fixture(scope="session")
 def apparatus_book(tmp_path_factory) -> Built:
     """The apparatus fixture (citations in an author-date style, an index), built once."""
-    dist = tmp_path_factory.mktemp("apparatus-dist")
-    _build(APPARATUS, dist)
-    return Built(APPARATUS, dist, "harbour-law")
+    return _built(tmp_path_factory, APPARATUS, "harbour-law")
 
 
 @pytest.fixture(scope="session")

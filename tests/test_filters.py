@@ -43,7 +43,7 @@ def run_case(case: Path, tmp: Path) -> tuple[str, str, list]:
     found = "".join(f"{Path(f.path).name}:{f.line}: {f.code}\n" for f in sorted(findings))
     ch = results[0].chapter
     head = f"<!-- title: {ch.title_html} | subtitle: {ch.subtitle_html} -->\n"
-    return head + results[0].html, found, results[0].ctx.data.get("queries", [])
+    return head + results[0].html, found, results[0].ctx.data.queries
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

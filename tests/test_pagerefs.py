@@ -82,3 +82,18 @@ def test_sizes_are_written_in_the_books_language(fixture_book):
     assert len(sizes) == 2 and all(re.fullmatch(r"\d+\.\d kB", s) for s in sizes), sizes  # en-GB: a point
     assert l10n.size(210_712, "nl") == "210,7 kB" and l10n.size(210_712, "en-GB") == "210.7 kB"
     assert l10n.date("2025-04-04", "nl") == "4 april 2025" and l10n.date("2025-04-04", "en-GB") == "4 April 2025"
+
+
+def test_an_offprint_reads_links_whatever_the_order_of_their_attributes():
+    """Links into other essays are found as elements (lxml), not by the order their attributes
+    happen to be written in: the same offprint either way."""
+    from press.pipeline import ChapterResult
+    book = load_book(FIXTURE)
+    results, _ = process(book)
+    tides = next(r for r in results if r.chapter.id == "tides")
+    reordered = re.sub(r'<a href="(#[^"]*)"([^>]*?) data-chapter="([^"]*)"', r'<a data-chapter="\3"\2 href="\1"', tides.html)
+    assert reordered != tides.html
+    pages = {"harbours": 13, "harbours-locks": 14, "fig-tides-diagram": 11}
+    spans = [offprints.offprint_html(book, r, pages).count('class="xref-elsewhere"')
+             for r in (tides, ChapterResult(tides.ctx, reordered))]
+    assert spans[0] == spans[1] > 0

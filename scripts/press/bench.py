@@ -51,7 +51,8 @@ MEASURES = [
 
 # ---------------------------------------------------------------- the measuring child
 
-def _tree(root: int) -> list[int]:
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (from /proc); scripts/peak.py uses it too."""
     children: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -92,7 +93,7 @@ def measured(argv: list[str]) -> int:
 
         def sample():  # the summed PSS of the whole process tree (shared pages counted once)
             while True:
-                peak[0] = max(peak[0], sum(_pss_kb(p) for p in _tree(proc.pid)))
+                peak[0] = max(peak[0], sum(_pss_kb(p) for p in process_tree(proc.pid)))
                 if done.wait(0.05):
                     break
         sampler = threading.Thread(target=sample, daemon=True)
@@ -111,11 +112,11 @@ def measured(argv: list[str]) -> int:
 
 class Session:
     def __init__(self, manuscript: Path, work: Path):
-        from .writers.common import STYLES
+        from .design import press_styles
         self.work, self.ms, self.styles = work, work / "manuscript", work / "styles"
         self.dist, self.cache, self.base = work / "dist", work / "cache", work / "baseline"
         shutil.copytree(manuscript, self.ms)
-        shutil.copytree(STYLES, self.styles)
+        shutil.copytree(press_styles(), self.styles)
         self.base.mkdir()
         self.env = dict(os.environ, PRESS_STYLES=str(self.styles), PRESS_CACHE=str(self.cache))
         self.results: dict[str, list[dict]] = {}

@@ -390,3 +390,20 @@ def plain_inline(markdown: str) -> str:
     text = re.sub(r"\{[^{}]*\}\s*$", "", markdown)
     text = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text)
     return re.sub(r"[*_`]", "", text).strip()
+
+
+def without_code_blocks(lines: list[str]) -> list[str]:
+    """Markdown lines with every fenced code block (``` or ~~~, its fences included) blanked, for
+    finding a word or an address on the line where a reader sees it."""
+    out, fence = [], None
+    for line in lines:
+        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if fence is None and marker:
+            fence = marker.group(1)[0] * 3
+            out.append("")
+        elif fence is not None:
+            fence = None if line.strip().startswith(fence) else fence
+            out.append("")
+        else:
+            out.append(line)
+    return out

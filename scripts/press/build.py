@@ -13,14 +13,15 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import STYLES, TEMPLATES, fsio, toolchain
+import press
+
+from . import fsio, toolchain
 from .rules import RULES, ManuscriptError
 
 PACKAGE = Path(__file__).resolve().parent
@@ -33,21 +34,10 @@ class Outputs:
     dist: Path
     slug: str
 
-    @property
-    def pdf(self) -> Path:
-        return self.dist / f"{self.slug}.pdf"
-
-    @property
-    def pdf_print(self) -> Path:
-        return self.dist / f"{self.slug}-print.pdf"
-
-    @property
-    def epub(self) -> Path:
-        return self.dist / f"{self.slug}.epub"
-
-    @property
-    def html(self) -> Path:
-        return self.dist / "html"
+    pdf = property(lambda self: self.dist / f"{self.slug}.pdf")
+    pdf_print = property(lambda self: self.dist / f"{self.slug}-print.pdf")
+    epub = property(lambda self: self.dist / f"{self.slug}.epub")
+    html = property(lambda self: self.dist / "html")
 
     def of(self, edition: str) -> list[Path]:
         return {"pdf": [self.pdf, self.pdf_print], "epub": [self.epub], "html": [self.html]}[edition]
@@ -79,7 +69,7 @@ def inputs_fingerprint(book_root: Path, tools: str = "") -> str:
     """SHA-256 over every file a build reads — the manuscript folder, styles, templates, the press —
     and the toolchain's versions (``tools``)."""
     h = hashlib.sha256(tools.encode())
-    for base in (book_root, STYLES, TEMPLATES, PACKAGE):
+    for base in (book_root, press.STYLES, press.TEMPLATES, PACKAGE):
         for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(path.relative_to(base)).encode())
             with path.open("rb") as fh:  # in blocks: a huge file in the folder costs time, not memory
@@ -120,10 +110,6 @@ def current_editions(book_root: Path, dist: Path) -> dict[str, bool]:
     built = _manifest(dist).get("inputs", {})
     now = inputs_fingerprint(book_root, json.dumps(toolchain.versions(), sort_keys=True))
     return {e: built.get(e) == now for e in EDITIONS}
-
-
-def _sigterm(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def size_of(path: Path) -> int:
@@ -167,7 +153,6 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
     Everything is written into a staging folder beside ``dist`` and swapped in together at the
     end (``fsio.swap_in``): a build replaces every edition it makes or none. An exception leaving
     here carries ``failed`` (a :class:`Failed`) saying what the output folder holds now."""
-    signal.signal(signal.SIGTERM, _sigterm)
     jobs = jobs or os.cpu_count() or 2
     progress = Progress(quiet)
     wanted = [e for e in EDITIONS if e in editions]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -33,16 +34,24 @@ TOOLS = [
 ]
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def manuscript_options(p: argparse.ArgumentParser) -> None:
+    """-m MANUSCRIPT and -d DIST, for every command that reads a manuscript (MANUSCRIPT, DIST as defaults)."""
     p.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
     p.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
 
 
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    # The command line's, not a library function's: SIGTERM ends a command the way Ctrl-C does, so
+    # an interrupted build cleans up (staging folder, temporary files) and says what dist/ holds.
+    signal.signal(signal.SIGTERM, _sigterm)
     ap = argparse.ArgumentParser(prog="press", description="One Markdown manuscript in, EPUB3, PDF and HTML out.")
     sub = ap.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the editions into DIST")
-    _common(b)
+    manuscript_options(b)
     b.add_argument("--only", default="pdf,epub,html", help="comma-separated editions: pdf, epub, html")
     b.add_argument("--force", action="store_true",
                    help="rebuild even when nothing changed, laying out the whole book (no splicing)")
@@ -51,14 +60,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="processes the build may use (default: every core)")
     b.add_argument("-q", "--quiet", action="store_true")
     c = sub.add_parser("check", help="check the manuscript and the built editions")
-    _common(c)
+    manuscript_options(c)
     c.add_argument("--json", action="store_true", help="findings as JSON on stdout")
     c.add_argument("--release", action="store_true", help="pending notes are errors")
     c.add_argument("--no-validators", action="store_true", help="skip EPUBCheck, Ace, axe-core and vnu")
     c.add_argument("--manuscript-only", action="store_true", help="check the manuscript, not the built editions")
     c.add_argument("--progress", action="store_true", help="say on stderr which check runs and how long each took")
     k = sub.add_parser("clean", help="remove build outputs and caches")
-    _common(k)
+    manuscript_options(k)
     for name, _module, text in TOOLS:
         sub.add_parser(name, help=text, add_help=False)
     argv = sys.argv[1:] if argv is None else list(argv)

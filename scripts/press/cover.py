@@ -24,12 +24,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import design, fonts, fsio
 from .book import Book, display_path, load_book
+from .cli import manuscript_options
 from .rules import ManuscriptError, finding
 
 PAPERS = {"white": 444, "cream": 400, "coated": 426}   # pages per inch of common book papers
@@ -231,8 +231,7 @@ def _css(styles: Path):
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="press cover", description="the print cover: back, spine and front with bleed")
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("--pages", type=int, help="the interior's page count (default: the print PDF's)")
     args = ap.parse_args(argv)
     try:

@@ -215,8 +215,8 @@ def font_face_css(styles: Path, url_of) -> str:
 def book_characters(book, results) -> str:
     """Every character an edition of the book can show: its chapters, titles, metadata and labels
     (plus printable ASCII). Both e-editions subset to this one set, so they share the work."""
-    from html import unescape
-    parts = [unescape(re.sub(r"<[^>]+>", " ", r.html)) for r in results]
+    from .htmltext import text_of
+    parts = [text_of(r.html) for r in results]
     for r in results:
         parts += [r.chapter.title, r.chapter.subtitle or "", " ".join(r.chapter.authors),
                   " ".join(c["name"] for c in r.chapter.contributors), r.chapter.first_published or ""]

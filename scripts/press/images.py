@@ -182,7 +182,7 @@ def uses(results) -> dict[str, list[tuple[str, int]]]:
     """Image path (relative to the manuscript) → every (chapter file, line) that shows it."""
     out: dict[str, list[tuple[str, int]]] = {}
     for r in results:
-        for rel, line in r.ctx.data.get("image_uses", []):
+        for rel, line in r.ctx.data.image_uses:
             out.setdefault(rel, []).append((r.chapter.rel, line))
     return out
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import socket
 import sys
@@ -24,58 +23,37 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from pathlib import Path
 
-from . import fsio
-from .book import load_book
+from . import fsio, pandoc
+from .book import load_book, without_code_blocks
+from .cli import manuscript_options
 from .rules import ManuscriptError, finding
 
 USER_AGENT = "press-linkcheck/1.0 (book press; checks that a book's links still work)"
+INLINE_CODE = re.compile(r"`[^`]*`")  # blanked with the code blocks: an address counts where a reader sees it
 RETRY_WITH_GET = {400, 403, 404, 405, 406, 429, 500, 501, 503}  # servers that mishandle HEAD
 
 
 def collect(manuscript: Path) -> list[tuple[str, str, int]]:
     """(url, file, line) for every external address in the chapters, in reading order."""
-    from . import pandoc
     book = load_book(manuscript)
     found = []
     for ch in book.chapters:
-        urls: list[str] = []
-        _walk(pandoc.markdown_to_ast(ch.body, ch.rel), urls)
-        lines = _without_code(ch.body.split("\n"))
+        urls = _addresses(pandoc.markdown_to_ast(ch.body, ch.rel))
+        lines = [INLINE_CODE.sub("", line) for line in without_code_blocks(ch.body.split("\n"))]
         for url in dict.fromkeys(urls):
             hits = [ch.body_line + i for i, text in enumerate(lines) if url in text] or [ch.body_line]
             found.extend((url, ch.rel, line) for line in hits)
     return found
 
 
-def _without_code(lines: list[str]) -> list[str]:
-    """The lines with inline code and fenced code blocks blanked, so an address is found only
-    where the reader sees it as a link."""
-    out, fence = [], None
-    for line in lines:
-        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
-        if fence is None and marker:
-            fence = marker.group(1)[0] * 3
-            out.append("")
-        elif fence is not None:
-            out.append("")
-            if line.strip().startswith(fence):
-                fence = None
-        else:
-            out.append(re.sub(r"`[^`]*`", "", line))
-    return out
+def _addresses(ast: dict) -> list[str]:
+    """The http(s) addresses of the links and images in a chapter's AST, in reading order."""
+    import panflute as pf
 
-
-def _walk(node, out: list[str]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _walk(item, out)
-    elif isinstance(node, dict):
-        if node.get("t") in ("Link", "Image"):
-            url = node["c"][2][0]
-            if url.lower().startswith(("http://", "https://")):
-                out.append(url)
-        if node.get("t") not in ("Code", "CodeBlock", "RawInline", "RawBlock"):
-            _walk(node.get("c", node.get("blocks")), out)
+    from .filters import in_reading_order
+    doc = pandoc.as_doc(ast)
+    return [e.url for e in in_reading_order(doc, lambda e: isinstance(e, (pf.Code, pf.CodeBlock, pf.RawInline, pf.RawBlock)))
+            if isinstance(e, (pf.Link, pf.Image)) and e.url.lower().startswith(("http://", "https://"))]
 
 
 def _request(url: str, method: str, timeout: float) -> int:
@@ -115,8 +93,7 @@ def _write_report(path: Path, data: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press linkcheck", description="Check the book's external web addresses online.")
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     ap.add_argument("--max-workers", type=int, default=8, help="addresses checked at the same time (default 8)")
     ap.add_argument("--strict", action="store_true", help="exit 1 when an address did not answer")

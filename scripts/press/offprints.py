@@ -16,22 +16,20 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import re
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 
 from . import fonts, fsio, pipeline, workers
 from .book import Book, load_book
+from .cli import manuscript_options
 from .design import styles
+from .htmltext import fragment, inner_html, text_of
 from .pipeline import ChapterResult
 from .rules import ManuscriptError, finding
 from .writers import pdfrender, printhtml
 from .writers.common import build_time, environment, local_href, mark_blocks, markup, rewrite_links
 
 TEMPLATE = "print/offprint.html"
-# A link into another chapter: the offprint does not hold its target, so it becomes text that
-# names the book, with the page there ("in Het gat…, p. 42").
-ELSEWHERE = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"([^>]*)>(.*?)</a>', re.S)
 
 
 def essays(results: list[ChapterResult]) -> list[ChapterResult]:
@@ -47,23 +45,29 @@ def in_book(book: Book, labels: dict, page: int | None) -> str:
     return escape(labels["in_book"]).replace("{title}", title).format(page=escape(labels["page"]), n=page)
 
 
+def elsewhere(book: Book, r: ChapterResult, pages: dict[str, int]) -> str:
+    """The chapter's HTML with each link into another chapter made text that names the book, with
+    the page there ("in Het gat…, p. 42"): the offprint does not hold its target."""
+    root = fragment(r.html)
+    for a in list(root.iter("a")):
+        chapter, href = a.get("data-chapter"), a.get("href") or ""
+        if chapter is None or chapter == r.chapter.id or not href.startswith("#"):
+            continue
+        where, classes = in_book(book, r.ctx.labels, pages.get(href[1:])), (a.get("class") or "").split()
+        text = where if "pageref" in classes else inner_html(a) if "paged" in classes \
+            else f"{inner_html(a)} ({where})"  # paged: its page reference follows
+        span = fragment(f'<span class="xref-elsewhere">{text}</span>')[0]
+        span.tail = a.tail
+        a.getparent().replace(a, span)
+    return inner_html(root)
+
+
 def offprint_html(book: Book, r: ChapterResult, pages: dict[str, int] | None = None) -> str:
     """The offprint's HTML: the same chapter markup, block ids and page references as the book;
     ``pages``: the book's page of every id (its page map), for references to other essays."""
     labels = r.ctx.labels
 
-    def elsewhere(m: re.Match) -> str:
-        target, attrs, chapter, text = m.group(1), m.group(2) + m.group(4), m.group(3), m.group(5)
-        if chapter == r.chapter.id:
-            return m.group(0)
-        where = in_book(book, labels, (pages or {}).get(target))
-        if re.search(r'class="[^"]*\bpageref\b', attrs):
-            return f'<span class="xref-elsewhere">{where}</span>'
-        if re.search(r'class="[^"]*\bpaged\b', attrs):  # its page reference follows
-            return f'<span class="xref-elsewhere">{text}</span>'
-        return f'<span class="xref-elsewhere">{text} ({where})</span>'
-
-    html = ELSEWHERE.sub(elsewhere, r.html)
+    html = elsewhere(book, r, pages or {})
     html = rewrite_links(html, r.chapter.id, local_href)
     body, _ = mark_blocks(html, r.chapter.id)
     part = book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
@@ -80,7 +84,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     chosen = [r for r in essays(results) if only is None or r.chapter.id in only]
     where = str(book.root / "book.yaml")
     htmls = {r.chapter.id: offprint_html(book, r, pages) for r in chosen}
-    lacking = fonts.uncovered(styles(), unescape(re.sub(r"<[^>]+>", " ", "".join(htmls.values()))), where)
+    lacking = fonts.uncovered(styles(), " ".join(text_of(h) for h in htmls.values()), where)
     if lacking:
         raise ManuscriptError(lacking)
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,15 +92,10 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     targets = {cid: folder / f"{cid}.pdf" for cid in htmls}
     temps = {cid: fsio.temp_name(p) for cid, p in targets.items()}  # created by WeasyPrint, removed below
     try:
-        pool = workers.pool(max(1, min(jobs, len(htmls))))
-        try:
+        with workers.running(max(1, min(jobs, len(htmls)))) as pool:
             futures = {cid: pool.submit(pdfrender.render, html, base_url, "screen", str(temps[cid]),
                                         _identifier(book, cid)) for cid, html in htmls.items()}
             outcome = {cid: f.result() for cid, f in futures.items()}
-        except BaseException:
-            workers.stop(pool)
-            raise
-        pool.shutdown()
         messages = sorted({f"{cid}: {m}" for cid, o in outcome.items() for m in o["log"]})
         if messages:
             raise ManuscriptError([finding("PDF-001", where, 0, detail=m) for m in messages])
@@ -129,8 +128,7 @@ def _identifier(book: Book, cid: str) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press offprints", description="One PDF per essay, with its own title page.")
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("--only", help="comma-separated chapter ids (default: every essay)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args(argv)

@@ -6,6 +6,7 @@ parsed twice, across runs as well as within one.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -20,22 +21,16 @@ from .rules import ManuscriptError, finding
 READER = "markdown-citations"  # citations off unless the book names a bibliography ('@' stays text)
 CITING_READER = "markdown"     # with citations: [@key, p. 12], @key
 HTML_ARGS = ["-t", "html5", "--wrap=none", "--no-highlight"]
-_PANDOC = None
-_VERSION = None
 
 
+@functools.cache
 def pandoc_path() -> str:
-    global _PANDOC
-    if _PANDOC is None:
-        _PANDOC = pypandoc.get_pandoc_path()
-    return _PANDOC
+    return pypandoc.get_pandoc_path()
 
 
+@functools.cache
 def pandoc_version() -> str:
-    global _VERSION
-    if _VERSION is None:
-        _VERSION = pypandoc.get_pandoc_version()
-    return _VERSION
+    return pypandoc.get_pandoc_version()
 
 
 def cache_dir() -> Path:
@@ -75,6 +70,24 @@ def _run(args: list[str], text: str, rel: str) -> tuple[str, str]:
         detail = "; ".join(lines[-2:]) if lines else f"exit {proc.returncode}"
         raise ManuscriptError([finding("FILE-006", rel, int(where.group(1)) if where else 0, detail=detail)])
     return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
+
+
+def as_doc(ast: dict):
+    """pandoc's JSON AST as a panflute Doc: the press reads and changes ASTs with panflute only."""
+    import io
+
+    import panflute as pf
+    return pf.load(io.StringIO(json.dumps(ast)))
+
+
+def as_json(doc) -> str:
+    """A panflute Doc as pandoc's JSON AST (the text pandoc reads)."""
+    import io
+
+    import panflute as pf
+    out = io.StringIO()
+    pf.dump(doc, out)
+    return out.getvalue()
 
 
 def markdown_to_ast(markdown: str, rel: str, citations: bool = False) -> dict:

@@ -7,17 +7,16 @@ chapters). ``dump`` writes the AST after every filter as JSON, to see what each 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import panflute as pf
 
 from . import cache, library, pandoc, workers
 from .book import Book, display_path
-from .context import ChapterContext, labels_for
+from .context import ChapterContext, ChapterData, labels_for
 from .filters import (
     bibliography,
     citations,
@@ -79,13 +78,11 @@ class ChapterResult:
 
 
 def _to_doc(ast: dict) -> pf.Doc:
-    return pf.load(io.StringIO(json.dumps(ast)))
+    return pandoc.as_doc(ast)
 
 
 def _to_json(doc: pf.Doc) -> str:
-    out = io.StringIO()
-    pf.dump(doc, out)
-    return out.getvalue()
+    return pandoc.as_json(doc)
 
 
 def _to_ast(doc: pf.Doc) -> dict:
@@ -150,7 +147,7 @@ def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str
     for step, flt in enumerate(CHAPTER_FILTERS, 1):
         doc = flt.run(doc, ctx)
         _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
-    record = json.dumps({"ast": _to_ast(doc), "data": ctx.data,
+    record = json.dumps({"ast": _to_ast(doc), "data": ctx.data.to_json(),
                          "findings": [(f.code, f.line, dict(f.fields)) for f in ctx.findings]}, ensure_ascii=False)
     cache.write(path, record)
     return record
@@ -158,12 +155,9 @@ def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str
 
 MAX_BOOK_MB = 2  # the chapters' Markdown in all; 0.66 MB of prose laid out in 44 s within 0.7 GiB
 
-_WORK: list = []  # (ctx, key, dump_dir) per chapter, inherited by the forked workers
 
-
-def _record_of(index: int) -> str:
-    """The record of chapter ``index``, made on a fresh context (the caller's gets it applied)."""
-    ctx, key, dump_dir = _WORK[index]
+def _record_of(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str:
+    """The record of ``ctx``'s chapter, made on a fresh context (the caller's gets it applied)."""
     return _chapter_record(ChapterContext(book=ctx.book, chapter=ctx.chapter, labels=ctx.labels, proof=ctx.proof),
                            key, dump_dir)
 
@@ -172,7 +166,7 @@ def _chapter_stage(ctx: ChapterContext, record: str) -> pf.Doc:
     """A chapter's record applied to its context; returns the filtered AST."""
     data = json.loads(record)
     ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in data["findings"])
-    ctx.data.update(data["data"])
+    ctx.data = ChapterData.from_json(data["data"])
     return _to_doc(data["ast"])
 
 
@@ -181,23 +175,18 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
     """Every chapter's record. Chapters that need pandoc and the filters run in forked worker
     processes (the filters are Python: threads would share one core); cached ones are read here.
     ``on_forked()`` runs once no more processes will be forked (a build starts threads there)."""
-    global _WORK
-    _WORK = [(c, k, dump_dir) for c, k in zip(ctxs, keys)]
     todo = [i for i, k in enumerate(keys) if dump_dir is not None or not cache.hit(cache.folder("filtered") / f"{k}.json")]
     records: dict[int, str | ManuscriptError] = {}
     if len(todo) > 1 and jobs > 1:
-        pool = workers.pool(min(jobs, len(todo)))
-        try:
+        with workers.running(min(jobs, len(todo))) as pool:
             if on_forked is not None:
                 on_forked()
-            records = {i: _outcome(f.result) for i, f in [(i, pool.submit(_record_of, i)) for i in todo]}
-        except BaseException:
-            workers.stop(pool)
-            raise
-        pool.shutdown()
+            records = {i: _outcome(f.result) for i, f in
+                       [(i, pool.submit(_record_of, ctxs[i], keys[i], dump_dir)) for i in todo]}
     elif on_forked is not None:
         on_forked()
-    return [records[i] if i in records else _outcome(lambda i=i: _record_of(i)) for i in range(len(keys))]
+    return [records[i] if i in records else _outcome(lambda i=i: _record_of(ctxs[i], keys[i], dump_dir))
+            for i in range(len(keys))]
 
 
 def _outcome(get):
@@ -215,12 +204,13 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
     ``proof``: a proofreader's copy, with author queries marked (``press queries``), never an edition.
 
     Raises ManuscriptError only when pandoc cannot read a chapter; every other problem is
-    returned as a finding, so one run reports them all."""
+    returned as a finding, so one run reports them all. ``book`` is left as it was loaded: the
+    results hold a derived Book (its library loaded) and Chapters (their titles as the text has them)."""
     total = sum(len((ch.source or ch.body).encode("utf-8")) for ch in book.chapters)
     if total > MAX_BOOK_MB * 1_000_000:
         raise ManuscriptError([finding("SIZE-003", display_path(book.root / "book.yaml"), 0,
                                        size=f"{total / 1e6:.1f}", limit=MAX_BOOK_MB)])
-    book.library = library.load(book)  # CITE-002/004/005 stop here, before any chapter is read
+    book = replace(book, library=library.load(book))  # CITE-002/004/005 stop here, before any chapter is read
     labels = labels_for(book.lang)
     ctxs = [ChapterContext(book=book, chapter=ch, labels=labels, proof=proof) for ch in book.chapters]
     images = _images(book.root)
@@ -251,14 +241,14 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
             _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         htmls = list(pool.map(lambda dc: pandoc.ast_to_html(_to_json(dc[0]), dc[1].chapter.rel), zip(docs, ctxs)))
-    bodies = []
+    bodies, titles = [], []
     for ctx, html in zip(ctxs, htmls):
         title, subtitle, body = titleblock.split(html)
-        ch = ctx.chapter
-        ch.title, ch.subtitle = ctx.data["title"], ctx.data["subtitle"]
-        ch.title_html = sanitize.clean_fragment(title)
-        ch.subtitle_html = sanitize.clean_fragment(subtitle) if subtitle else ""
+        titles.append({"title": ctx.data.title, "subtitle": ctx.data.subtitle,
+                       "title_html": sanitize.clean_fragment(title),
+                       "subtitle_html": sanitize.clean_fragment(subtitle) if subtitle else ""})
         bodies.append(sanitize.clean_fragment(body))
+    _titled(book, ctxs, titles)
     results = [ChapterResult(ctx, html) for ctx, html in zip(ctxs, bodies)]
     if dump_dir is None:
         _store(book_cache, results)
@@ -268,32 +258,38 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
 def _image_budget(book: Book, ctxs: list[ChapterContext]) -> None:
     """SIZE-005 when the images the book uses have more pixels in all than the editions can take."""
     from . import images
-    used = {rel for ctx in ctxs for rel in ctx.data.get("images", [])}
+    used = {rel for ctx in ctxs for rel in ctx.data.images}
     pixels = sum(images.check(book.root / rel).pixels for rel in sorted(used))
     if pixels > images.MAX_BOOK_PIXELS:
         raise ManuscriptError([finding("SIZE-005", display_path(book.root / "book.yaml"), 0,
                                        pixels=f"{pixels / 1e6:,.0f}", limit=f"{images.MAX_BOOK_PIXELS / 1e6:,.0f}")])
 
 
-BOOK_ONLY = ("ids", "ambiguous")  # the id registry: needed by the xrefs filter only, not kept
+TITLES = ("title", "subtitle", "title_html", "subtitle_html")  # what the pipeline gives each Chapter
+
+
+def _titled(book: Book, ctxs: list[ChapterContext], titles: list[dict]) -> None:
+    """Each context's chapter derived with its titles as the text has them (``titles``), and a book
+    of those chapters for them all: the loaded Book and Chapters stay as they were."""
+    for ctx, fields in zip(ctxs, titles):
+        ctx.chapter = replace(ctx.chapter, **fields)
+    derived = replace(book, chapters=[ctx.chapter for ctx in ctxs])
+    for ctx in ctxs:
+        ctx.book = derived
 
 
 def _store(path: Path, results: list[ChapterResult]) -> None:
-    record = [{"html": r.html, "title": r.chapter.title, "subtitle": r.chapter.subtitle,
-               "title_html": r.chapter.title_html, "subtitle_html": r.chapter.subtitle_html,
-               "data": {k: v for k, v in r.ctx.data.items() if k not in BOOK_ONLY},
+    record = [{"html": r.html, **{k: getattr(r.chapter, k) for k in TITLES}, "data": r.ctx.data.to_json(),
                "findings": [(f.code, f.line, dict(f.fields), f.path) for f in r.ctx.findings]} for r in results]
     cache.write(path, json.dumps(record, ensure_ascii=False))
 
 
 def _restore(path: Path, ctxs: list[ChapterContext]) -> tuple[list[ChapterResult], list]:
     record = json.loads(path.read_text(encoding="utf-8"))
+    _titled(ctxs[0].book if ctxs else None, ctxs, [{k: rec[k] for k in TITLES} for rec in record])
     results = []
     for ctx, rec in zip(ctxs, record):
-        ch = ctx.chapter
-        ch.title, ch.subtitle, ch.title_html, ch.subtitle_html = (rec["title"], rec["subtitle"],
-                                                                  rec["title_html"], rec["subtitle_html"])
-        ctx.data.update(rec["data"])
+        ctx.data = ChapterData.from_json(rec["data"])
         ctx.findings.extend(finding(code, path, line, **fields) for code, line, fields, path in rec["findings"])
         results.append(ChapterResult(ctx, rec["html"]))
     return results, [f for ctx in ctxs for f in ctx.findings]

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import render
+from .cli import manuscript_options
 from .fsio import atomic_dir, atomic_file
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -309,8 +308,7 @@ def parse_pages(spec: str, pages: int) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press proofs", description="Proof pages as PNG and the pagination report.")
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("--pages", help="pages to render, e.g. 11,14-15 (default: an essay opening, a sidebar spread, endnotes)")
     ap.add_argument("--dpi", type=int, default=100)
     ap.add_argument("--since", choices=["last"], help="compare with the proofs the last run kept (DIST/proofs-diff/)")

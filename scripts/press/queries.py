@@ -28,6 +28,7 @@ from pathlib import Path
 
 from . import fonts, fsio, pandoc, pipeline, weasy
 from .book import Book, load_book
+from .cli import manuscript_options
 from .design import styles
 from .writers import pdfrender, printhtml, printstyle
 from .writers.common import byline, environment, markup
@@ -142,7 +143,7 @@ def chapters(results, where: dict) -> list[dict]:
     """The queries per chapter, in reading order, each with its proof page."""
     out = []
     for r in results:
-        asked = r.ctx.data.get("queries", [])
+        asked = r.ctx.data.queries
         if asked:
             labels = r.ctx.labels
             out.append({"id": r.chapter.id, "title": r.chapter.title, "byline": byline(r.chapter, labels),
@@ -189,7 +190,7 @@ def write(book: Book, folder: Path, jobs: int = 4) -> dict:
     results, findings = pipeline.process(book, jobs=jobs, proof=True)
     pipeline.require_clean(findings)
     labels = results[0].ctx.labels if results else {}
-    asked = [q for r in results for q in r.ctx.data.get("queries", [])]
+    asked = [q for r in results for q in r.ctx.data.queries]
     doc = layout(book, results) if asked else None
     where, pages = locate(doc) if doc is not None else ({}, [])
     proof_name = f"{book.slug}-proof.pdf"
@@ -209,8 +210,7 @@ def write(book: Book, folder: Path, jobs: int = 4) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press queries",
                                  description="Author queries: a proof PDF with margin marks and the list per chapter.")
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args(argv)
     book = load_book(args.manuscript)

@@ -21,15 +21,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .book import Book, display_path, read_text
+from .book import Book, display_path, read_text, without_code_blocks
 from .rules import Finding, finding
 
 WORDS_FILE = "words.txt"
 WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 OPTIONAL_PART = re.compile(r"(?<!\w)\([^\W\d_]+\)[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 DOMAIN = re.compile(r"\S*\w\.[^\W\d_]{2,}\S*")
-SKIP_INLINE = {"Code", "RawInline", "Math", "Cite"}
-SKIP_BLOCK = {"CodeBlock", "RawBlock"}
 # Dictionaries to try per primary language when the tag itself (nl-BE → nl_BE) is not installed.
 PREFERRED = {"nl": ["nl_NL", "nl"], "en": ["en_GB", "en_US", "en"], "de": ["de_DE", "de"],
              "fr": ["fr_FR", "fr"]}
@@ -82,52 +80,35 @@ def _primary(lang: str) -> str:
     return str(lang).split("-")[0].lower()
 
 
-def texts_of(ast, lang: str) -> list[str]:
+def texts_of(ast: dict, lang: str) -> list[str]:
     """The reader's text in a pandoc JSON AST (the title and subtitle in its metadata included),
     leaving out code, raw HTML, addresses and text in another language than ``lang``."""
-    out: list[str] = []
+    import panflute as pf
+
+    from . import pandoc
+    from .filters import in_reading_order
     primary = _primary(lang)
+    skipped = (pf.Code, pf.RawInline, pf.Math, pf.Cite, pf.CodeBlock, pf.RawBlock)
 
-    def other_language(attr) -> bool:
-        for key, value in attr[2]:
-            if key == "lang":
-                return _primary(value) != primary
-        return False
+    def pruned(e) -> bool:  # an element whose text is not the reader's, in this language
+        return isinstance(e, skipped) or isinstance(e, (pf.Span, pf.Div)) and \
+            _primary(e.attributes.get("lang", lang)) != primary or \
+            isinstance(e, pf.Link) and bool({"uri", "email"} & set(e.classes))
 
-    def walk(node):
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-            return
-        if not isinstance(node, dict):
-            return
-        kind, content = node.get("t"), node.get("c")
-        if kind in SKIP_INLINE or kind in SKIP_BLOCK:
-            return
-        if kind == "Str":
-            if "://" not in content and "@" not in content and not content.startswith("www."):
-                out.append(content)
-            return
-        if kind in ("Span", "Div") and other_language(content[0]):
-            return
-        if kind in ("Link", "Image"):
-            attr, inlines, _target = content
-            if kind == "Link" and {"uri", "email"} & set(attr[1]):
-                return
-            out.extend(value for key, value in attr[2] if key == "alt")
-            walk(inlines)
-            return
-        if kind == "MetaString":
-            out.append(content)
-            return
-        if "blocks" in node:  # the document itself: its title, subtitle and text
-            meta = node.get("meta", {})
-            walk([meta[key] for key in ("title", "subtitle") if key in meta])
-            walk(node["blocks"])
-            return
-        walk(content)
-
-    walk(ast)
+    doc = pandoc.as_doc(ast)
+    meta = doc.metadata.content
+    out: list[str] = []
+    for part in [meta[k] for k in ("title", "subtitle") if k in meta] + list(doc.content):
+        for e in in_reading_order(part, pruned):
+            if pruned(e):
+                continue
+            if isinstance(e, pf.Str):
+                if "://" not in e.text and "@" not in e.text and not e.text.startswith("www."):
+                    out.append(e.text)
+            elif isinstance(e, pf.MetaString):
+                out.append(e.text)
+            elif isinstance(e, (pf.Link, pf.Image)):
+                out.extend(v for k, v in e.attributes.items() if k == "alt")
     return out
 
 
@@ -205,15 +186,8 @@ def _variants(word: str, lang: str) -> list[str]:
 def masked(lines: list[str]) -> list[str]:
     """The lines with code blocks, other-language spans, code, addresses, link targets and
     attribute blocks blanked, so a word is found where the reader sees it."""
-    out, fence = [], None
-    for text in lines:
-        marker = re.match(r"^\s*(`{3,}|~{3,})", text)
-        if fence is None and marker:
-            fence = marker.group(1)[0] * 3
-            text = ""
-        elif fence is not None:
-            fence = None if text.strip().startswith(fence) else fence
-            text = ""
+    out = []
+    for text in without_code_blocks(lines):
         for mask in MASKS:
             text = mask.sub(lambda m: " " * len(m.group(0)), text)
         out.append(text)

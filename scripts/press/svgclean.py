@@ -37,13 +37,8 @@ ELEMENTS = {
     "feOffset", "fePointLight", "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence",
 }
 UNWRAP = {"a"}  # a link: the drawing inside it stays, the link goes
-ATTRIBUTES = set("""
-id class style lang role aria-label aria-labelledby aria-describedby aria-hidden
-x y x1 y1 x2 y2 cx cy r rx ry fx fy fr width height d points pathLength transform viewBox
-preserveAspectRatio version baseProfile dx dy rotate textLength lengthAdjust startOffset method
-spacing side gradientUnits gradientTransform spreadMethod offset patternUnits patternContentUnits
-patternTransform clipPathUnits maskUnits maskContentUnits markerUnits markerWidth markerHeight refX
-refY orient filterUnits primitiveUnits zoomAndPan
+# The presentation attributes: an element may carry them as attributes or in style="…".
+PRESENTATION = set("""
 fill fill-opacity fill-rule stroke stroke-width stroke-dasharray stroke-dashoffset stroke-linecap
 stroke-linejoin stroke-miterlimit stroke-opacity opacity color display visibility overflow clip
 clip-path clip-rule mask marker marker-start marker-mid marker-end filter flood-color flood-opacity
@@ -51,25 +46,25 @@ lighting-color stop-color stop-opacity font font-family font-size font-size-adju
 font-style font-variant font-weight text-anchor text-decoration text-rendering dominant-baseline
 alignment-baseline baseline-shift letter-spacing word-spacing writing-mode direction unicode-bidi
 color-interpolation color-interpolation-filters color-rendering image-rendering shape-rendering
-paint-order vector-effect mix-blend-mode isolation transform-origin kerning enable-background
-glyph-orientation-horizontal glyph-orientation-vertical systemLanguage media type
-in in2 result mode values operator k1 k2 k3 k4 order kernelMatrix divisor bias targetX targetY
-edgeMode kernelUnitLength preserveAlpha surfaceScale diffuseConstant specularConstant
-specularExponent scale xChannelSelector yChannelSelector stdDeviation radius azimuth elevation z
-pointsAtX pointsAtY pointsAtZ limitingConeAngle baseFrequency numOctaves seed stitchTiles
-tableValues slope intercept amplitude exponent
+paint-order vector-effect mix-blend-mode isolation transform transform-origin kerning
+enable-background x y cx cy r rx ry d
 """.split())
-PROPERTIES = set("""
-fill fill-opacity fill-rule stroke stroke-width stroke-dasharray stroke-dashoffset stroke-linecap
-stroke-linejoin stroke-miterlimit stroke-opacity opacity color display visibility overflow clip
-clip-path clip-rule mask marker marker-start marker-mid marker-end filter flood-color flood-opacity
-lighting-color stop-color stop-opacity font font-family font-size font-size-adjust font-stretch
-font-style font-variant font-weight text-anchor text-decoration text-rendering dominant-baseline
-alignment-baseline baseline-shift letter-spacing word-spacing writing-mode direction unicode-bidi
-color-interpolation color-interpolation-filters color-rendering image-rendering shape-rendering
-paint-order vector-effect mix-blend-mode isolation transform transform-origin transform-box kerning
-enable-background line-height white-space text-transform text-align font-feature-settings
-font-kerning font-variant-ligatures font-variant-numeric font-variant-caps inline-size x y cx cy r rx ry d
+ATTRIBUTES = PRESENTATION | set("""
+id class style lang role aria-label aria-labelledby aria-describedby aria-hidden x1 y1 x2 y2 fx fy
+fr width height points pathLength viewBox preserveAspectRatio version baseProfile dx dy rotate
+textLength lengthAdjust startOffset method spacing side gradientUnits gradientTransform spreadMethod
+offset patternUnits patternContentUnits patternTransform clipPathUnits maskUnits maskContentUnits
+markerUnits markerWidth markerHeight refX refY orient filterUnits primitiveUnits zoomAndPan
+glyph-orientation-horizontal glyph-orientation-vertical systemLanguage media type in in2 result mode
+values operator k1 k2 k3 k4 order kernelMatrix divisor bias targetX targetY edgeMode
+kernelUnitLength preserveAlpha surfaceScale diffuseConstant specularConstant specularExponent scale
+xChannelSelector yChannelSelector stdDeviation radius azimuth elevation z pointsAtX pointsAtY
+pointsAtZ limitingConeAngle baseFrequency numOctaves seed stitchTiles tableValues slope intercept
+amplitude exponent
+""".split())
+PROPERTIES = PRESENTATION | set("""
+transform-box line-height white-space text-transform text-align font-feature-settings font-kerning
+font-variant-ligatures font-variant-numeric font-variant-caps inline-size
 """.split())  # CSS properties a style= or <style> may set
 LINKING = {"use", "textPath", "linearGradient", "radialGradient", "pattern", "filter"}  # href="#id" allowed
 XML_ATTRIBUTES = {f"{{{XML}}}space", f"{{{XML}}}lang"}

@@ -118,7 +118,7 @@ def expected_outline(book: Book, results, part_label=lambda number, title: title
 
     def chapter(r, level):
         out.append((level, r.chapter.title))
-        for s in r.ctx.data.get("sections", []):
+        for s in r.ctx.data.sections:
             out.append((level + 1, s["title"]))
             out.extend((level + 2, c["title"]) for c in s["children"])
 
@@ -185,4 +185,4 @@ def index_marks(results, pagemap_path: Path) -> list[Finding]:
     except (OSError, ValueError, KeyError):
         return []  # no page map: the PDF was not built (CHECK-002 says so)
     return [finding("INDEX-003", r.chapter.rel, line, term=term)
-            for r in results for ident, term, line in r.ctx.data.get("index_marks", []) if ident not in anchors]
+            for r in results for ident, term, line in r.ctx.data.index_marks if ident not in anchors]

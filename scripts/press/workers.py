@@ -10,6 +10,7 @@ one (``stop``). Without that, a worker inherits the build's SIGTERM handler and 
 "Process ForkProcess-1 … KeyboardInterrupt" traceback whenever it is stopped, even on a good build."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import signal
@@ -52,6 +53,19 @@ def pool(workers: int, memory: int | None = None) -> ProcessPoolExecutor:
     finally:
         gc.unfreeze()
     return executor
+
+
+@contextlib.contextmanager
+def running(workers: int, memory: int | None = None):
+    """``pool()`` for a ``with`` block: shut down when the block ends, stopped at once when it
+    raises (an error or an interruption), so no worker outlives the work it was forked for."""
+    executor = pool(workers, memory)
+    try:
+        yield executor
+    except BaseException:
+        stop(executor)
+        raise
+    executor.shutdown()
 
 
 def stop(executor: ProcessPoolExecutor) -> None:

@@ -42,7 +42,7 @@ def test_every_note_call_has_a_text_or_is_pending(book):
     assert not [f for f in findings if f.code.startswith("NOTE-") and f.code != "NOTE-004"]
     pending = {(f.path, f.line) for f in findings if f.code == "NOTE-004"}
     for r in results.values():
-        notes = r.ctx.data.get("notes", [])
+        notes = r.ctx.data.notes
         assert [n["n"] for n in notes] == list(range(1, len(notes) + 1)), r.chapter.id
         assert [n["label"] for n in notes] == [str(n["n"]) for n in notes], r.chapter.id  # as printed
         flagged = sum(1 for path, _ in pending if path == r.chapter.rel)
@@ -143,9 +143,9 @@ def test_every_query_asks_something_at_a_place(book):
     """Each open query has a question and a line in its chapter file."""
     _, results, findings = book
     for r in results.values():
-        for q in r.ctx.data.get("queries", []):
+        for q in r.ctx.data.queries:
             assert "?" in q["question"], (r.chapter.id, q["n"])
             lines = r.chapter.path.read_text(encoding="utf-8").split("\n")
             assert ".query" in lines[q["line"] - 1] or "::: query" in lines[q["line"] - 1], (r.chapter.id, q["n"])
-    assert sum(f.code == "QUERY-001" for f in findings) == sum(len(r.ctx.data.get("queries", []))
+    assert sum(f.code == "QUERY-001" for f in findings) == sum(len(r.ctx.data.queries)
                                                                for r in results.values())

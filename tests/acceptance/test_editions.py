@@ -112,7 +112,7 @@ def test_the_essays_running_heads_give_their_whole_titles(real_book):
 
 def test_no_author_query_reaches_a_readers_edition(real_book):
     results, _ = process(load_book(BOOK))
-    questions = [q["question"] for r in results for q in r.ctx.data.get("queries", [])]
+    questions = [q["question"] for r in results for q in r.ctx.data.queries]
     assert questions
     texts = {"pdf": pdf_text(real_book.pdf), "pdf-print": pdf_text(real_book.pdf_print)}
     with zipfile.ZipFile(real_book.epub) as z:

@@ -18,20 +18,46 @@ def inside_div(elem, classes: set[str]) -> bool:
     return False
 
 
+def ancestor(elem, kind):
+    """The nearest element of type ``kind`` that holds ``elem`` (its paragraph, figure …), or None."""
+    p = elem.parent
+    while p is not None and not isinstance(p, kind):
+        p = p.parent
+    return p
+
+
+def _children(elem, names):
+    """The elements ``elem`` holds under its parts ``names``, in that order."""
+    for name in names:
+        child = getattr(elem, name)
+        if isinstance(child, pf.ListContainer):
+            yield from child
+        elif isinstance(child, pf.DictContainer):
+            yield from child.values()
+        elif child is not None:
+            yield child
+
+
 def elements(elem):
     """Every element under ``elem`` and then ``elem`` itself, in the order panflute's ``walk``
     visits them (children first), without rebuilding every list on the way as ``walk`` does:
     for filters that read the tree or change elements in place (several times faster)."""
-    for name in elem._children:
-        child = getattr(elem, name)
-        if child is None:
-            continue
-        if isinstance(child, pf.ListContainer):
-            for item in child:
-                yield from elements(item)
-        elif isinstance(child, pf.DictContainer):
-            for item in child.values():
-                yield from elements(item)
-        else:
-            yield from elements(child)
+    for child in _children(elem, elem._children):
+        yield from elements(child)
     yield elem
+
+
+# pandoc's own order of an element's parts where panflute lists them otherwise (a caption before
+# the figure or table it names, a table body's head rows before its rows): the reading order.
+_READING_ORDER = {pf.Figure: ("caption", "content"), pf.Table: ("caption", "head", "content", "foot"),
+                  pf.TableBody: ("head", "content"), pf.Caption: ("short_caption", "content")}
+
+
+def in_reading_order(elem, prune=None):
+    """``elem`` and then every element under it in reading order, parents before their children
+    (as pandoc's JSON lists them); the children of an element ``prune(element)`` is true for are
+    left out. For readers of the text: the spelling check, the link check."""
+    yield elem
+    if prune is None or not prune(elem):
+        for child in _children(elem, _READING_ORDER.get(type(elem), elem._children)):
+            yield from in_reading_order(child, prune)

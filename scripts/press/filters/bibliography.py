@@ -20,7 +20,7 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
     lib = ctxs[0].book.library if ctxs else None
     if lib is None:
         return docs
-    cited = list(dict.fromkeys(k for c in ctxs for k in c.data.get("cites", [])))
+    cited = list(dict.fromkeys(k for c in ctxs for k in c.data.cites))
     for key, (rel, line) in lib.keys.items():
         if key not in cited:
             ctxs[0].findings.append(finding("CITE-003", rel, line, key=key))

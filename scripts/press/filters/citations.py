@@ -16,7 +16,7 @@ as they are, linked to the work's bibliography entry (unless they hold a link of
 as the web address they cite), and the work is listed in the bibliography (pandoc's ``nocite``).
 
 Ids citeproc writes (``ref-KEY``, ``refs``) get the chapter's id in front, so two chapters may
-cite the same work. Keeps ``ctx.data["cites"]``: the keys cited, for the unused-entry check.
+cite the same work. Keeps ``ctx.data.cites``: the keys cited, for the unused-entry check.
 Reports CITE-001 for a key that is not in the library, CITE-006 for a kept reference without a key.
 """
 from __future__ import annotations
@@ -35,12 +35,12 @@ KEPT = "cite"                # a reference kept as written: [words]{.cite key=KE
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     lib = ctx.book.library
-    ctx.data["cites"] = []
+    ctx.data.cites = []
     if lib is None or ctx.chapter.generated:
         return doc
     cites = [c.id for e in elements(doc) if isinstance(e, pf.Cite) for c in e.citations]
     kept = [e for e in elements(doc) if isinstance(e, pf.Span) and KEPT in e.classes]
-    ctx.data["cites"] = list(dict.fromkeys(cites + [_key(s) for s in kept if _key(s)]))
+    ctx.data.cites = list(dict.fromkeys(cites + [_key(s) for s in kept if _key(s)]))
     if not cites and not kept:
         return doc
     for key in dict.fromkeys(cites):
@@ -61,7 +61,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     args = lib.pandoc_args(ctx.book.lang)
     if lib.placement == "book":
         args += ["-M", "suppress-bibliography=true"]
-    out, _warnings = pandoc.citeproc(_json(doc), args, lib.fingerprint, ctx.chapter.rel)
+    out, _warnings = pandoc.citeproc(pandoc.as_json(doc), args, lib.fingerprint, ctx.chapter.rel)
     doc = pf.load(io.StringIO(out))
     if "nocite" in doc.metadata.content:
         del doc.metadata.content["nocite"]
@@ -85,12 +85,6 @@ def _link_kept(doc: pf.Doc, known) -> None:
         key = _key(span)
         if key in known and not any(isinstance(e, pf.Link) for e in elements(span)):
             span.content = [pf.Link(*span.content, url=f"#ref-{key}")]
-
-
-def _json(doc: pf.Doc) -> str:
-    out = io.StringIO()
-    pf.dump(doc, out)
-    return out.getvalue()
 
 
 def _mark_notes(doc: pf.Doc) -> None:

@@ -4,8 +4,8 @@ IMG-002 (a path leaving the manuscript folder — absolute, ``..``, a URL or a s
 such a file is never read), IMG-003 (unsupported format), IMG-004 (no alt text), and, from
 ``press.images`` which checks and cleans every image, IMG-005 (an SVG that lost scripts, handlers
 or external references) and IMG-006 (an image that cannot be used, with the reason) at every
-line that uses the image. Leaves the list of images to copy in ``ctx.data["images"]`` and where
-each is used in ``ctx.data["image_uses"]`` ([path, line] pairs)."""
+line that uses the image. Leaves the list of images to copy in ``ctx.data.images`` and where
+each is used in ``ctx.data.image_uses`` ([path, line] pairs)."""
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
@@ -35,8 +35,8 @@ def inside(root: Path, src: str) -> Path | None:
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     root = ctx.book.root
-    images = ctx.data.setdefault("images", [])
-    image_uses = ctx.data.setdefault("image_uses", [])
+    images = ctx.data.images
+    image_uses = ctx.data.image_uses
     seen: dict[str, int] = {}  # needle → occurrences so far (the nth use of the same path)
 
     def caption_of(img: pf.Image) -> str:

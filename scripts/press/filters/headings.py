@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import panflute as pf
 
-from . import inside_div
+from . import elements, inside_div
 
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     prev = 1
-    for elem in _headers(doc):
+    for elem in [e for e in elements(doc) if isinstance(e, pf.Header)]:
         text = pf.stringify(elem).strip()
         needle = "#" * elem.level + " " + text[:30] if text else "#" * elem.level
         if not text:
@@ -27,7 +27,3 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     return doc
 
 
-def _headers(doc):
-    found = []
-    doc.walk(lambda e, d: found.append(e) if isinstance(e, pf.Header) else None)
-    return found

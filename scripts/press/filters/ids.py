@@ -1,6 +1,6 @@
 """Identifiers, book-wide: takes every chapter's AST, returns them with automatic heading ids that
 collide across chapters disambiguated (``aanpak``, ``aanpak-2``) and a registry of every id in
-the book (``ctx.data["ids"]``: id → chapter id; ``ctx.data["ambiguous"]``: automatic ids that
+the book (``ctx.data.ids``: id → chapter id; ``ctx.data.ambiguous``: automatic ids that
 several headings produced). Reports LINK-002 for an explicit id used twice."""
 from __future__ import annotations
 
@@ -70,6 +70,6 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
             for elem, ident in ids:
                 visit(elem, ident, ctx)
     for ctx in ctxs:
-        ctx.data["ids"] = owner
-        ctx.data["ambiguous"] = ambiguous
+        ctx.data.ids = owner
+        ctx.data.ambiguous = ambiguous
     return docs

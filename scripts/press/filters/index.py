@@ -10,7 +10,7 @@ Unicode Collation Algorithm (pyuca: diacritics and case after the letters, as a 
 sorts), grouped by initial letter. Every entry lists one locator link per mark, in reading order
 (``span.index-locators``); each edition turns them into what it shows (press.writers.indexpages):
 the print edition the merged page numbers of the layout ("12, 14–16"), the EPUB the same numbers
-(the print edition's page list), the HTML edition the chapters. Keeps ``ctx.data["index_marks"]``
+(the print edition's page list), the HTML edition the chapters. Keeps ``ctx.data.index_marks``
 ([id, term, line]) for the check that every mark reaches a page (INDEX-003). Reports INDEX-001
 (a mark without a term), INDEX-002 (a sub-entry whose main entry is never marked on its own)
 and INDEX-004 (a cross-reference to a term that is never marked).
@@ -52,7 +52,7 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
     entries: dict[str, dict] = {}   # main term → {"locs": [(chapter, id)], "subs": {sub: [(chapter, id)]}}
     on_own: set[str] = set()
     for doc, ctx in zip(docs, ctxs):
-        ctx.data["index_marks"] = []
+        ctx.data.index_marks = []
         if ctx.chapter.generated:
             continue
         n = 0
@@ -74,7 +74,7 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
             else:
                 entry["locs"].append((ctx.chapter.id, span.identifier))
                 on_own.add(main)
-            ctx.data["index_marks"].append([span.identifier, term, line])
+            ctx.data.index_marks.append([span.identifier, term, line])
     report = ctxs[target].findings if target is not None else []
     for main, entry in entries.items():
         if main not in on_own:

@@ -68,7 +68,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     doc = doc.walk(action)
     if notes:
         doc.content.extend(_section(cid, notes, words))
-    ctx.data["notes"] = [{k: v for k, v in note.items() if k != "blocks"} for note in notes]
+    ctx.data.notes = [{k: v for k, v in note.items() if k != "blocks"} for note in notes]
     return doc
 
 

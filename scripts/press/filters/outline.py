@@ -1,5 +1,5 @@
 """Outline, book-wide and last: takes every chapter's final AST, returns it unchanged and leaves
-the chapter's sections in ``ctx.data["sections"]`` — level-2 headings with their level-3 children,
+the chapter's sections in ``ctx.data.sections`` — level-2 headings with their level-3 children,
 final ids, outside sidebars and pull quotes, not the index's letters — for the EPUB nav, the HTML contents and the checks
 that the navigation lists exactly what the manuscript has."""
 from __future__ import annotations
@@ -39,5 +39,5 @@ def sections(doc: pf.Doc) -> list[dict]:
 
 def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
     for doc, ctx in zip(docs, ctxs):
-        ctx.data["sections"] = sections(doc)
+        ctx.data.sections = sections(doc)
     return docs

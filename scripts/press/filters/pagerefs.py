@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import panflute as pf
 
-from . import elements
+from . import ancestor, elements
 
 KINDS = ("figure", "table", "section", "chapter", "other")
 
@@ -40,14 +40,6 @@ def _kinds(docs: list[pf.Doc], ctxs: list) -> dict[str, str]:
     return kinds
 
 
-def _block_of(elem):
-    """The nearest block (paragraph, list item, cell) that holds an inline element."""
-    p = elem.parent
-    while p is not None and not isinstance(p, pf.Block):
-        p = p.parent
-    return p
-
-
 def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
     kinds = _kinds(docs, ctxs)
     for doc, ctx in zip(docs, ctxs):
@@ -62,9 +54,9 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
             target = link.url[1:]
             link.content = []
             link.attributes["data-ref-kind"] = kinds.get(target, "other")
-            paged.setdefault(id(_block_of(link)), set()).add(target)
+            paged.setdefault(id(ancestor(link, pf.Block)), set()).add(target)
         for link in links:
             if "xref" in link.classes and "pageref" not in link.classes \
-                    and link.url[1:] in paged.get(id(_block_of(link)), ()):
+                    and link.url[1:] in paged.get(id(ancestor(link, pf.Block)), ()):
                 link.classes.append("paged")
     return docs

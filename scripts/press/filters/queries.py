@@ -1,7 +1,7 @@
 """Author queries: the editor's questions for the author, kept in the manuscript where they arise.
 
 Takes the chapter AST; returns it with every query taken out, so that no reader's edition ever
-shows one, and leaves each query in ``ctx.data["queries"]`` (number, question, file line, and the
+shows one, and leaves each query in ``ctx.data.queries`` (number, question, file line, and the
 text around it) for ``press queries``. Reports QUERY-001 (a warning; an error for ``make
 release``) for every open query and QUERY-002 for a query without a question.
 
@@ -45,7 +45,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             ctx.report("QUERY-001", line=query["line"], number=n, question=_short(query["question"]))
     for elem, query in found:
         _replace(elem, query, ctx.proof)
-    ctx.data["queries"] = [found[i][1] for i in order]
+    ctx.data.queries = [found[i][1] for i in order]
     return doc
 
 

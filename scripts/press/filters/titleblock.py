@@ -4,7 +4,7 @@ into a marked block at the top that the pipeline renders apart from the body.
 The title is the front matter's ``title`` or, when the front matter has none, the body's opening
 level-1 heading (``# Title``), optionally followed by ``## Subtitle {.subtitle}``; the subtitle is
 otherwise the front matter's ``subtitle``. Either way titles are Markdown, so a phrase in another
-language keeps its ``lang``. Leaves the plain texts in ``ctx.data["title"]``/``["subtitle"]``."""
+language keeps its ``lang``. Leaves the plain texts in ``ctx.data.title``/``.subtitle``."""
 from __future__ import annotations
 
 import panflute as pf
@@ -31,8 +31,8 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         title = list(blocks.pop(0).content)
         if blocks and isinstance(blocks[0], pf.Header) and "subtitle" in blocks[0].classes:
             subtitle = list(blocks.pop(0).content)
-    ctx.data["title"] = _plain(title) or ctx.chapter.title
-    ctx.data["subtitle"] = _plain(subtitle) or None
+    ctx.data.title = _plain(title) or ctx.chapter.title
+    ctx.data.subtitle = _plain(subtitle) or None
     head = [pf.RawBlock(MARK_TITLE, format="html"), pf.Plain(*title)]
     if subtitle:
         head += [pf.RawBlock(MARK_SUBTITLE, format="html"), pf.Plain(*subtitle)]

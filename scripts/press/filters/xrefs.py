@@ -11,7 +11,7 @@ from . import elements
 
 def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
     for doc, ctx in zip(docs, ctxs):
-        ids, ambiguous = ctx.data["ids"], ctx.data["ambiguous"]
+        ids, ambiguous = ctx.data.ids, ctx.data.ambiguous
 
         for elem in elements(doc):
             if not isinstance(elem, pf.Link) or not elem.url.startswith("#"):

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import urllib.request
-from pathlib import Path
 
+from ..book import display_path as _rel
+from ..cli import manuscript_options
 from . import jobs
 from .engine import Preview, memory  # noqa: F401 — the preview's parts, for tests and the bench
 from .server import server
@@ -45,8 +45,7 @@ def _stop(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     from .. import cache
     ap = argparse.ArgumentParser(prog="press preview", description=__doc__.split("\n\n")[0])
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (a free one if it is taken)")
     ap.add_argument("--only", default="pdf,html", help="editions to keep built (default: pdf,html)")
     ap.add_argument("--cache-mb", type=float, default=64, help="prune the cache to this size after each build")
@@ -85,10 +84,3 @@ def main(argv: list[str] | None = None) -> int:
         jobs.shutdown()
         httpd.shutdown()
         httpd.server_close()
-
-
-def _rel(p: Path) -> str:
-    try:
-        return str(p.relative_to(Path.cwd()))
-    except ValueError:
-        return str(p)

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from .. import cache
+from ..book import display_path as _rel
 from . import tasks
 from .jobs import Job
 from .view import Pages
@@ -32,9 +33,9 @@ CACHE_LIMIT = 64 * 2**20
 
 class Preview:
     def __init__(self, manuscript: Path, dist: Path, editions: list[str], cache_limit: int = CACHE_LIMIT):
-        from .. import STYLES, TEMPLATES
+        import press
         self.manuscript, self.dist = manuscript.resolve(), dist.resolve()
-        self.styles, self.templates = STYLES.resolve(), TEMPLATES.resolve()
+        self.styles, self.templates = press.STYLES.resolve(), press.TEMPLATES.resolve()
         self.editions = [e for e in EDITIONS if e in editions]
         self.cache_limit = cache_limit
         self.inbox: queue.Queue = queue.Queue()  # ("changes", paths) | ("job", job, message)
@@ -233,13 +234,6 @@ class Preview:
         with self.changed:
             self.closed = True
             self.changed.notify_all()
-
-
-def _rel(p: Path) -> str:
-    try:
-        return str(p.relative_to(Path.cwd()))
-    except ValueError:
-        return str(p)
 
 
 def memory() -> int:

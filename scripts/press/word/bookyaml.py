@@ -65,50 +65,40 @@ def insert(text: str, new: str, after: str | None = None, before: str | None = N
     of contents."""
     contents = _contents(text)
     if before is not None:
-        return _before(text, contents, new, before)
+        return _beside(text, contents, new, before, before=True)
     if after is None:
         if not contents.value:
             raise ListingError("contents is empty")
         return _check(_after_entry(text, contents.value[-1], new, as_file=True), new, after)
+    return _beside(text, contents, new, after, before=False)
+
+
+def _beside(text: str, contents, new: str, name: str, before: bool) -> str:
+    """``new`` listed right after (or ``before``) the file ``name``, wherever contents lists it."""
+    def check(result: str) -> str:
+        return _check(result, new, None, name) if before else _check(result, new, name)
+
     for item in contents.value:
-        if isinstance(item, yaml.ScalarNode) and item.value == after:
-            return _check(_after_entry(text, item, new, as_file=False), new, after)
+        if isinstance(item, yaml.ScalarNode) and item.value == name:
+            return check(_after_entry(text, item, new, as_file=False, before=before))
         if not isinstance(item, yaml.MappingNode):
             continue
         fields = {k.value: v for k, v in item.value}
         f = fields.get("file")
-        if isinstance(f, yaml.ScalarNode) and f.value == after:
-            return _check(_after_entry(text, item, new, as_file=True), new, after)
+        if isinstance(f, yaml.ScalarNode) and f.value == name:
+            return check(_after_entry(text, item, new, as_file=True, before=before))
         files = fields.get("files")
         if isinstance(files, yaml.SequenceNode):
             for entry in files.value:
-                if isinstance(entry, yaml.ScalarNode) and entry.value == after:
+                if isinstance(entry, yaml.ScalarNode) and entry.value == name:
+                    if files.flow_style and before:
+                        at = entry.start_mark.index
+                        return check(text[:at] + f"{new}, " + text[at:])
                     if files.flow_style:
                         at = entry.end_mark.index
-                        return _check(text[:at] + f", {new}" + text[at:], new, after)
-                    return _check(_after_entry(text, entry, new, as_file=False), new, after)
-    raise ListingError(after)
-
-
-def _before(text: str, contents, new: str, before: str) -> str:
-    for item in contents.value:
-        if isinstance(item, yaml.ScalarNode) and item.value == before:
-            return _check(_after_entry(text, item, new, as_file=False, before=True), new, None, before)
-        if not isinstance(item, yaml.MappingNode):
-            continue
-        fields = {k.value: v for k, v in item.value}
-        f = fields.get("file")
-        if isinstance(f, yaml.ScalarNode) and f.value == before:
-            return _check(_after_entry(text, item, new, as_file=True, before=True), new, None, before)
-        files = fields.get("files")
-        if isinstance(files, yaml.SequenceNode):
-            for entry in files.value:
-                if isinstance(entry, yaml.ScalarNode) and entry.value == before:
-                    if files.flow_style:
-                        at = entry.start_mark.index
-                        return _check(text[:at] + f"{new}, " + text[at:], new, None, before)
-                    return _check(_after_entry(text, entry, new, as_file=False, before=True), new, None, before)
-    raise ListingError(before)
+                        return check(text[:at] + f", {new}" + text[at:])
+                    return check(_after_entry(text, entry, new, as_file=False, before=before))
+    raise ListingError(name)
 
 
 def listed(data) -> list[str]:

@@ -27,6 +27,7 @@ import panflute as pf
 
 from .. import fsio, pandoc
 from ..book import Book, Chapter, display_path, load_book
+from ..cli import manuscript_options
 from ..context import labels_for
 from ..design import styles
 from ..pandoc import pandoc_path
@@ -158,8 +159,7 @@ def write(book: Book, folder: Path, only: list[str] | None = None) -> list[Path]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press docx", description="Word documents of the essays and the book, for review.")
-    ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("-d", "--dist", type=Path, default=Path(os.environ.get("DIST", "dist")))
+    manuscript_options(ap)
     ap.add_argument("--only", help="comma-separated chapter ids (default: every essay and the whole book)")
     args = ap.parse_args(argv)
     book = load_book(args.manuscript)

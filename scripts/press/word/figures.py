@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 import panflute as pf
 
 from .. import images
+from ..filters import ancestor
 from . import style_of, unwrap
 
 KEEP = {"png": ".png", "jpeg": ".jpg", "svg": ".svg"}
@@ -118,7 +119,7 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
         elem.url = _store(ctx, elem.url)
         elem.title = ""
         alt = pf.stringify(elem).strip()
-        figure = _figure_of(elem)
+        figure = ancestor(elem, pf.Figure)
         if figure is None and isinstance(elem.parent, (pf.Para, pf.Plain)) and len(elem.parent.content) == 1:
             # a picture alone without a caption: its alt text stays alt text, never a caption
             if alt:
@@ -139,11 +140,6 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
     return doc
 
 
-def _figure_of(elem):
-    p = elem.parent
-    while p is not None and not isinstance(p, pf.Figure):
-        p = p.parent
-    return p
 
 
 def _plain_blocks(blocks: list) -> list:

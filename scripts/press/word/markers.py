@@ -41,7 +41,7 @@ def _ids(doc: pf.Doc) -> set[str]:
     """Headings, figures and tables take the name of a bookmark that starts in them; returns the
     names so used (they are no ranges)."""
     used: set[str] = set()
-    for block in _blocks(doc):
+    for block in [e for e in elements(doc) if isinstance(e, pf.Block)]:
         if isinstance(block, (pf.Header, pf.Figure, pf.Table)):
             named = False
             for kind, name in _block_marks(block):
@@ -59,10 +59,6 @@ def _ids(doc: pf.Doc) -> set[str]:
     return used
 
 
-def _blocks(elem):
-    found = []
-    elem.walk(lambda e, d: found.append(e) if isinstance(e, pf.Block) else None)
-    return found
 
 
 def _text_blocks(block) -> list:

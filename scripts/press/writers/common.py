@@ -13,7 +13,9 @@ import jinja2
 import lxml.html
 from markupsafe import Markup
 
-from .. import STYLES, TEMPLATES, l10n  # noqa: F401 — the writers' style layers and templates
+import press
+
+from .. import l10n
 from ..book import Book
 from ..fsio import atomic_dir, atomic_file  # noqa: F401 — the one way outputs are written
 from ..pipeline import ChapterResult
@@ -33,7 +35,7 @@ def cover_svg(meta: dict, height: int = 2400) -> str:
 
 
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(press.TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["join_names"] = join_names

@@ -234,7 +234,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
         for role in roles:
             eb.add_metadata(None, "meta", role, {"refines": f"#contributor-{i}", "property": "role",
                                                  "scheme": "marc:relators"})
-    _accessibility(eb, labels, has_images=any(r.ctx.data.get("images") for r in results), pagemap=pagemap, meta=meta)
+    _accessibility(eb, labels, has_images=any(r.ctx.data.images for r in results), pagemap=pagemap, meta=meta)
 
     doc = env.get_template("epub/document.xhtml")
     spine, documents = [], []
@@ -282,19 +282,19 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
                 body=markup(text), pagebreak=markup(_pagebreak_markup(sorted(opening), labels)))
             kind = "backmatter" if r.chapter.generated else "bodymatter"  # the bibliography and the index
             spine.append(add(f"{r.chapter.id}.xhtml", r.chapter.title, body, kind))
-    with_notes = [r for r in results if r.ctx.data.get("notes")]
+    with_notes = [r for r in results if r.ctx.data.notes]
     first = results[0].chapter.id if results else "cover"
     nav = env.get_template("epub/nav.xhtml").render(
         items=items, labels=labels, roman=roman, with_notes=with_notes, first_chapter=first,
         back_matter=[r for r in results if r.chapter.generated],  # the bibliography and the index (landmarks)
-        pages=sorted(page_hrefs), sections_of=lambda r: r.ctx.data.get("sections", []))
+        pages=sorted(page_hrefs), sections_of=lambda r: r.ctx.data.sections)
     add("nav.xhtml", labels["contents"], nav, None, ["nav"])  # the reading system's panel: every level
     contents = env.get_template("epub/contents.xhtml").render(items=items, labels=labels, roman=roman)
     spine.insert(nav_at, add("contents.xhtml", labels["contents"], contents))  # the page: parts and essays
 
     _fonts_and_css(eb, fonts.book_characters(book, results))
     for r in results:
-        for rel in r.ctx.data.get("images", []):
+        for rel in r.ctx.data.images:
             name = f"images/{Path(rel).name}" if not rel.startswith("images/") else rel
             if eb.get_item_with_href(name) is None:
                 img = epub.EpubItem(uid=re.sub(r"[^A-Za-z0-9]", "-", name), file_name=name,

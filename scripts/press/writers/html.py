@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from html import unescape
 from pathlib import Path
 
 from .. import ASSETS, fonts, images, l10n
 from ..book import Book
 from ..design import styles
+from ..htmltext import text_of
 from ..pipeline import ChapterResult
 from . import indexpages
 from .common import atomic_dir, byline, cover_svg, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
@@ -53,7 +53,7 @@ def search_index(results: list[ChapterResult], bodies: dict[str, str]) -> list[d
 
 
 def _plain(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u00ad", "")).strip()
+    return re.sub(r"\s+", " ", text_of(html).replace("\u00ad", "")).strip()
 
 
 def write(book: Book, results: list[ChapterResult], target: Path, downloads: list[tuple[Path, str]]) -> None:
@@ -94,7 +94,7 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
                 part_title=book.parts[ch.part] if ch.part is not None else None,
                 part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
             (out / f"{ch.id}.html").write_text(page, encoding="utf-8")
-            for rel in r.ctx.data.get("images", []):  # the cleaned image, never the manuscript's file
+            for rel in r.ctx.data.images:  # the cleaned image, never the manuscript's file
                 dest = out / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(images.for_edition(book.root, rel, results))

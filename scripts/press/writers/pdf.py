@@ -16,11 +16,10 @@ import shutil
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from lxml import html as lxml_html
-
 from .. import fonts, fsio, images, weasy, workers
 from ..book import Book, display_path
 from ..design import styles
+from ..htmltext import text_of
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
 from ..weasy import splice
@@ -61,8 +60,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
         if ran:
             return
         ran.append(True)
-        text = lxml_html.document_fromstring(html).text_content()
-        lacking = fonts.uncovered(styles(), text, display_path(book.root / "book.yaml"))
+        lacking = fonts.uncovered(styles(), text_of(html), display_path(book.root / "book.yaml"))
         if lacking:
             raise ManuscriptError(lacking)
         if while_rendering is not None:
