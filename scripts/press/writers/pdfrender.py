@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import signal
+from contextlib import contextmanager
 from pathlib import Path
 
 from .. import weasy
@@ -26,6 +27,19 @@ class Collect(logging.Handler):
     def emit(self, record):
         self.messages.append(record.getMessage())
 
+
+@contextmanager
+def collected():
+    """WeasyPrint's warnings while a layout runs (``handler.messages``; a warning fails the build:
+    PDF-001); afterwards the handler is removed and the layout's fonts are released."""
+    handler = Collect()
+    log = logging.getLogger("weasyprint")
+    log.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        log.removeHandler(handler)
+        release_fonts()
 
 
 def layout_document(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
@@ -74,22 +88,15 @@ def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = F
         pdfprint.fixed_document_id(out, identifier)
 
 
-
 def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) -> dict:
     """Render and write one PDF (runs in a worker process; the offprints use it too). Returns the
     page map and everything WeasyPrint logged at warning level or above."""
-    handler = Collect()
-    log = logging.getLogger("weasyprint")
-    log.addHandler(handler)
-    try:
+    with collected() as handler:
         doc, anchors = _layout(html, base_url, variant, handler)
         if not handler.messages:  # a whole book: the printer's file ends on blank leaves
             _write(pdfprint.with_blank_leaves(doc, base_url) if variant == "print" else doc, variant, out, identifier)
         return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages,
                 "starts": pagestarts.first_words(doc)}
-    finally:
-        log.removeHandler(handler)
-        release_fonts()
 
 
 def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False,
@@ -100,10 +107,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
     and cuts its pages to the trim. ``drop_last`` leaves out the last page (a unit's closing
     element, see pdfunits); a ``whole`` book's printer file ends on blank leaves (pdfprint).
     Returns the page map and all warnings."""
-    handler = Collect()
-    log = logging.getLogger("weasyprint")
-    log.addHandler(handler)
-    try:
+    with collected() as handler:
         doc, anchors = _layout(html, base_url, "print", handler)
         if drop_last:
             doc = doc.copy(doc.pages[:-1])
@@ -144,9 +148,6 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
             os.waitpid(pid, 0)
         result["log"] = handler.messages + child
         return result
-    finally:
-        log.removeHandler(handler)
-        release_fonts()
 
 
 def render_preview(html: str, base_url: str, drop_last: bool = False) -> dict:
@@ -154,17 +155,11 @@ def render_preview(html: str, base_url: str, drop_last: bool = False) -> dict:
     the printer's bleed), written as a plain PDF cut to the trim (no tagging: it is only looked
     at) and returned as bytes with its page count; ``drop_last`` as in ``render_both``. Warnings
     do not stop it: the whole build that follows reports them (PDF-001)."""
-    handler = Collect()
-    log = logging.getLogger("weasyprint")
-    log.addHandler(handler)
-    try:
+    with collected() as handler:
         doc, _ = _layout(html, base_url, "print", handler)
         if drop_last and len(doc.pages) > 1:
             doc = doc.copy(doc.pages[:-1])
         return {"pdf": doc.write_pdf(finisher=pdfprint.cut_to_trim), "pages": len(doc.pages), "log": handler.messages}
-    finally:
-        log.removeHandler(handler)
-        release_fonts()
 
 
 def _die_with_parent() -> None:
