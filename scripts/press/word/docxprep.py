@@ -12,6 +12,9 @@ and take them out. The file itself is never changed. Marked are:
   and gives a heading a new id made from its text (and points links at that) for one inside.
 - ``box-start:N`` / ``box-end:N``: the first and last paragraph of a text box, whose paragraphs
   the reader otherwise sets among the body's as if they were not boxed.
+- ``note-start:NAME`` / ``note-end:NAME``: the press's bookmarks (``press-nq-…``) in footnotes
+  and endnotes, around the words of an author query the export anchored on the note's reference
+  mark (``press.word.notequeries``); pandoc drops bookmarks in notes.
 - ``lang-start:TAG`` / ``lang-end``: runs whose language mark (``w:lang``) differs from the
   language of most of the document's text: a phrase in another language.
 
@@ -33,6 +36,7 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 MARK_STYLE = "PressMark"
 OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦…⟧: a mark's text; adjacent marks may arrive as one span
+NOTE_BOOKMARK = "press-nq-"
 STORIES = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
 
 
@@ -57,6 +61,9 @@ def prepare_parts(names: list[str], parts: dict[str, bytes]) -> bytes:
     if body is None:
         raise package.PackageError("WORD-006", "its word/document.xml has no body (w:body): not a Word document")
     _mark_bookmarks(body)
+    for name in ("word/footnotes.xml", "word/endnotes.xml"):
+        if name in trees:
+            _mark_note_bookmarks(trees[name])
     for n, box in enumerate(trees["word/document.xml"].iter(w("txbxContent")), 1):
         _mark_range(box, f"box-start:{n}", f"box-end:{n}")
     for tree in trees.values():
@@ -132,6 +139,19 @@ def _mark_bookmarks(body: etree._Element) -> None:
             before = next((p for c in reversed(children[:i]) for p in _paragraphs(c)[-1:]), None)
             if before is not None:
                 before.append(mark_run(f"block-end:{name}"))
+
+
+def _mark_note_bookmarks(tree: etree._Element) -> None:
+    """The press's bookmarks in notes become marks where they start and end (inside paragraphs)."""
+    ends = {e.get(w("id")): e for e in tree.iter(w("bookmarkEnd"))}
+    for start in list(tree.iter(w("bookmarkStart"))):
+        name = start.get(w("name"), "")
+        if not name.startswith(NOTE_BOOKMARK) or next(start.iterancestors(w("p")), None) is None:
+            continue
+        start.addprevious(mark_run(f"note-start:{name}"))
+        end = ends.get(start.get(w("id")))
+        if end is not None and next(end.iterancestors(w("p")), None) is not None:
+            end.addnext(mark_run(f"note-end:{name}"))
 
 
 class _Languages:

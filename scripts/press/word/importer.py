@@ -45,6 +45,7 @@ from . import (
     headings,
     language,
     markers,
+    notequeries,
     notes,
     package,
     pagerefs,
@@ -61,6 +62,7 @@ IMPORT = [
     changes,    # tracked changes refused, or accepted/rejected on request             WORD-001
     markers,    # bookmarks and text boxes (docxprep's marks) → ids and block ranges
     language,   # runs marked in another language → [phrase]{lang=…}
+    notequeries,  # comments on notes' reference marks → author queries inside the notes
     comments,   # comments → author queries, where they stand
     sidebars,   # text boxes, Kader/Sidebar paragraphs → ::: sidebar
     quotes,     # Quote paragraphs → block quotes; Pull Quote → ::: pullquote

@@ -19,6 +19,7 @@ from . import inline_lists, is_mark, marks
 
 RANGE, BOX = "press-range", "press-box"
 LONG_IDS = "press-ids"
+NOTE_MARK = "press-note-mark"   # a query's place in a note (see press.word.notequeries)
 
 
 def _block_marks(block) -> list[tuple[str, str]]:
@@ -159,11 +160,20 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
         for x in list(lst):
             if is_mark(x):
                 rest = [m for m in marks(x) if m.startswith("lang-")]
-                if rest:
-                    x.content = [pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest))]
-                else:
-                    lst.remove(x)
+                at = lst.index(x)
+                lst[at:at + 1] = ([pf.Span(pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest)), attributes=dict(x.attributes))]
+                                  if rest else []) + _note_marks(x)
     return doc
+
+
+def _note_marks(mark) -> list:
+    """The marks of a query's bookmark in a note, as spans for ``press.word.notequeries``."""
+    out = []
+    for m in marks(mark):
+        kind, _, name = m.partition(":")
+        if kind in ("note-start", "note-end"):
+            out.append(pf.Span(classes=[NOTE_MARK], attributes={"mark": kind[5:], "name": name}))
+    return out
 
 
 def write(doc: pf.Doc, ctx) -> pf.Doc:
