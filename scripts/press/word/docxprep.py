@@ -12,9 +12,9 @@ and take them out. The file itself is never changed. Marked are:
   and gives a heading a new id made from its text (and points links at that) for one inside.
 - ``box-start:N`` / ``box-end:N``: the first and last paragraph of a text box, whose paragraphs
   the reader otherwise sets among the body's as if they were not boxed.
-- ``note-start:NAME`` / ``note-end:NAME``: the press's bookmarks (``press-nq-…``) in footnotes
-  and endnotes, around the words of an author query the export anchored on the note's reference
-  mark (``press.word.notequeries``); pandoc drops bookmarks in notes.
+- ``span-start:NAME`` / ``span-end:NAME``: the press's bookmarks inside paragraphs, around the
+  words of an index term (``press-ix-…``, ``press.word.indexterms``) or of an author query in a note
+  (``press-nq-…``, ``press.word.notequeries``); pandoc drops bookmarks nothing links to.
 - ``lang-start:TAG`` / ``lang-end``: runs whose language mark (``w:lang``) differs from the
   language of most of the document's text: a phrase in another language.
 
@@ -36,7 +36,7 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 MARK_STYLE = "PressMark"
 OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦…⟧: a mark's text; adjacent marks may arrive as one span
-NOTE_BOOKMARK = "press-nq-"
+SPAN_BOOKMARKS = ("press-nq-", "press-ix-")   # queries in notes, index terms
 STORIES = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
 
 
@@ -61,9 +61,8 @@ def prepare_parts(names: list[str], parts: dict[str, bytes]) -> bytes:
     if body is None:
         raise package.PackageError("WORD-006", "its word/document.xml has no body (w:body): not a Word document")
     _mark_bookmarks(body)
-    for name in ("word/footnotes.xml", "word/endnotes.xml"):
-        if name in trees:
-            _mark_note_bookmarks(trees[name])
+    for tree in trees.values():
+        _mark_span_bookmarks(tree)
     for n, box in enumerate(trees["word/document.xml"].iter(w("txbxContent")), 1):
         _mark_range(box, f"box-start:{n}", f"box-end:{n}")
     for tree in trees.values():
@@ -141,17 +140,17 @@ def _mark_bookmarks(body: etree._Element) -> None:
                 before.append(mark_run(f"block-end:{name}"))
 
 
-def _mark_note_bookmarks(tree: etree._Element) -> None:
-    """The press's bookmarks in notes become marks where they start and end (inside paragraphs)."""
+def _mark_span_bookmarks(tree: etree._Element) -> None:
+    """The press's bookmarks inside paragraphs become marks where they start and end."""
     ends = {e.get(w("id")): e for e in tree.iter(w("bookmarkEnd"))}
     for start in list(tree.iter(w("bookmarkStart"))):
         name = start.get(w("name"), "")
-        if not name.startswith(NOTE_BOOKMARK) or next(start.iterancestors(w("p")), None) is None:
+        if not name.startswith(SPAN_BOOKMARKS) or next(start.iterancestors(w("p")), None) is None:
             continue
-        start.addprevious(mark_run(f"note-start:{name}"))
+        start.addprevious(mark_run(f"span-start:{name}"))
         end = ends.get(start.get(w("id")))
         if end is not None and next(end.iterancestors(w("p")), None) is not None:
-            end.addnext(mark_run(f"note-end:{name}"))
+            end.addnext(mark_run(f"span-end:{name}"))
 
 
 class _Languages:

@@ -32,13 +32,14 @@ from ..design import styles
 from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
 from ..writers.pdf import build_time
-from . import STYLE, comments, headings, markers, notequeries, package, pagerefs, pending, quotes, reference, sidebars
+from . import STYLE, comments, headings, indexterms, markers, notequeries, package, pagerefs, pending, quotes, reference, sidebars
 from .context import ExportContext
 
 EXPORT = [
     headings,   # title, subtitle, authors and the rest of the front matter into the properties
     notequeries,  # queries in notes → comments on the notes' reference marks, bookmarks in the notes
     comments,   # author queries → Word comments (block queries inside a bookmark)
+    indexterms,  # [words]{.index} → a bookmark around the words, its term in a document property
     sidebars,   # ::: sidebar → Sidebar / Sidebar Title paragraphs inside a bookmark
     quotes,     # ::: pullquote → Pull Quote paragraphs inside a bookmark
     pagerefs,   # {.pageref} links → text in the Page Reference style

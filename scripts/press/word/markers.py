@@ -19,7 +19,7 @@ from . import inline_lists, is_mark, marks
 
 RANGE, BOX = "press-range", "press-box"
 LONG_IDS = "press-ids"
-NOTE_MARK = "press-note-mark"   # a query's place in a note (see press.word.notequeries)
+RANGE_MARK = "press-range-mark"   # where a bookmark inside a paragraph starts or ends (docxprep's span marks)
 
 
 def _block_marks(block) -> list[tuple[str, str]]:
@@ -162,17 +162,18 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
                 rest = [m for m in marks(x) if m.startswith("lang-")]
                 at = lst.index(x)
                 lst[at:at + 1] = ([pf.Span(pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest)), attributes=dict(x.attributes))]
-                                  if rest else []) + _note_marks(x)
+                                  if rest else []) + _span_marks(x)
     return doc
 
 
-def _note_marks(mark) -> list:
-    """The marks of a query's bookmark in a note, as spans for ``press.word.notequeries``."""
+def _span_marks(mark) -> list:
+    """The marks of a bookmark inside a paragraph, as spans for ``press.word.notequeries`` and
+    ``press.word.indexterms``."""
     out = []
     for m in marks(mark):
         kind, _, name = m.partition(":")
-        if kind in ("note-start", "note-end"):
-            out.append(pf.Span(classes=[NOTE_MARK], attributes={"mark": kind[5:], "name": name}))
+        if kind in ("span-start", "span-end"):
+            out.append(pf.Span(classes=[RANGE_MARK], attributes={"mark": kind[5:], "name": name}))
     return out
 
 

@@ -6,8 +6,8 @@ Export: each ``[words]{.query text="…"}`` inside a note becomes a bookmark ``p
 the same words in the footnote (empty for a query at a point), and a comment whose range spans the
 note's reference mark, its text the question after the book's label for the note's number: "(in
 noot 3) Hoort hier een haakje?" (``note_query`` in ``press/locales``). Import (after
-``press.word.markers``, which turns ``docxprep``'s marks of those bookmarks into ``press-note-mark``
-spans): a comment that opens with that label, in any language the press knows, is taken off the
+``press.word.markers``, which turns ``docxprep``'s marks of those bookmarks into
+``press-range-mark`` spans): a comment that opens with that label, in any language the press knows, is taken off the
 reference mark and put in the note it covers (else the note of that number) around the words
 between its bookmark's marks — the note's first, second … bookmark for its first, second …
 comment — or, when the bookmark is gone, around the text of the note's first paragraph. Word and
@@ -23,8 +23,10 @@ from ..context import LOCALES
 from ..filters import elements
 from . import style_of
 from .comments import CLASS, END, START, _comment, _is, _question
-from .markers import NOTE_MARK
+from .markers import RANGE_MARK
 from .notes import REFERENCE_STYLES
+
+BOOKMARK = "press-nq-"
 
 
 def _preorder(elem):
@@ -105,21 +107,22 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
         del lst[i]
         _place(note, question)
         ctx.count("comments → author queries")
-    for lst in _inline_lists(doc):
-        lst[:] = [x for x in lst if not (isinstance(x, pf.Span) and NOTE_MARK in x.classes)]
+    for lst in [e.content for e in elements(doc) if isinstance(getattr(e, "content", None), pf.ListContainer)
+                and any(_ours(x) for x in e.content)]:
+        lst[:] = [x for x in lst if not _ours(x)]
     return doc
 
 
-def _inline_lists(doc):
-    return [e.content for e in elements(doc) if isinstance(getattr(e, "content", None), pf.ListContainer)
-            and any(isinstance(x, pf.Span) and NOTE_MARK in x.classes for x in e.content)]
+def _ours(x) -> bool:
+    """Whether ``x`` is the mark of a query's bookmark in a note."""
+    return isinstance(x, pf.Span) and RANGE_MARK in x.classes and x.attributes.get("name", "").startswith(BOOKMARK)
 
 
 def _place(note: pf.Note, question: str) -> None:
     """The query in ``note`` around the words of its first bookmark not yet taken (a comment made on a
     note's reference mark before another is the query that comes first in it), else around its
     first paragraph's text."""
-    marks = [e for e in _preorder(note) if isinstance(e, pf.Span) and NOTE_MARK in e.classes]
+    marks = [e for e in _preorder(note) if _ours(e)]
     if marks:
         name = next((m.attributes["name"] for m in marks if m.attributes.get("mark") == "start"), None)
         first = next((m for m in marks if m.attributes["name"] == name and m.attributes["mark"] == "start"), None)

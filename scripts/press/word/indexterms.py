@@ -1,0 +1,83 @@
+"""Index terms (``[words]{.index}``, ``[words]{.index term="…"}``), which Word has no mark for that
+pandoc writes. Export: each becomes a bookmark ``press-ix-N`` around its words (a phrase in another
+language keeps its language mark inside); its other attributes (``term``) travel in the document
+property of the same name. Import (after ``press.word.language``): the words between the marks
+``docxprep`` made of such a bookmark become the index span again, with the attributes of its
+property. Authors do not see them; Word and LibreOffice keep them when they save."""
+from __future__ import annotations
+
+import json
+
+import panflute as pf
+
+from ..filters import elements
+from .markers import RANGE_MARK
+
+CLASS = "index"
+PREFIX = "press-ix-"
+
+
+def write(doc: pf.Doc, ctx) -> pf.Doc:
+    def action(elem, doc):
+        if not (isinstance(elem, pf.Span) and CLASS in elem.classes):
+            return None
+        name = ctx.press_id("ix")
+        rest = {k: v for k, v in elem.attributes.items() if k != "lang"}
+        if rest or len(elem.classes) > 1 or elem.identifier:
+            doc.metadata[name] = pf.MetaString(json.dumps(
+                {"id": elem.identifier, "classes": [c for c in elem.classes if c != CLASS], "attributes": rest},
+                ensure_ascii=False))
+        inner = list(elem.content)
+        if "lang" in elem.attributes:
+            inner = [pf.Span(*inner, attributes={"lang": elem.attributes["lang"]})]
+        return pf.Span(*inner, identifier=name)
+
+    return doc.walk(action)
+
+
+def read(doc: pf.Doc, ctx) -> pf.Doc:
+    done = True
+    while done:  # one at a time, innermost lists first: an index term may lie within another span
+        done = False
+        for e in elements(doc):
+            lst = getattr(e, "content", None)
+            if not isinstance(lst, pf.ListContainer):
+                continue
+            starts = [k for k, x in enumerate(lst) if _mark(x, "start")]
+            for a in starts:
+                name = lst[a].attributes["name"]
+                b = next((k for k in range(a + 1, len(lst)) if _mark(lst[k], "end") and lst[k].attributes["name"] == name),
+                         None)
+                if b is None:
+                    continue
+                lst[a:b + 1] = [_span(list(lst[a + 1:b]), ctx.properties.get(name))]
+                ctx.count("index terms")
+                done = True
+                break
+            if done:
+                break
+    for e in elements(doc):  # the marks of ranges that did not close in their paragraph
+        lst = getattr(e, "content", None)
+        if isinstance(lst, pf.ListContainer) and any(_mark(x, "start") or _mark(x, "end") for x in lst):
+            lst[:] = [x for x in lst if not (_mark(x, "start") or _mark(x, "end"))]
+    return doc
+
+
+def _mark(x, kind: str) -> bool:
+    return (isinstance(x, pf.Span) and RANGE_MARK in x.classes and x.attributes.get("mark") == kind
+            and x.attributes.get("name", "").startswith(PREFIX))
+
+
+def _span(words: list, prop) -> pf.Span:
+    try:
+        extra = json.loads(prop) if prop else {}
+    except ValueError:
+        extra = {}
+    attributes = dict(extra.get("attributes") or {}) if isinstance(extra, dict) else {}
+    classes = [CLASS, *(extra.get("classes") or [])] if isinstance(extra, dict) else [CLASS]
+    ident = str(extra.get("id") or "") if isinstance(extra, dict) else ""
+    if len(words) == 1 and isinstance(words[0], pf.Span) and list(words[0].attributes) == ["lang"] \
+            and not words[0].classes and not words[0].identifier:
+        attributes["lang"] = words[0].attributes["lang"]   # the phrase's language, on the index term itself
+        words = list(words[0].content)
+    return pf.Span(*words, identifier=ident, classes=classes, attributes=attributes)
