@@ -97,12 +97,14 @@ def book_doc(book: Book, labels: dict) -> pf.Doc:
     blocks: list = []
     part = None
     seen: set[str] = set()
+    terms: dict = {}   # the index terms' document properties (press.word.indexterms)
     for ch in book.chapters:
         if ch.part is not None and ch.part != part:
             blocks.append(_styled("Part Title", [pf.Str(book.parts[ch.part])]))
         part = ch.part
         doc = chapter_doc(book, ch, labels, shared)
         meta = doc.metadata.content
+        terms.update({k: v for k, v in meta.items() if k.startswith(indexterms.PREFIX)})
         blocks.append(pf.Header(*(_inl(meta.get("title")) or [pf.Str(ch.title)]), level=1, identifier=ch.id))
         if "subtitle" in meta:
             blocks.append(_styled("Chapter Subtitle", _inl(meta["subtitle"])))
@@ -120,6 +122,8 @@ def book_doc(book: Book, labels: dict) -> pf.Doc:
         meta["subtitle"] = pf.MetaInlines(pf.Str(book.meta["subtitle"]))
     meta["author"] = pf.MetaList(*[pf.MetaInlines(pf.Str(a)) for a in book.meta["authors"]])
     meta["lang"] = pf.MetaString(book.lang)
+    for key, value in terms.items():
+        meta[key] = pf.MetaString(value.text)
     return out
 
 

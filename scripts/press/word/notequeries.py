@@ -7,11 +7,12 @@ the same words in the footnote (empty for a query at a point), and a comment who
 note's reference mark, its text the question after the book's label for the note's number: "(in
 noot 3) Hoort hier een haakje?" (``note_query`` in ``press/locales``). Import (after
 ``press.word.markers``, which turns ``docxprep``'s marks of those bookmarks into
-``press-range-mark`` spans): a comment that opens with that label, in any language the press knows, is taken off the
-reference mark and put in the note it covers (else the note of that number) around the words
-between its bookmark's marks — the note's first, second … bookmark for its first, second …
-comment — or, when the bookmark is gone, around the text of the note's first paragraph. Word and
-LibreOffice keep both the comment's range and bookmarks in footnotes when they save the file."""
+``press-range-mark`` spans): a comment that opens with that label, in any language the press
+knows, is taken off the reference mark and put in the note it covers (else the note of that
+number) around the words between its bookmark's marks — the note's first, second … bookmark for
+its first, second … comment — or, when the bookmark is gone, around the text of the note's first
+paragraph. Word and LibreOffice keep the comment's range and the bookmarks in footnotes when they
+save the file (LibreOffice renames those bookmarks ``…_Copy_1``, which ``docxprep`` undoes)."""
 from __future__ import annotations
 
 import re
