@@ -25,6 +25,8 @@ title: "Queries in tables and notes"
 author: [Ada Writer]
 ---
 
+[]{.query text="Is this the right opening?"}
+
 The harbour keeps a table.[^1] And a second note.[^2]
 
 ::: {.query text="Are the columns in the right order?"}
@@ -97,7 +99,8 @@ def test_a_query_in_a_note_is_a_comment_on_the_notes_reference_mark(tmp_path):
     notes, body = parts["word/footnotes.xml"], parts["word/document.xml"]
     assert not [e for e in notes.iter() if "comment" in str(e.tag)]  # LibreOffice cannot open those
     questions = {"".join(c.itertext()): c.get(f"{W}id") for c in parts["word/comments.xml"]}
-    assert set(questions) == {"(in note 1) Where does the parenthesis close?", "(in note 2) Or three times?",
+    assert set(questions) == {"Is this the right opening?", "(in note 1) Where does the parenthesis close?",
+                              "(in note 2) Or three times?",
                               "(in note 2) Really never?", "Are the columns in the right order?", "Which gates?"}
     for question in ("(in note 1) Where does the parenthesis close?", "(in note 2) Really never?"):
         start = next(e for e in body.iter(f"{W}commentRangeStart") if e.get(f"{W}id") == questions[question])

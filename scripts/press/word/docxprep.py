@@ -18,6 +18,9 @@ and take them out. The file itself is never changed. Marked are:
 - ``lang-start:TAG`` / ``lang-end``: runs whose language mark (``w:lang``) differs from the
   language of most of the document's text: a phrase in another language.
 
+A comment at a point that has only its reference (as LibreOffice saves one) is given an empty
+range there, which pandoc's reader needs to read it.
+
 Pictures that Word stores as SVG with a PNG beside it (for old Word) are read as the SVG.
 """
 from __future__ import annotations
@@ -65,6 +68,7 @@ def prepare_parts(names: list[str], parts: dict[str, bytes]) -> bytes:
     _mark_bookmarks(body)
     for tree in trees.values():
         _mark_span_bookmarks(tree)
+        _range_point_comments(tree)
     for n, box in enumerate(trees["word/document.xml"].iter(w("txbxContent")), 1):
         _mark_range(box, f"box-start:{n}", f"box-end:{n}")
     for tree in trees.values():
@@ -140,6 +144,19 @@ def _mark_bookmarks(body: etree._Element) -> None:
             before = next((p for c in reversed(children[:i]) for p in _paragraphs(c)[-1:]), None)
             if before is not None:
                 before.append(mark_run(f"block-end:{name}"))
+
+
+def _range_point_comments(tree: etree._Element) -> None:
+    """A comment at a point, which LibreOffice saves as its reference alone (no range), is given an
+    empty range before its reference: pandoc's reader reads a comment only from its range."""
+    ranged = {e.get(w("id")) for e in tree.iter(w("commentRangeStart"))}
+    for ref in list(tree.iter(w("commentReference"))):
+        cid = ref.get(w("id"))
+        run = ref.getparent()
+        if cid in ranged or run is None or run.tag != w("r"):
+            continue
+        for tag in ("commentRangeStart", "commentRangeEnd"):
+            run.addprevious(etree.Element(w(tag), {w("id"): cid}))
 
 
 def _mark_span_bookmarks(tree: etree._Element) -> None:
