@@ -103,24 +103,51 @@ def test_note_style_puts_citations_in_the_endnotes_and_one_bibliography_at_the_b
     assert not any("(Doe 2020" in t for t in pages)
     locks = xhtml(note_style, "locks.xhtml")
     notes = [text_of(li) for li in locks.xpath("//x:li[contains(@class, 'endnote')]", namespaces=NS)]
-    assert len(notes) == 2, notes  # the citation in the text became note 1, the editor's note is 2
+    assert len(notes) == 4, notes  # the citation in the text became note 1, the editor's notes are 2–4
     assert "Harbour Board of Zeeland" in notes[0] and "Annual Report on Locks" in notes[0]
     assert notes[1].startswith("The keepers’ houses still stand") and "Doe" in notes[1] and "40–42" in notes[1]
+    assert notes[2] == "As the board itself wrote in Harbour Board of Zeeland (2015), Piers and Their Upkeep. ↩︎"
     calls = [text_of(a) for a in locks.xpath("//x:a[contains(@class, 'noteref')]", namespaces=NS)]
-    assert calls == ["1", "2"]
+    assert calls == ["1", "2", "3", "4"]
     boards = xhtml(note_style, "boards.xhtml")
     assert "Jane Doe, Tides of the North Sea" in " ".join(
         text_of(li) for li in boards.xpath("//x:li[contains(@class, 'endnote')]", namespaces=NS))
     assert not boards.xpath("//x:div[contains(@class, 'bibliography')]", namespaces=NS)
     back = xhtml(note_style, "bibliography.xhtml")
     entries = [text_of(e) for e in back.xpath("//x:div[contains(@class, 'csl-entry')]", namespaces=NS)]
-    assert [e.split(".")[0] for e in entries] == ["Doe, Jane", "Harbour Board of Zeeland", "Roe, Richard"], entries
+    assert [e.split(".")[0] for e in entries][0] == "Doe, Jane" and entries[-1].startswith("Roe, Richard"), entries
+    assert any("Piers and Their Upkeep" in e for e in entries) and any("Tide Tables" in e for e in entries)
+    kept = locks.xpath("//x:span[@class='cite']/x:a[@href='bibliography.xhtml#bibliography-ref-board2015']", namespaces=NS)
+    assert kept and text_of(kept[0]) == "Harbour Board of Zeeland (2015), Piers and Their Upkeep"
     assert back.xpath("//x:a[@href='https://doi.org/10.1000/xyz123']", namespaces=NS)
     assert back.xpath("//x:a[@href='https://example.org/walls']", namespaces=NS)
     site = (note_style.html / "bibliography.html").read_text(encoding="utf-8")
     assert 'href="https://doi.org/10.1000/xyz123"' in site
     last = [i for i, t in enumerate(pages) if t.lstrip().startswith("Bibliography")]
     assert last and "Roe, Richard" in pages[last[-1]] + pages[min(last[-1] + 1, len(pages) - 1)]
+
+
+def test_a_reference_kept_as_written_keeps_its_words_links_to_its_entry_and_is_listed(author_date):
+    """``[words]{.cite key=KEY}``: citeproc does not rewrite the words; they link to the work's
+    entry in the chapter's bibliography (words that are a link already keep that link), and the
+    work is listed there though no [@KEY] cites it."""
+    for doc in (xhtml(author_date, "locks.xhtml"), lhtml.parse(str(author_date.html / "locks.html")).getroot()):
+        ns = NS if doc.tag.startswith("{") else None
+        x = "x:" if ns else ""
+        notes = [text_of(li) for li in doc.xpath(f"//{x}li[contains(@class, 'endnote')]", namespaces=ns)]
+        assert notes[1] == "As the board itself wrote in Harbour Board of Zeeland (2015), Piers and Their Upkeep. ↩︎"
+        assert notes[2] == "Printed every year: https://example.org/tides. ↩︎"
+        link = doc.xpath(f"//{x}span[@class='cite']/{x}a[@href='#locks-ref-board2015']", namespaces=ns)
+        assert link and text_of(link[0]) == "Harbour Board of Zeeland (2015), Piers and Their Upkeep"
+        url = doc.xpath(f"//{x}span[@class='cite']/{x}a", namespaces=ns)[1]
+        assert url.get("href") == "https://example.org/tides" and not url.xpath(f".//{x}a", namespaces=ns)
+        refs = doc.xpath(f"//{x}div[@id='locks-refs']", namespaces=ns)[0]
+        entries = {e.get("id"): text_of(e) for e in refs.xpath(f"./{x}div", namespaces=ns)}
+        assert "Piers and Their Upkeep" in entries["locks-ref-board2015"]
+        assert "Tide Tables" in entries["locks-ref-tidetables"]
+    pages = page_texts(author_date.pdf)
+    assert any("As the board itself wrote in Harbour Board of Zeeland (2015), Piers and Their Upkeep." in t
+               for t in pages)
 
 
 # ---------------------------------------------------------------------------------------------

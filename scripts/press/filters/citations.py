@@ -10,9 +10,14 @@ the book's citation style and language (press.library).
   chapter, under a heading in the book's language; with ``book``, nothing here (the bibliography
   filter writes one for the whole book). DOIs and URLs are links.
 
+A reference kept as the author wrote it — ``[Tops en Tromp (2016) De achterkant van
+Nederland]{.cite key=tops2016}`` — cites the work without citeproc rewriting it: the words stay
+as they are, linked to the work's bibliography entry (unless they hold a link of their own, such
+as the web address they cite), and the work is listed in the bibliography (pandoc's ``nocite``).
+
 Ids citeproc writes (``ref-KEY``, ``refs``) get the chapter's id in front, so two chapters may
 cite the same work. Keeps ``ctx.data["cites"]``: the keys cited, for the unused-entry check.
-Reports CITE-001 for a key that is not in the library.
+Reports CITE-001 for a key that is not in the library, CITE-006 for a kept reference without a key.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from . import elements
 
 OWN = "press-own-note"     # an editor's note, marked while citeproc runs
 GENERATED = "citation-note"  # a note citeproc made for a citation in the running text
+KEPT = "cite"                # a reference kept as written: [words]{.cite key=KEY}
 
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
@@ -33,12 +39,22 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     if lib is None or ctx.chapter.generated:
         return doc
     cites = [c.id for e in elements(doc) if isinstance(e, pf.Cite) for c in e.citations]
-    ctx.data["cites"] = list(dict.fromkeys(cites))
-    if not cites:
+    kept = [e for e in elements(doc) if isinstance(e, pf.Span) and KEPT in e.classes]
+    ctx.data["cites"] = list(dict.fromkeys(cites + [_key(s) for s in kept if _key(s)]))
+    if not cites and not kept:
         return doc
-    for key in ctx.data["cites"]:
+    for key in dict.fromkeys(cites):
         if key not in lib.keys:
             ctx.report("CITE-001", needle=f"@{key}", key=key)
+    for span in kept:
+        if not _key(span):
+            ctx.report("CITE-006", needle=".cite")
+        elif _key(span) not in lib.keys:
+            ctx.report("CITE-001", needle=_key(span), key=_key(span))
+    only_kept = [k for k in dict.fromkeys(_key(s) for s in kept) if k in lib.keys and k not in cites]
+    if only_kept:
+        doc.metadata["nocite"] = pf.MetaInlines(*[pf.Cite(pf.Str(f"@{k}"), citations=[pf.Citation(k)])
+                                                  for k in only_kept])
     notes = [e for e in elements(doc) if isinstance(e, pf.Note)]
     for note in notes:
         note.content = [pf.Div(*note.content, classes=[OWN])]
@@ -47,12 +63,28 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         args += ["-M", "suppress-bibliography=true"]
     out, _warnings = pandoc.citeproc(_json(doc), args, lib.fingerprint, ctx.chapter.rel)
     doc = pf.load(io.StringIO(out))
+    if "nocite" in doc.metadata.content:
+        del doc.metadata.content["nocite"]
     prefix = ctx.chapter.id if lib.placement == "chapter" else "bibliography"
     _mark_notes(doc)
+    _link_kept(doc, lib.keys)
     _prefix_ids(doc, prefix, lib.keys)
     if lib.placement == "chapter":
         _heading(doc, ctx)
     return doc
+
+
+def _key(span: pf.Span) -> str:
+    return span.attributes.get("key", "").strip().lstrip("@")
+
+
+def _link_kept(doc: pf.Doc, known) -> None:
+    """A kept reference's words link to its entry (``#ref-KEY``, prefixed with the others);
+    words that hold a link already (the web address cited) stay as they are."""
+    for span in [e for e in elements(doc) if isinstance(e, pf.Span) and KEPT in e.classes]:
+        key = _key(span)
+        if key in known and not any(isinstance(e, pf.Link) for e in elements(span)):
+            span.content = [pf.Link(*span.content, url=f"#ref-{key}")]
 
 
 def _json(doc: pf.Doc) -> str:
