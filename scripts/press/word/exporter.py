@@ -39,7 +39,7 @@ EXPORT = [
     headings,   # title, subtitle, authors and the rest of the front matter into the properties
     notequeries,  # queries in notes → comments on the notes' reference marks, bookmarks in the notes
     comments,   # author queries → Word comments (block queries inside a bookmark)
-    indexterms,  # [words]{.index} → a bookmark around the words, its term in a document property
+    indexterms,  # [words]{.index}, {.cite} → a bookmark around the words, its attributes in a document property
     sidebars,   # ::: sidebar → Sidebar / Sidebar Title paragraphs inside a bookmark
     quotes,     # ::: pullquote → Pull Quote paragraphs inside a bookmark
     pagerefs,   # {.pageref} links → text in the Page Reference style

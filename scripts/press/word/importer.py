@@ -64,7 +64,7 @@ IMPORT = [
     markers,    # bookmarks and text boxes (docxprep's marks) → ids and block ranges
     language,   # runs marked in another language → [phrase]{lang=…}
     notequeries,  # comments on notes' reference marks → author queries inside the notes
-    indexterms,  # bookmarks press-ix-… → [words]{.index term=…}
+    indexterms,  # bookmarks press-ix-… → [words]{.index term=…}, [words]{.cite key=…}
     comments,   # comments → author queries, where they stand
     sidebars,   # text boxes, Kader/Sidebar paragraphs → ::: sidebar
     quotes,     # Quote paragraphs → block quotes; Pull Quote → ::: pullquote

@@ -1,10 +1,11 @@
-"""Index terms (``[words]{.index}``, ``[words]{.index term="…"}``), which Word has no mark for that
-pandoc writes. Export: each becomes a bookmark ``press-ix-N`` around its words (a phrase in another
-language keeps its language mark inside); its other attributes (``term``) travel in the document
-property of the same name. Import (after ``press.word.language``): the words between the marks
-``docxprep`` made of such a bookmark become the index span again, with the attributes of its
-property. Authors do not see them; Word and LibreOffice keep them when they save (LibreOffice 7.4
-ends one a letter early after a comment in its paragraph: see ``_to_word_end``)."""
+"""Index terms (``[words]{.index}``, ``[words]{.index term="…"}``) and citations
+(``[words]{.cite key=…}``), which Word has no mark for that pandoc writes. Export: each becomes a
+bookmark ``press-ix-N`` around its words (a phrase in another language keeps its language mark
+inside); its classes and other attributes (``term``, ``key``) travel in the document property of
+the same name. Import (after ``press.word.language``): the words between the marks ``docxprep``
+made of such a bookmark become the span again, with the classes and attributes of its property.
+Authors do not see them; Word and LibreOffice keep them when they save (LibreOffice 7.4 ends one a
+letter early after a comment in its paragraph: see ``_to_word_end``)."""
 from __future__ import annotations
 
 import json
@@ -15,20 +16,18 @@ import panflute as pf
 from ..filters import elements
 from .markers import RANGE_MARK
 
-CLASS = "index"
+CLASSES = ("index", "cite")
 PREFIX = "press-ix-"
 
 
 def write(doc: pf.Doc, ctx) -> pf.Doc:
     def action(elem, doc):
-        if not (isinstance(elem, pf.Span) and CLASS in elem.classes):
+        if not (isinstance(elem, pf.Span) and any(c in elem.classes for c in CLASSES)):
             return None
         name = ctx.press_id("ix")
         rest = {k: v for k, v in elem.attributes.items() if k != "lang"}
-        if rest or len(elem.classes) > 1 or elem.identifier:
-            doc.metadata[name] = pf.MetaString(json.dumps(
-                {"id": elem.identifier, "classes": [c for c in elem.classes if c != CLASS], "attributes": rest},
-                ensure_ascii=False))
+        doc.metadata[name] = pf.MetaString(json.dumps(
+            {"id": elem.identifier, "classes": list(elem.classes), "attributes": rest}, ensure_ascii=False))
         inner = list(elem.content)
         if "lang" in elem.attributes:
             inner = [pf.Span(*inner, attributes={"lang": elem.attributes["lang"]})]
@@ -55,8 +54,8 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
                     continue
                 if saved_by_libreoffice:
                     b = _to_word_end(lst, b)
-                lst[a:b + 1] = [_span(list(lst[a + 1:b]), ctx.properties.get(name))]
-                ctx.count("index terms")
+                lst[a:b + 1] = _span(list(lst[a + 1:b]), ctx.properties.get(name))
+                ctx.count("index terms and citations")
                 done = True
                 break
             if done:
@@ -92,16 +91,18 @@ def _mark(x, kind: str) -> bool:
             and x.attributes.get("name", "").startswith(PREFIX))
 
 
-def _span(words: list, prop) -> pf.Span:
+def _span(words: list, prop) -> list:
+    """The span of ``words`` its property describes (the words alone without one)."""
     try:
-        extra = json.loads(prop) if prop else {}
+        extra = json.loads(prop) if prop else None
     except ValueError:
-        extra = {}
-    attributes = dict(extra.get("attributes") or {}) if isinstance(extra, dict) else {}
-    classes = [CLASS, *(extra.get("classes") or [])] if isinstance(extra, dict) else [CLASS]
-    ident = str(extra.get("id") or "") if isinstance(extra, dict) else ""
+        extra = None
+    if not isinstance(extra, dict) or not isinstance(extra.get("classes"), list):
+        return words
+    attributes = {str(k): str(v) for k, v in (extra.get("attributes") or {}).items()}
     if len(words) == 1 and isinstance(words[0], pf.Span) and list(words[0].attributes) == ["lang"] \
             and not words[0].classes and not words[0].identifier:
-        attributes["lang"] = words[0].attributes["lang"]   # the phrase's language, on the index term itself
+        attributes["lang"] = words[0].attributes["lang"]   # the phrase's language, on the span itself
         words = list(words[0].content)
-    return pf.Span(*words, identifier=ident, classes=classes, attributes=attributes)
+    return [pf.Span(*words, identifier=str(extra.get("id") or ""), classes=[str(c) for c in extra["classes"]],
+                    attributes=attributes)]
