@@ -14,7 +14,7 @@ import re
 import panflute as pf
 
 from ..filters import elements
-from .markers import RANGE_MARK
+from .markers import RANGE_MARK, wrap
 
 CLASSES = ("index", "cite")
 PREFIX = "press-ix-"
@@ -54,7 +54,8 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
                     continue
                 if saved_by_libreoffice:
                     b = _to_word_end(lst, b)
-                lst[a:b + 1] = _span(list(lst[a + 1:b]), ctx.properties.get(name))
+                prop = ctx.properties.get(name)
+                wrap(lst, a, b, lambda words, prop=prop: _span(words, prop))
                 ctx.count("index terms and citations")
                 done = True
                 break

@@ -24,7 +24,7 @@ from ..context import LOCALES
 from ..filters import elements
 from . import style_of
 from .comments import CLASS, END, START, _comment, _is, _question
-from .markers import RANGE_MARK
+from .markers import RANGE_MARK, wrap
 from .notes import REFERENCE_STYLES
 
 BOOKMARK = "press-nq-"
@@ -129,8 +129,8 @@ def _place(note: pf.Note, question: str) -> None:
         first = next((m for m in marks if m.attributes["name"] == name and m.attributes["mark"] == "start"), None)
         last = next((m for m in marks if m.attributes["name"] == name and m.attributes["mark"] == "end"), None)
         if first is not None and last is not None and last.container is first.container and _at(last) > _at(first):
-            lst, a, b = first.container, _at(first), _at(last)
-            lst[a:b + 1] = [pf.Span(*lst[a + 1:b], classes=[CLASS], attributes={"text": question})]
+            wrap(first.container, _at(first), _at(last),
+                 lambda words: [pf.Span(*words, classes=[CLASS], attributes={"text": question})])
             return
         for m in marks:
             if m.attributes["name"] == name or name is None:
