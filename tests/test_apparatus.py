@@ -127,10 +127,11 @@ def test_note_style_puts_citations_in_the_endnotes_and_one_bibliography_at_the_b
     assert last and "Roe, Richard" in pages[last[-1]] + pages[min(last[-1] + 1, len(pages) - 1)]
 
 
-def test_a_reference_kept_as_written_keeps_its_words_links_to_its_entry_and_is_listed(author_date):
+def test_a_reference_kept_as_written_keeps_its_words_links_to_its_entry_and_is_listed(author_date, note_style):
     """``[words]{.cite key=KEY}``: citeproc does not rewrite the words; they link to the work's
     entry in the chapter's bibliography (words that are a link already keep that link), and the
-    work is listed there though no [@KEY] cites it."""
+    work is listed there though no [@KEY] cites it. In the EPUB each bibliography is a section of
+    EPUB type and ARIA role bibliography around citeproc's list (Ace: matching role)."""
     for doc in (xhtml(author_date, "locks.xhtml"), lhtml.parse(str(author_date.html / "locks.html")).getroot()):
         ns = NS if doc.tag.startswith("{") else None
         x = "x:" if ns else ""
@@ -145,6 +146,13 @@ def test_a_reference_kept_as_written_keeps_its_words_links_to_its_entry_and_is_l
         entries = {e.get("id"): text_of(e) for e in refs.xpath(f"./{x}div", namespaces=ns)}
         assert "Piers and Their Upkeep" in entries["locks-ref-board2015"]
         assert "Tide Tables" in entries["locks-ref-tidetables"]
+    epub = xhtml(author_date, "locks.xhtml")
+    section = epub.xpath("//x:section[@epub:type='bibliography'][@role='doc-bibliography']", namespaces=NS)
+    assert len(section) == 1 and section[0].get("aria-labelledby") == "locks-bibliography"
+    assert [c.get("id") for c in section[0]] == ["locks-bibliography", "locks-refs"]
+    assert section[0][1].get("role") == "list" and not section[0][1].get(f"{{{NS['epub']}}}type")
+    back = xhtml(note_style, "bibliography.xhtml").xpath("//x:section[@epub:type='bibliography']", namespaces=NS)
+    assert len(back) == 1 and back[0].get("aria-label") == "Bibliography" and back[0].get("role") == "doc-bibliography"
     pages = page_texts(author_date.pdf)
     assert any("As the board itself wrote in Harbour Board of Zeeland (2015), Piers and Their Upkeep." in t
                for t in pages)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from press import STYLES, fonts
-from press.writers import pdf as pdf_writer
+from press.writers import pdfrender as pdf_writer
 from visual import glyphs
 
 DECLARED = {f.file for f in fonts.faces(STYLES)}

@@ -1,5 +1,5 @@
 """After an edit the print edition lays out again only the units the edit touched (pdfunits) and
-splices them into the last build's PDFs (pdfsplice). What a reader gets must not depend on it:
+splices them into the last build's PDFs (press.weasy.splice). What a reader gets must not depend on it:
 each test compares the spliced PDFs with a whole layout of the same edited book — every page's
 text and boxes, the outline, the named destinations, the links, and every page's rendered pixels
 (a shared font subset whose glyph id drew another glyph of the same width and text would pass
@@ -51,7 +51,7 @@ def shareable_subsets(path: Path) -> list[str]:
     glyph they show, with the same width and text): a spliced unit that brought its own copy for
     nothing. A unit that shows a glyph the book's subset lacks (a page number's figure no page had,
     a width WeasyPrint rounded otherwise) keeps its own."""
-    from press.writers.pdfsplice import _face
+    from press.weasy.splice import _face
     from visual import glyphs
     with pikepdf.open(path) as pdf:
         used, fonts = glyphs.used_gids(pdf)

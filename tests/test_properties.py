@@ -18,7 +18,7 @@ from press.pipeline import process
 from press.rules import ManuscriptError
 from press.writers import epub
 from press.writers import html as html_writer
-from press.writers.pdf import book_html
+from press.writers.printhtml import book_html
 
 BOOK = """title: "Generated"
 lang: nl

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from press import proofs
 from press.book import load_book
 from press.context import labels_for
-from press.writers import pdf as pdf_writer
+from press.writers import pdfrender as pdf_writer
 from press.writers.common import roman
 
 

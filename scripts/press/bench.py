@@ -158,19 +158,19 @@ PRINT_HTML = """import sys
 from pathlib import Path
 from press import pipeline
 from press.book import load_book
-from press.writers import pdf
+from press.writers import printhtml
 book = load_book(Path(sys.argv[1]))
 results, findings = pipeline.process(book)
-Path(sys.argv[2]).write_text(pdf.book_html(book, results)[0], encoding="utf-8")
+Path(sys.argv[2]).write_text(printhtml.book_html(book, results)[0], encoding="utf-8")
 """
 RENDER_ONE = """import hashlib, sys
 from pathlib import Path
 from press.book import load_book
-from press.writers import pdf
+from press.writers import pdfrender
 book = load_book(Path(sys.argv[1]))
 ident = hashlib.sha256(book.meta["identifier"].encode()).hexdigest()[:32].encode()
 html = Path(sys.argv[2]).read_text(encoding="utf-8")
-r = pdf.render(html, str(book.root.resolve()) + "/", "screen", sys.argv[3], ident)
+r = pdfrender.render(html, str(book.root.resolve()) + "/", "screen", sys.argv[3], ident)
 sys.exit(1 if r["log"] else 0)
 """
 

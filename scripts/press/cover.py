@@ -187,7 +187,7 @@ def write(book: Book, pages: int, out: Path) -> Sheet:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcherResponse
 
-    from .writers import pdf, pdfimages, pdfprint
+    from .writers import pdfimages, pdfprint, pdfrender, printstyle
     problems = _logo_problems(book) + fonts.problems(design.styles())
     if problems:
         raise ManuscriptError(problems)
@@ -202,13 +202,13 @@ def write(book: Book, pages: int, out: Path) -> Sheet:
                 return URLFetcherResponse(url, drawings[url.split(":", 1)[1]], {"Content-Type": "image/svg+xml"})
             return inner.fetch(url, headers)
 
-    config = pdf.font_configuration()
-    handler = pdf._Collect()
+    config = printstyle.font_configuration()
+    handler = pdfrender.Collect()
     log = logging.getLogger("weasyprint")
     log.addHandler(handler)
     try:
         doc = HTML(string=page, base_url=base, url_fetcher=CoverFetcher()).render(
-            stylesheets=pdf.stylesheets("screen", config)[:1] + [_css(design.styles())], font_config=config)
+            stylesheets=printstyle.stylesheets("screen", config)[:1] + [_css(design.styles())], font_config=config)
     finally:
         log.removeHandler(handler)
     if handler.messages:
@@ -216,7 +216,7 @@ def write(book: Book, pages: int, out: Path) -> Sheet:
     identifier = hashlib.sha256(("cover:" + book.meta["identifier"]).encode()).hexdigest()[:32].encode()
     tmp = fsio.temp_beside(out)
     try:
-        doc.write_pdf(str(tmp), pdf_identifier=identifier, finisher=pdfprint.finish, **pdf.VARIANT_OPTIONS["print"])
+        doc.write_pdf(str(tmp), pdf_identifier=identifier, finisher=pdfprint.finish, **printstyle.VARIANT_OPTIONS["print"])
         pdfprint.fixed_document_id(str(tmp), identifier)
         fsio.publish(tmp, out)
     finally:

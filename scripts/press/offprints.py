@@ -25,8 +25,8 @@ from .book import Book, load_book
 from .design import styles
 from .pipeline import ChapterResult
 from .rules import ManuscriptError, finding
-from .writers import pdf
-from .writers.common import environment, markup, rewrite_links
+from .writers import pdfrender, printhtml
+from .writers.common import build_time, environment, local_href, mark_blocks, markup, rewrite_links
 
 TEMPLATE = "print/offprint.html"
 # A link into another chapter: the offprint does not hold its target, so it becomes text that
@@ -64,13 +64,13 @@ def offprint_html(book: Book, r: ChapterResult, pages: dict[str, int] | None = N
         return f'<span class="xref-elsewhere">{text} ({where})</span>'
 
     html = ELSEWHERE.sub(elsewhere, r.html)
-    html = rewrite_links(html, r.chapter.id, pdf._href)
-    body, _ = pdf.mark_blocks(html, r.chapter.id)
+    html = rewrite_links(html, r.chapter.id, local_href)
+    body, _ = mark_blocks(html, r.chapter.id)
     part = book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
     return environment().get_template(TEMPLATE).render(
         book=book, meta=book.meta, labels=labels, r=r, keywords=f"{book.meta['title']}, {part}",
-        part_title=lambda _: book.meta["title"], body=lambda _: markup(body), label_css=pdf.label_css(labels),
-        modified=pdf.build_time(book).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        part_title=lambda _: book.meta["title"], body=lambda _: markup(body), label_css=printhtml.label_css(labels),
+        modified=build_time(book).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
@@ -90,7 +90,7 @@ def write(book: Book, results: list[ChapterResult], folder: Path, jobs: int = 2,
     try:
         pool = workers.pool(max(1, min(jobs, len(htmls))))
         try:
-            futures = {cid: pool.submit(pdf.render, html, base_url, "screen", str(temps[cid]),
+            futures = {cid: pool.submit(pdfrender.render, html, base_url, "screen", str(temps[cid]),
                                         _identifier(book, cid)) for cid, html in htmls.items()}
             outcome = {cid: f.result() for cid, f in futures.items()}
         except BaseException:

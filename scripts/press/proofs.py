@@ -60,10 +60,10 @@ def layout(book, results):
     """Lay out the print HTML as the PDF writer does (the screen variant; the printer's bleed does
     not move anything inside the trim; a book with an index twice, its numbers from the first).
     Returns the WeasyPrint document."""
-    from .writers import pdf
+    from .writers import pdfrender, printhtml
 
-    html, _ = pdf.book_html(book, results)
-    return pdf.layout_book(html, str(book.root.resolve()) + "/")
+    html, _ = printhtml.book_html(book, results)
+    return pdfrender.layout_book(html, str(book.root.resolve()) + "/")
 
 
 def _classes(element) -> set[str]:
@@ -76,8 +76,14 @@ def _tag(element) -> str:
 
 def read_lines(doc) -> tuple[list[Line], list[dict]]:
     """Every line of the body (running heads and folios left out) in reading order, and the starts:
-    the page of every part, chapter, contents and section (h2/h3 outside boxes), endnotes."""
-    from weasyprint.formatting_structure import boxes as B
+    the page of every part, chapter, contents and section (h2/h3 outside boxes), endnotes. Read
+    from WeasyPrint's box tree through ``press.weasy``; without its internals both are empty (the
+    report then has no flags and no starts)."""
+    from . import weasy
+
+    areas = weasy.pages(doc)
+    if areas is None:
+        return [], []
 
     lines: list[Line] = []
     starts: list[dict] = []
@@ -115,12 +121,12 @@ def read_lines(doc) -> tuple[list[Line], list[dict]]:
         if entry:
             starts.append({"page": page, "id": ident, **entry})
 
-    def bottom(box) -> float:
-        return round((box.position_y + box.margin_height() - area[0]) / area[1], 2)
+    def bottom(box: weasy.Box) -> float:
+        return round((box.bottom - area[0]) / area[1], 2)
 
-    def walk(box, page: int, named: str, chapter, sidebar) -> None:
+    def walk(box: weasy.Box, page: int, named: str, chapter, sidebar) -> None:
         element = box.element
-        if element is not None and "::" not in (box.element_tag or ""):
+        if element is not None and not box.generated:
             if element.get("id"):
                 named = element.get("id")
             cls = _classes(element)
@@ -129,24 +135,23 @@ def read_lines(doc) -> tuple[list[Line], list[dict]]:
             if "sidebar" in cls and _tag(element) in ("aside", "div"):
                 sidebar = name_of(element, named)
             start(page, element, named, chapter, sidebar)
-        if isinstance(box, B.LineBox):
-            if "::marker" in (box.element_tag or ""):
+        if box.line:
+            if box.marker:
                 return
-            text = "".join(t.text for t in box.descendants() if isinstance(t, B.TextBox)).strip()
+            text = "".join(box.texts()).strip()
             if text:
                 lines.append(Line(page, name_of(element, named), _tag(element), text, chapter, sidebar, bottom(box)))
             return
-        if isinstance(box, B.BlockReplacedBox):
+        if box.replaced:
             lines.append(Line(page, name_of(element, named), "img", "", chapter, sidebar, bottom(box)))
             return
-        for child in getattr(box, "children", []):
-            if isinstance(child, B.Box) and not isinstance(child, B.MarginBox):
-                walk(child, page, named, chapter, sidebar)
+        for child in box.children:
+            walk(child, page, named, chapter, sidebar)
 
     area = [0.0, 1.0]
-    for number, page in enumerate(doc.pages, 1):
-        area[:] = [page._page_box.content_box_y(), page._page_box.height]
-        walk(page._page_box, number, "", None, None)
+    for number, page in enumerate(areas, 1):
+        area[:] = [page.top, page.height]
+        walk(page.root, number, "", None, None)
     return lines, starts
 
 

@@ -26,10 +26,10 @@ import os
 import re
 from pathlib import Path
 
-from . import fonts, fsio, pandoc, pipeline
+from . import fonts, fsio, pandoc, pipeline, weasy
 from .book import Book, load_book
 from .design import styles
-from .writers import pdf
+from .writers import pdfrender, printhtml, printstyle
 from .writers.common import byline, environment, markup
 
 MM = 96 / 25.4          # CSS pixels per millimetre (WeasyPrint's anchors are in CSS pixels)
@@ -41,21 +41,25 @@ def layout(book: Book, results):
     """The proof layout: the print edition's HTML and styles (the screen variant, as ``press
     proofs``; an index set with its page numbers), with the proof layer, which only colours (it
     never moves a line)."""
-    html, _ = pdf.book_html(book, results)
-    return pdf.layout_book(html, str(book.root.resolve()) + "/", extra=(PROOF_LAYER,))
+    html, _ = printhtml.book_html(book, results)
+    return pdfrender.layout_book(html, str(book.root.resolve()) + "/", extra=(PROOF_LAYER,))
 
 
 def locate(doc) -> tuple[dict, list[dict]]:
     """Every anchor's (page, x, top, bottom) and each page's size and text area, in CSS pixels."""
     where: dict[str, tuple] = {}
-    pages = []
     for number, page in enumerate(doc.pages, 1):
-        box = page._page_box  # as press.proofs reads it: WeasyPrint has no public API for the text area
-        pages.append({"width": page.width, "height": page.height, "left": box.content_box_x(),
-                      "right": box.content_box_x() + box.width, "top": box.content_box_y(),
-                      "bottom": box.content_box_y() + box.height})
         for name, pos in page.anchors.items():
             where.setdefault(name, (number, pos[0], pos[1], pos[3]))
+    areas = weasy.pages(doc)  # WeasyPrint has no public API for the text area
+    if areas is not None:
+        pages = [{"width": page.width, "height": page.height, "left": a.left, "right": a.left + a.width,
+                  "top": a.top, "bottom": a.top + a.height} for page, a in zip(doc.pages, areas)]
+    else:  # without its internals: the text area as far as the anchors reach, on every page
+        xs = [x for _, x, _, _ in where.values()] or [0.0]
+        ys = [y for _, _, y, _ in where.values()] + [b for *_, b in where.values()] or [0.0]
+        pages = [{"width": page.width, "height": page.height, "left": min(xs), "right": max(xs),
+                  "top": min(ys), "bottom": max(ys)} for page in doc.pages]
     return where, pages
 
 
@@ -101,7 +105,7 @@ def draw(book: Book, doc, drawn: dict, pages: list[dict], out: Path) -> None:
     import pikepdf
     from weasyprint import CSS, HTML
 
-    config = pdf.font_configuration()
+    config = printstyle.font_configuration()
     faces = fonts.font_face_css(styles(), lambda f: f.path.as_uri())
     base = fsio.temp_name(out, ".book")
     over = fsio.temp_name(out, ".marks")
@@ -176,7 +180,7 @@ def list_pdf(book: Book, md: str, out: Path, labels: dict) -> None:
     body = pandoc.ast_to_html(pandoc.markdown_to_ast(md, "queries.md"), "queries.md")
     html = environment().get_template("print/queries.html").render(
         lang=book.lang, title=f"{labels['queries_title']} — {book.meta['title']}", body=markup(body))
-    sheets = pdf.stylesheets() + [CSS(filename=str(styles() / PROOF_LAYER))]
+    sheets = printstyle.stylesheets() + [CSS(filename=str(styles() / PROOF_LAYER))]
     HTML(string=html, base_url=str(book.root.resolve()) + "/").render(stylesheets=sheets).write_pdf(str(out))
 
 

@@ -36,23 +36,23 @@ def visible(manuscript: Path, dist: Path, unit_id: str, jobs: int = 2, send=None
     build has no record of it; otherwise {"unit", "first", "replaces", "pages", "pdf": bytes}."""
     from .. import pipeline, workers
     from ..book import load_book
-    from ..writers import pagestarts, pdf, pdfunits
+    from ..writers import pagestarts, pdf, pdfrender, pdfunits, printhtml, printstyle
     book = load_book(manuscript)
     results, findings = pipeline.process(book, jobs=jobs)
     pipeline.require_clean(findings)
     if send is not None:
         send(("ready",))
-    html, _ = pdf.book_html(book, results)
+    html, _ = printhtml.book_html(book, results)
     targets = _targets(dist, book.slug)
     record = pdfunits.load(pdfunits.record_path(book.root, targets), targets)
     if record is None:
         return None
     labels = results[0].ctx.labels if results else {}
-    unit = pdfunits.preview_unit(html, record, unit_id, pdf.literal_label_css(labels))
+    unit = pdfunits.preview_unit(html, record, unit_id, printhtml.literal_label_css(labels))
     if unit is None:
         return None
     head, _, tail = pdfunits.split(html)
-    key = pdfunits.layout_key(head, tail, pdf.stylesheet_text(), list(targets), pagestarts.reader_key())  # as pdf.write
+    key = pdfunits.layout_key(head, tail, printstyle.stylesheet_text(), list(targets), pagestarts.reader_key())  # as pdf.write
     if not unit["changed"] and key == record["key"]:
         return None
     # capped as a build's layout worker, for the layout only: whoever called this (a preview job,
@@ -60,7 +60,7 @@ def visible(manuscript: Path, dist: Path, unit_id: str, jobs: int = 2, send=None
     before = resource.getrlimit(resource.RLIMIT_AS)
     workers.limit_memory(workers.LAYOUT_MEMORY)
     try:
-        laid = pdf.render_preview(unit["html"], str(book.root.resolve()) + "/", drop_last=not unit["last"])
+        laid = pdfrender.render_preview(unit["html"], str(book.root.resolve()) + "/", drop_last=not unit["last"])
     except pdf.OUT_OF_ROOM as e:
         raise pdf.out_of_room(book, e) from None
     finally:

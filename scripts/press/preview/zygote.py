@@ -25,9 +25,9 @@ _WARM = "".join(
 
 
 def _warm() -> None:
-    from ..writers import pdf
+    from ..writers import pdfrender
     try:
-        pdf.render_preview(f'<!DOCTYPE html><html lang="en"><body>{_WARM}</body></html>', "file:///")
+        pdfrender.render_preview(f'<!DOCTYPE html><html lang="en"><body>{_WARM}</body></html>', "file:///")
     except Exception:  # a style mistake shows with the first real job, not here
         pass
 

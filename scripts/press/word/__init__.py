@@ -121,3 +121,52 @@ def to_markdown(blocks: list, rel: str) -> str:
     buf = io.StringIO()
     pf.dump(pf.Doc(*blocks), buf)
     return run_pandoc(["-f", "json", *WRITER], buf.getvalue().encode("utf-8"), rel).decode("utf-8")
+
+
+FORMATTING = (pf.Emph, pf.Strong, pf.Underline, pf.Strikeout, pf.SmallCaps, pf.Superscript, pf.Subscript)
+
+
+def rejoin(lst: list, restored: list) -> None:
+    """Emphasis (or other formatting) that Word's runs split around a span the import restored,
+    joined again: ``*the [keepers]{.index} guild*`` arrives as ``*the* [*keepers*]{.index} *guild*``.
+    A restored span whose words are all in one formatting, beside the same formatting (or across a
+    space), goes inside it; an empty one (a point mark) between two of the same joins them."""
+    ours = {id(s) for s in restored}
+    i = 0
+    while i < len(lst):
+        x = lst[i]
+        if id(x) not in ours or not isinstance(x, pf.Span):
+            i += 1
+            continue
+        inner = x.content[0] if len(x.content) == 1 and isinstance(x.content[0], FORMATTING) else None
+        kind = type(inner) if inner is not None else None
+        left = _neighbour(lst, i, -1, kind)
+        right = _neighbour(lst, i, 1, kind)
+        if kind is None and not x.content and left is not None and right is not None \
+                and type(lst[left]) is type(lst[right]):
+            kind = type(lst[left])
+        elif kind is None or (left is None and right is None):
+            i += 1
+            continue
+        if inner is not None:
+            x.content = list(inner.content)
+        merged = list(lst[left].content) + list(lst[left + 1:i]) if left is not None else []
+        merged.append(x)
+        if right is not None:
+            merged += list(lst[i + 1:right]) + list(lst[right].content)
+        start, end = (left if left is not None else i), (right if right is not None else i)
+        lst[start:end + 1] = [kind(*merged)]
+        i = start + 1
+
+
+def _neighbour(lst: list, i: int, step: int, kind) -> int | None:
+    """The index of the formatting element beside ``lst[i]`` (directly or across one space)."""
+    for k in (i + step, i + 2 * step):
+        if not 0 <= k < len(lst):
+            return None
+        y = lst[k]
+        if isinstance(y, FORMATTING) and (kind is None or type(y) is kind):
+            return k
+        if not isinstance(y, pf.Space) or k != i + step:
+            return None
+    return None

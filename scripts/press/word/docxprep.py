@@ -12,11 +12,17 @@ and take them out. The file itself is never changed. Marked are:
   and gives a heading a new id made from its text (and points links at that) for one inside.
 - ``box-start:N`` / ``box-end:N``: the first and last paragraph of a text box, whose paragraphs
   the reader otherwise sets among the body's as if they were not boxed.
-- ``span-start:NAME`` / ``span-end:NAME``: the press's bookmarks inside paragraphs, around the
-  words of an index term (``press-ix-…``, ``press.word.indexterms``) or of an author query in a note
-  (``press-nq-…``, ``press.word.notequeries``); pandoc drops bookmarks nothing links to.
 - ``lang-start:TAG`` / ``lang-end``: runs whose language mark (``w:lang``) differs from the
   language of most of the document's text: a phrase in another language.
+
+- ``xe-start:K:TERM`` / ``xe-end:K`` / ``xe-point:TERM``: Word's index entries (XE fields, which
+  the reader would make ``indexref`` spans without the words), see ``press.word.indexentries``.
+- ``span-start:NAME`` / ``span-end:NAME``: bookmarks inside a paragraph that a document property
+  describes as a span of the manuscript's (``press.word.keptspans``).
+
+- ``nq-start:NAME`` / ``nq-end:NAME``: the bookmarks (``press-nq-…``) around the words of an
+  author query in a note, which the export anchored on the note's reference mark
+  (``press.word.notequeries``).
 
 A comment at a point that has only its reference (as LibreOffice saves one) is given an empty
 range there, which pandoc's reader needs to read it.
@@ -32,7 +38,7 @@ from collections import Counter
 
 from lxml import etree
 
-from . import package
+from . import indexentries, keptspans, package
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -40,7 +46,7 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 MARK_STYLE = "PressMark"
 OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦…⟧: a mark's text; adjacent marks may arrive as one span
-SPAN_BOOKMARKS = ("press-nq-", "press-ix-")   # queries in notes, index terms
+NOTE_QUERY = "press-nq-"   # bookmarks of queries in notes (press.word.notequeries)
 COPIED = re.compile(r"(_Copy_\d+)+$")   # LibreOffice renames the bookmarks in notes when it saves
 STORIES = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
 
@@ -67,7 +73,7 @@ def prepare_parts(names: list[str], parts: dict[str, bytes]) -> bytes:
         raise package.PackageError("WORD-006", "its word/document.xml has no body (w:body): not a Word document")
     _mark_bookmarks(body)
     for tree in trees.values():
-        _mark_span_bookmarks(tree)
+        _mark_note_query_bookmarks(tree)
         _range_point_comments(tree)
     for n, box in enumerate(trees["word/document.xml"].iter(w("txbxContent")), 1):
         _mark_range(box, f"box-start:{n}", f"box-end:{n}")
@@ -75,6 +81,10 @@ def prepare_parts(names: list[str], parts: dict[str, bytes]) -> bytes:
         for p in tree.iter(w("p")):
             langs.mark(p)
         _prefer_svg(tree)
+    kept = set(keptspans.stored(keptspans.custom_properties(parts)))
+    for tree in trees.values():  # after the language marks, so that they nest inside these
+        indexentries.mark(tree, mark_run)
+        keptspans.mark(tree, kept, mark_run)
     if styles is not None:
         _add_mark_style(styles)
         parts["word/styles.xml"] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -159,18 +169,18 @@ def _range_point_comments(tree: etree._Element) -> None:
             run.addprevious(etree.Element(w(tag), {w("id"): cid}))
 
 
-def _mark_span_bookmarks(tree: etree._Element) -> None:
-    """The press's bookmarks inside paragraphs become marks where they start and end."""
+def _mark_note_query_bookmarks(tree: etree._Element) -> None:
+    """The bookmarks of queries in notes (``press-nq-…``) become marks where they start and end."""
     ends = {e.get(w("id")): e for e in tree.iter(w("bookmarkEnd"))}
     for start in list(tree.iter(w("bookmarkStart"))):
         name = start.get(w("name"), "")
-        if not name.startswith(SPAN_BOOKMARKS) or next(start.iterancestors(w("p")), None) is None:
+        if not name.startswith(NOTE_QUERY) or next(start.iterancestors(w("p")), None) is None:
             continue
         name = COPIED.sub("", name)
-        start.addprevious(mark_run(f"span-start:{name}"))
+        start.addprevious(mark_run(f"nq-start:{name}"))
         end = ends.get(start.get(w("id")))
         if end is not None and next(end.iterancestors(w("p")), None) is not None:
-            end.addnext(mark_run(f"span-end:{name}"))
+            end.addnext(mark_run(f"nq-end:{name}"))
 
 
 class _Languages:

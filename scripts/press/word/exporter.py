@@ -31,19 +31,34 @@ from ..context import labels_for
 from ..design import styles
 from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
-from ..writers.pdf import build_time
-from . import STYLE, comments, headings, indexterms, markers, notequeries, package, pagerefs, pending, quotes, reference, sidebars
+from ..writers.common import build_time
+from . import (
+    STYLE,
+    comments,
+    headings,
+    indexentries,
+    keptspans,
+    markers,
+    notequeries,
+    package,
+    pagerefs,
+    pending,
+    quotes,
+    reference,
+    sidebars,
+)
 from .context import ExportContext
 
 EXPORT = [
     headings,   # title, subtitle, authors and the rest of the front matter into the properties
     notequeries,  # queries in notes → comments on the notes' reference marks, bookmarks in the notes
     comments,   # author queries → Word comments (block queries inside a bookmark)
-    indexterms,  # [words]{.index}, {.cite} → a bookmark around the words, its attributes in a document property
     sidebars,   # ::: sidebar → Sidebar / Sidebar Title paragraphs inside a bookmark
     quotes,     # ::: pullquote → Pull Quote paragraphs inside a bookmark
     pagerefs,   # {.pageref} links → text in the Page Reference style
     pending,    # []{.pending} → the editions' marker in the Pending style
+    indexentries,  # [words]{.index} → a bookmark and Word's XE field over it
+    keptspans,  # [words]{.cite key=…} and other spans → a bookmark described in a document property
     markers,    # ids longer than Word's bookmarks allow, listed in a document property
 ]
 
@@ -97,14 +112,14 @@ def book_doc(book: Book, labels: dict) -> pf.Doc:
     blocks: list = []
     part = None
     seen: set[str] = set()
-    terms: dict = {}   # the index terms' document properties (press.word.indexterms)
+    kept: dict = {}  # the kept spans' document properties (press.word.keptspans), from every chapter
     for ch in book.chapters:
         if ch.part is not None and ch.part != part:
             blocks.append(_styled("Part Title", [pf.Str(book.parts[ch.part])]))
         part = ch.part
         doc = chapter_doc(book, ch, labels, shared)
         meta = doc.metadata.content
-        terms.update({k: v for k, v in meta.items() if k.startswith(indexterms.PREFIX)})
+        kept.update({k: v for k, v in meta.items() if k.startswith(keptspans.PREFIX)})
         blocks.append(pf.Header(*(_inl(meta.get("title")) or [pf.Str(ch.title)]), level=1, identifier=ch.id))
         if "subtitle" in meta:
             blocks.append(_styled("Chapter Subtitle", _inl(meta["subtitle"])))
@@ -122,8 +137,8 @@ def book_doc(book: Book, labels: dict) -> pf.Doc:
         meta["subtitle"] = pf.MetaInlines(pf.Str(book.meta["subtitle"]))
     meta["author"] = pf.MetaList(*[pf.MetaInlines(pf.Str(a)) for a in book.meta["authors"]])
     meta["lang"] = pf.MetaString(book.lang)
-    for key, value in terms.items():
-        meta[key] = pf.MetaString(value.text)
+    for k, v in kept.items():
+        meta[k] = v
     return out
 
 

@@ -43,7 +43,8 @@ from . import (
     figurequeries,
     figures,
     headings,
-    indexterms,
+    indexentries,
+    keptspans,
     language,
     markers,
     notequeries,
@@ -64,7 +65,8 @@ IMPORT = [
     markers,    # bookmarks and text boxes (docxprep's marks) → ids and block ranges
     language,   # runs marked in another language → [phrase]{lang=…}
     notequeries,  # comments on notes' reference marks → author queries inside the notes
-    indexterms,  # bookmarks press-ix-… → [words]{.index term=…}, [words]{.cite key=…}
+    indexentries,  # Word's XE fields → [words]{.index}, term= where it differs, point marks
+    keptspans,  # bookmarks a document property describes → the spans again ({.cite key=…} …)
     comments,   # comments → author queries, where they stand
     sidebars,   # text boxes, Kader/Sidebar paragraphs → ::: sidebar
     quotes,     # Quote paragraphs → block quotes; Pull Quote → ::: pullquote

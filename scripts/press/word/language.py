@@ -27,6 +27,8 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
                     if open_tag:
                         out.extend(_span(held, open_tag))
                     open_tag, held = m.split(":", 1)[1], []
+                elif not m.startswith("lang-"):  # another module's mark (an index entry's …) stays
+                    (held if open_tag else out).append(pf.Span(pf.Str(f"\u27e6{m}\u27e7"), attributes=dict(x.attributes)))
         if open_tag:
             out.extend(_span(held, open_tag))
         lst[:] = out

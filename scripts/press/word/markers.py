@@ -19,7 +19,8 @@ from . import inline_lists, is_mark, marks
 
 RANGE, BOX = "press-range", "press-box"
 LONG_IDS = "press-ids"
-RANGE_MARK = "press-range-mark"   # where a bookmark inside a paragraph starts or ends (docxprep's span marks)
+RANGE_MARK = "press-range-mark"   # where a query's bookmark in a note starts or ends (docxprep's nq- marks)
+KEEP = ("lang-", "xe-", "span-")  # inline marks for later modules (language, index entries, kept spans)
 
 
 def _block_marks(block) -> list[tuple[str, str]]:
@@ -159,7 +160,7 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
     for lst in inline_lists(doc):
         for x in list(lst):
             if is_mark(x):
-                rest = [m for m in marks(x) if m.startswith("lang-")]
+                rest = [m for m in marks(x) if m.startswith(KEEP)]
                 at = next(k for k, y in enumerate(lst) if y is x)
                 lst[at:at + 1] = ([pf.Span(pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest)), attributes=dict(x.attributes))]
                                   if rest else []) + _span_marks(x)
@@ -168,13 +169,12 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
 
 
 def _span_marks(mark) -> list:
-    """The marks of a bookmark inside a paragraph, as spans for ``press.word.notequeries`` and
-    ``press.word.indexterms``."""
+    """The marks of a query's bookmark in a note, as spans for ``press.word.notequeries``."""
     out = []
     for m in marks(mark):
         kind, _, name = m.partition(":")
-        if kind in ("span-start", "span-end"):
-            out.append(pf.Span(classes=[RANGE_MARK], attributes={"mark": kind[5:], "name": name}))
+        if kind in ("nq-start", "nq-end"):
+            out.append(pf.Span(classes=[RANGE_MARK], attributes={"mark": kind[3:], "name": name}))
     return out
 
 

@@ -1,12 +1,16 @@
 """What the three edition writers share: the jinja2 environment, the book's view model, internal
-link rewriting for split or single-document editions (atomic output comes from ``press.fsio``)."""
+link rewriting for split or single-document editions, block ids, the build time (atomic output
+comes from ``press.fsio``)."""
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from html import escape
 
 import jinja2
+import lxml.html
 from markupsafe import Markup
 
 from .. import STYLES, TEMPLATES, l10n  # noqa: F401 — the writers' style layers and templates
@@ -117,3 +121,40 @@ def roman(n: int) -> str:
 
 def markup(html: str) -> Markup:
     return Markup(html)
+
+
+BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figure", "table", "aside", "pre")
+
+
+def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
+    """Give every block element an id (``pb-<chapter>-<n>``, its first attribute) unless it has
+    one; return the ids in order. The print and EPUB writers call this on the same fragment, so ids
+    match between editions."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    order: list[str] = []
+    count = 0
+    for el in root.iter(*BLOCKS):
+        ident = el.get("id")
+        if not ident:
+            count += 1
+            ident = f"pb-{cid}-{count}"
+            rest = [(k, v) for k, v in el.attrib.items() if k != "id"]
+            el.attrib.clear()
+            el.set("id", ident)
+            for k, v in rest:
+                el.set(k, v)
+        order.append(ident)
+    return (root.text or "") + "".join(lxml.html.tostring(c, encoding="unicode") for c in root), order
+
+
+def local_href(chapter: str, target: str, current: str) -> str:
+    """``rewrite_links``'s target in an edition that is one document (the print HTML, an offprint)."""
+    return f"#{target}"
+
+
+def build_time(book: Book) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    return dt.datetime.fromisoformat(book.meta["date"])

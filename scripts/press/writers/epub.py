@@ -25,8 +25,7 @@ from ..book import Book, slugify
 from ..design import styles
 from ..pipeline import ChapterResult
 from . import common, indexpages, pagebreaks
-from .common import atomic_file, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
-from .pdf import build_time, mark_blocks
+from .common import atomic_file, build_time, environment, fill_pagerefs, mark_blocks, markup, parts_view, rewrite_links, roman
 
 EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles carry
     ("a", "noteref", "noteref"), ("a", "backlink", "backlink"), ("section", "endnotes", "endnotes"),
@@ -35,7 +34,7 @@ EPUB_TYPES = [  # (tag, class) → epub:type; the same semantics the ARIA roles 
     ("section", "index", "index"), ("ul", "index-entry-list", "index-entry-list"), ("li", "index-entry", "index-entry"),
     ("span", "index-term", "index-term"), ("span", "index-locators", "index-locator-list"),
     ("a", "index-locator", "index-locator"), ("a", "index-xref-preferred", "index-xref-preferred"),
-    ("a", "index-xref-related", "index-xref-related"), ("div", "bibliography", "bibliography"),
+    ("a", "index-xref-related", "index-xref-related"),
 ]
 CSS_LAYERS = ["tokens.css", "base.css", "epub.css"]
 MEDIA = images.MEDIA
@@ -45,6 +44,24 @@ def _href(chapter: str, target: str, current: str) -> str:
     if chapter == current:
         return f"#{target}"
     return f"{chapter}.xhtml" if target == chapter else f"{chapter}.xhtml#{target}"
+
+
+def _bibliography_sections(root, labels: dict) -> None:
+    """citeproc's bibliography (a list: role list, entries listitem) goes into a section of EPUB
+    type ``bibliography`` with the matching ARIA role, labelled by its heading when one stands
+    right before it (a chapter's "Literatuur"), else by the label itself (the book's, whose
+    chapter title is the heading)."""
+    for div in [el for el in root.iter("div") if "bibliography" in (el.get("class") or "").split()]:
+        section = etree.Element("section", {"data-epub-type": "bibliography", "role": "doc-bibliography"})
+        heading = div.getprevious()
+        div.addprevious(section)
+        if heading is not None and heading.tag in ("h2", "h3") and (heading.get("id") or "").endswith("-bibliography"):
+            section.set("aria-labelledby", heading.get("id"))
+            section.append(heading)
+        else:
+            section.set("aria-label", labels["bibliography"])
+        section.append(div)
+        section.tail, div.tail = div.tail, None
 
 
 def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], labels: dict,
@@ -65,6 +82,7 @@ def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], label
         for tag, cls, etype in EPUB_TYPES:
             if el.tag == tag and cls in classes:
                 el.set("data-epub-type", etype)
+    _bibliography_sections(root, labels)
     lost: list[int] = []
     for where, numbers in reversed(markers):  # from the end, so earlier offsets stay valid
         if where == HEAD or not pagebreaks.place(root, where, [_pagebreak_element(n, labels) for n in numbers]):
@@ -140,7 +158,7 @@ def page_markers(pagemap: dict | None, chapters: list[str], parts: list[str]) ->
         return {}
     firsts = pagemap.get("starts")
     if firsts is None:
-        return _block_markers(pagemap, chapters)
+        return _block_markers(pagemap, chapters, parts)
     anchors, known = pagemap["anchors"], set(chapters)
     part_at = {anchors[p]: p for p in parts if p in anchors}
     out: dict[str, list[tuple[tuple, list[int]]]] = {}
@@ -161,15 +179,26 @@ def page_markers(pagemap: dict | None, chapters: list[str], parts: list[str]) ->
     return out
 
 
-def _block_markers(pagemap: dict, chapters: list[str]) -> dict[str, list[tuple[tuple, list[int]]]]:
+def _block_markers(pagemap: dict, chapters: list[str], parts: list[str]) -> dict[str, list[tuple[tuple, list[int]]]]:
+    """Without page starts: each page at the start of the first block that begins on it; a page on
+    which none begins (a paragraph runs on to the chapter's end) goes with the chapter's last block
+    start; a part page at its heading."""
     anchors, out = pagemap["anchors"], {}
+    part_at = {anchors[p]: p for p in parts if p in anchors}
+    openings = sorted({anchors[c] for c in chapters if c in anchors} | set(part_at)) + [pagemap["pages"] + 1]
+    for page, part in part_at.items():
+        out[part] = [(HEAD, [page])]
     for cid in chapters:
         pages = [(anchors[i], i) for i in pagemap["blocks"].get(cid, []) if i in anchors]
-        seen = anchors.get(cid, pages[0][0] if pages else 1) - 1
+        start = anchors.get(cid, pages[0][0] if pages else 1)
+        seen = start - 1
         for page, ident in pages:
             if page > seen:
                 out.setdefault(cid, []).append(((ident, None, 0, 0), list(range(seen + 1, page + 1))))
                 seen = page
+        end = next(o for o in openings + [seen + 1] if o > start) - 1
+        if cid in out and end > seen:
+            out[cid][-1][1].extend(range(seen + 1, end + 1))
     return out
 
 

@@ -15,7 +15,9 @@ Offsets count the block's own text as the source has it (``squeeze``): generated
 list markers) is not counted, and a hyphen WeasyPrint adds where it breaks a word is recognised as
 not being in the source. A line that cannot be found in its block's text gets no offset (None):
 the marker then goes at the start of the block. Reading the boxes uses WeasyPrint's box tree, as
-``press.proofs.read_lines`` does (it has no public API for line boxes).
+``press.proofs.read_lines`` does, through ``press.weasy`` (WeasyPrint has no public API for line
+boxes); without WeasyPrint's internals there are no page starts (None) and the EPUB puts each
+page's marker at the start of its first block.
 """
 from __future__ import annotations
 
@@ -60,9 +62,12 @@ class _Block:
         return None
 
 
-def first_words(doc) -> dict[str, dict]:
-    from weasyprint.formatting_structure import boxes as B
+def first_words(doc) -> dict[str, dict] | None:
+    from .. import weasy
 
+    areas = weasy.pages(doc)
+    if areas is None:
+        return None
     out: dict[str, dict] = {}
     blocks: dict[int, _Block] = {}
     anchors: dict[int, object] = {}
@@ -78,37 +83,35 @@ def first_words(doc) -> dict[str, dict]:
         out[str(page)] = {"chapter": chapter, "id": anchor.get("id"), "tag": _tag(element), "n": n,
                           "offset": offset, "word": word}
 
-    def walk(box, page: int, named, chapter) -> None:
+    def walk(box: weasy.Box, page: int, named, chapter) -> None:
         element = box.element
-        if element is not None and "::" not in (box.element_tag or ""):
+        if element is not None and not box.generated:
             if element.get("id"):
                 named = element
             if _tag(element) == "article" and "chapter" in (element.get("class") or "").split():
                 chapter = element.get("id")
-        if isinstance(box, B.LineBox):
-            if "::" in (box.element_tag or "") or element is None or named is None:
+        if box.line:
+            if box.generated or element is None or named is None:
                 return
-            texts = [t.text for t in box.descendants()
-                     if isinstance(t, B.TextBox) and "::" not in (t.element_tag or "")]
+            texts = box.texts(generated=False)
             line = squeeze("".join(texts))
             if not line:
                 return
             block = blocks.setdefault(id(element), _Block(element))
             anchors[id(element)] = element  # keep the element alive while its id() is a key
             repeat = block.pos > 0
-            offset = block.place(line, box.style["hyphenate_character"])
+            offset = block.place(line, box.hyphen)
             if offset is None and repeat:
                 return  # a table's header row repeated at the top of the page: the page begins below it
             words = "".join(texts).split()
             entry(page, element, named, chapter, offset, words[0] if words else "")
             return
-        if isinstance(box, B.BlockReplacedBox) and named is not None:
+        if box.replaced and named is not None:
             entry(page, named, named, chapter, 0, "")
             return
-        for child in getattr(box, "children", []):
-            if isinstance(child, B.Box) and not isinstance(child, B.MarginBox):
-                walk(child, page, named, chapter)
+        for child in box.children:
+            walk(child, page, named, chapter)
 
-    for number, page in enumerate(doc.pages, 1):
-        walk(page._page_box, number, None, None)
+    for number, area in enumerate(areas, 1):
+        walk(area.root, number, None, None)
     return out

@@ -7,18 +7,19 @@ applied to WeasyPrint's output of the book's layout.
   the media edge halfway towards the trim, so the marks stand in the slug, outside the bleed, on
   the lines of the trim. WeasyPrint puts the BleedBox at most 10 pt beyond the trim whatever the
   CSS says; ``finish`` sets it to the designer's bleed.
-- A stable document id: WeasyPrint's PDF/X metadata carries a random one.
+- A stable document id: WeasyPrint's PDF/X metadata carries a random one (rewritten with pikepdf).
+- The screen file from the same layout: ``cut_to_trim`` leaves only the trimmed page.
 - Page count. ``with_blank_leaves`` appends blank leaves (no folio, no running head; crop marks)
   after the last page of the book, up to a multiple of 4: a printer folds sheets of 4, 8 or 16
   pages, and says where blanks go when they are left to it. Only a whole book gets them.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from pathlib import Path
 
+from .. import fsio
 from ..design import styles
 
 MULTIPLE = 4      # the print PDF's page count is a multiple of this
@@ -49,19 +50,35 @@ def with_blank_leaves(doc, base_url: str):
     short = -len(doc.pages) % MULTIPLE
     if not short:
         return doc
-    from .pdf import layout_document
+    from .pdfrender import layout_document
     leaf = layout_document(BLANK_LEAF, base_url, "print").pages[0]
     return doc.copy(list(doc.pages) + [leaf] * short)
 
 
 def fixed_document_id(path: str, identifier: bytes) -> None:
-    """WeasyPrint's PDF/X metadata carries a random xmpMM:DocumentID; write one derived from the
-    book instead (same length, so every byte offset in the file stays valid)."""
-    data = Path(path).read_bytes()
-    stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, identifier.decode())}".encode()
-    fixed = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, data)
-    if fixed != data:  # the second half of the file /ID was a hash of the random version: redo it
-        blank = re.sub(rb"(/ID \[\([0-9a-f]{32}\) \()[0-9a-f]{32}", rb"\g<1>" + b"0" * 32, fixed)
-        digest = hashlib.md5(blank).hexdigest().encode()
-        fixed = re.sub(rb"(/ID \[\([0-9a-f]{32}\) \()[0-9a-f]{32}", rb"\g<1>" + digest, fixed)
-        Path(path).write_bytes(fixed)
+    """WeasyPrint's PDF/X metadata carries a random xmpMM:DocumentID (WeasyPrint has no option for
+    it; Kozea/WeasyPrint#640): write one derived from the book instead. pikepdf rewrites the file;
+    the first half of its /ID (WeasyPrint's ``pdf_identifier``, from the book) stays, the second
+    becomes a digest of the content, so the same book gives the same file."""
+    import pikepdf
+    stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, identifier.decode())}"
+    tmp = fsio.temp_beside(Path(path))
+    try:
+        with pikepdf.open(path) as pdf:
+            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+                if "xmpMM:DocumentID" not in meta:
+                    return
+                meta["xmpMM:DocumentID"] = stable
+            pdf.save(tmp, deterministic_id=True)
+        fsio.publish(tmp, Path(path))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def cut_to_trim(document, pdf) -> None:
+    """WeasyPrint finisher: pages laid out with the printer's bleed show only the trimmed page
+    (MediaBox = TrimBox, no BleedBox) — the screen file, from the same layout."""
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+            obj["MediaBox"] = obj["TrimBox"]
+            obj.pop("BleedBox", None)

@@ -5,7 +5,7 @@ a chapter; every unit opens on a recto. Takes the print HTML, the record of the 
 unit its content hash, first page, page count and the page numbers it quoted from other units;
 every anchor's page) and that build's two PDFs; lays out each changed unit alone — its folios
 continued from the page it opens on, its references to other units as literal page numbers —
-and splices it into copies of the last PDFs (pdfsplice). Returns ``None`` whenever only a whole
+and splices it into copies of the last PDFs (press.weasy.splice). Returns ``None`` whenever only a whole
 layout is right: no record, a changed stylesheet or front matter, a unit whose page count
 changed, running heads or folios that differ from the book's, page numbers that keep moving, or
 more than half the book changed.

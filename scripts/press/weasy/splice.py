@@ -10,6 +10,10 @@ A unit's links to other units arrive as ``press:<id>`` URIs and leave as named d
 unit's font subsets give way to the book's subset of the same face when that has every glyph the
 unit uses, with the same widths and text (WeasyPrint keeps glyph ids in its subsets), so repeated
 edits do not pile up copies of the fonts.
+
+All of this relies on how WeasyPrint 70 writes PDFs, which is why it is part of ``press.weasy``:
+the print writer splices only when ``weasy.can_splice()``, and checks the result (SpliceError:
+the whole book is laid out instead).
 """
 from __future__ import annotations
 

@@ -1,0 +1,169 @@
+"""The one place the press reaches into WeasyPrint's internals (its box tree, how it writes PDFs):
+this package, with ``splice`` for the PDFs.
+
+WeasyPrint's public API lays a document out (``HTML.render``), lists its pages with their size and
+anchors (``Document.pages``, ``Page.anchors``) and writes a PDF (``write_pdf``, with a
+``finisher``). Everything else the press needs is not public and may change in any release:
+
+- the laid-out box tree (``Page._page_box``, ``weasyprint.formatting_structure.boxes``): where each
+  page begins to the word (``press.writers.pagestarts``), every line of the body for the pagination
+  report (``press.proofs``), each page's text area (``press.queries``), the running heads and
+  folios a unit laid out alone must repeat exactly (``margins``);
+- how WeasyPrint writes a PDF, which the splice of re-laid-out units relies on
+  (``press.weasy.splice``): each page's content tagged as whole subtrees of the Document
+  element, a parent tree numbered page by page, ``ToUnicode`` maps of single characters, and glyph
+  ids kept in font subsets;
+- the temporary folder of a font configuration (``FontConfiguration._folder``).
+
+This package was written against ``WRITTEN_FOR`` (the version requirements.lock pins). When another
+version is installed, or ``PRESS_WEASYPRINT_INTERNALS=off`` is set, ``internals()`` is False: it
+says so once on stderr, and each caller takes its safe way instead — the print edition is laid
+out whole (no splicing), no margin-box check, no page starts for the EPUB's page-break markers
+(they go at the start of each page's first block, from the anchors), a pagination report without
+line flags, query marks placed from the anchors. The editions stay correct, only slower or
+plainer. docs/architecture.md ("WeasyPrint's internals") lists the upstream issues that would make
+each of these public.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+from importlib import metadata
+
+WRITTEN_FOR = "70.0"   # the WeasyPrint version these internals were read from (requirements.lock)
+SWITCH = "PRESS_WEASYPRINT_INTERNALS"
+
+
+@functools.cache
+def internals() -> bool:
+    """Whether the internals below may be used: the installed WeasyPrint is the one this module
+    was written for and ``PRESS_WEASYPRINT_INTERNALS`` is not ``off``. Says once why not."""
+    reason = None
+    if os.environ.get(SWITCH, "").strip().lower() in ("off", "0", "no", "false"):
+        reason = f"{SWITCH}=off"
+    else:
+        try:
+            installed = metadata.version("weasyprint")
+        except metadata.PackageNotFoundError:
+            installed = "none"
+        if installed != WRITTEN_FOR:
+            reason = f"WeasyPrint {installed} is installed, the press was written for {WRITTEN_FOR}"
+    if reason:
+        print(f"press: not using WeasyPrint's internals ({reason}): the print edition is laid out whole, "
+              "without the margin-box check; page starts and proof flags are left out", file=sys.stderr)
+    return reason is None
+
+
+def reset() -> None:
+    """Read the version and the switch again (tests)."""
+    internals.cache_clear()
+
+
+# --- the box tree ------------------------------------------------------------------------------
+
+class Box:
+    """A laid-out box, as the press reads it: its element, whether it is generated content, its
+    kind (a line, a replaced element such as an image, or a box holding others), the text of a
+    line, and where it ends on the page. Children leave out the margin boxes (running heads)."""
+    __slots__ = ("box",)
+
+    def __init__(self, box):
+        self.box = box
+
+    @property
+    def element(self):
+        return self.box.element
+
+    @property
+    def generated(self) -> bool:
+        """``::before``, ``::after``, ``::marker`` and the like."""
+        return "::" in (self.box.element_tag or "")
+
+    @property
+    def marker(self) -> bool:
+        return "::marker" in (self.box.element_tag or "")
+
+    @property
+    def line(self) -> bool:
+        from weasyprint.formatting_structure import boxes
+        return isinstance(self.box, boxes.LineBox)
+
+    @property
+    def replaced(self) -> bool:
+        from weasyprint.formatting_structure import boxes
+        return isinstance(self.box, boxes.BlockReplacedBox)
+
+    def texts(self, generated: bool = True) -> list[str]:
+        """The text of every text box inside, in order; ``generated=False`` leaves generated text out."""
+        from weasyprint.formatting_structure import boxes
+        return [t.text for t in self.box.descendants() if isinstance(t, boxes.TextBox)
+                and (generated or "::" not in (t.element_tag or ""))]
+
+    @property
+    def hyphen(self) -> str:
+        """The character the layout adds where it breaks a word."""
+        return self.box.style["hyphenate_character"]
+
+    @property
+    def bottom(self) -> float:
+        return self.box.position_y + self.box.margin_height()
+
+    @property
+    def children(self) -> list[Box]:
+        from weasyprint.formatting_structure import boxes
+        return [Box(c) for c in getattr(self.box, "children", [])
+                if isinstance(c, boxes.Box) and not isinstance(c, boxes.MarginBox)]
+
+
+class PageArea:
+    """A page's box tree and its text area (in CSS pixels)."""
+
+    def __init__(self, page):
+        box = page._page_box  # WeasyPrint's own tests' way in; no public API (Kozea/WeasyPrint#265)
+        self.root = Box(box)
+        self.left, self.top = box.content_box_x(), box.content_box_y()
+        self.width, self.height = box.width, box.height
+
+
+def pages(doc) -> list[PageArea] | None:
+    """Each page's boxes and text area; None when the internals are not to be used."""
+    if not internals():
+        return None
+    return [PageArea(page) for page in doc.pages]
+
+
+def margins(doc) -> list[str] | None:
+    """Each page's margin boxes as text (running heads, folios): what a unit laid out alone must
+    repeat exactly. None when the internals are not to be used (then no unit is laid out alone)."""
+    if not internals():
+        return None
+    from weasyprint.formatting_structure import boxes
+
+    def text(box) -> str:
+        if isinstance(box, boxes.TextBox):
+            return box.text
+        return "".join(text(c) for c in getattr(box, "children", ()))
+    return [" | ".join(text(b) for b in page._page_box.children if isinstance(b, boxes.MarginBox))
+            for page in doc.pages]
+
+
+# --- how WeasyPrint writes PDFs ------------------------------------------------------------------
+
+def can_splice() -> bool:
+    """Whether a unit's PDF may be spliced into the book's (press.weasy.splice relies on how
+    WeasyPrint tags pages, numbers its parent tree, writes ToUnicode maps and keeps glyph ids)."""
+    return internals()
+
+
+def drop_font_copies(config) -> None:
+    """Remove the copies of the @font-face files WeasyPrint made for a font configuration (it
+    removes them only when the configuration is collected; Kozea/WeasyPrint#2090). Without the
+    internals the copies stay until then."""
+    if not internals():
+        return
+    folder = getattr(config, "_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        config._folder = None  # its own clean-up, when it is collected, has nothing left to do

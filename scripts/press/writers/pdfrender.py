@@ -1,0 +1,177 @@
+"""Laying the print HTML out with WeasyPrint and writing its PDFs; these functions run in worker
+processes (press.workers). One layout gives both variants: the book is laid out with the printer's
+bleed, the printer's PDF/X-4 is written from it and a forked child writes the screen's PDF/UA-1
+with its pages cut to the trim (press.writers.pdfprint). Returns the page map and everything
+WeasyPrint logged at warning level or above (the caller fails the build on it, PDF-001)."""
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import signal
+from pathlib import Path
+
+from .. import weasy
+from ..design import styles
+from . import indexpages, pagestarts, pdfimages, pdfprint
+from .printstyle import VARIANT_OPTIONS, font_configuration, release_fonts, stylesheets
+
+
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+
+def layout_document(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
+    """The print HTML laid out by WeasyPrint with the press's fonts and style layers; ``extra``:
+    further layers from the styles folder (the author queries' proof.css)."""
+    from weasyprint import CSS, HTML
+    config = font_configuration()
+    sheets = stylesheets(variant, config) + [CSS(filename=str(styles() / name)) for name in extra]
+    return HTML(string=html, base_url=base_url, url_fetcher=pdfimages.fetcher(base_url, styles())).render(
+        stylesheets=sheets, font_config=config)
+
+
+def layout_book(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
+    """``layout_document`` as the book is printed: a book with an index twice, the index set with
+    the pages of the first layout (for the proofs, which must paginate as the PDF does)."""
+    doc = layout_document(html, base_url, variant, extra)
+    if indexpages.has_index(html):
+        doc = layout_document(indexpages.by_page(html, anchors_of(doc)), base_url, variant, extra)
+    return doc
+
+
+def anchors_of(doc) -> dict[str, int]:
+    anchors: dict[str, int] = {}
+    for number, page in enumerate(doc.pages, 1):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+    return anchors
+
+
+def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
+    """The book laid out; a book with an index is laid out twice: the first layout tells on which
+    page each index mark stands, the second prints those numbers, merged ("12, 14–16"), in the
+    index. The index comes last, so its own length moves no mark."""
+    doc = layout_document(html, base_url, variant)
+    anchors = anchors_of(doc)
+    if indexpages.has_index(html):
+        doc = layout_document(indexpages.by_page(html, anchors), base_url, variant)
+        anchors = anchors_of(doc)
+    return doc, anchors
+
+
+def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
+    finisher = pdfprint.cut_to_trim if cut_to_trim else pdfprint.finish if variant == "print" else None
+    doc.write_pdf(out, pdf_identifier=identifier, finisher=finisher, **VARIANT_OPTIONS[variant])
+    if variant == "print":
+        pdfprint.fixed_document_id(out, identifier)
+
+
+
+def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) -> dict:
+    """Render and write one PDF (runs in a worker process; the offprints use it too). Returns the
+    page map and everything WeasyPrint logged at warning level or above."""
+    handler = Collect()
+    log = logging.getLogger("weasyprint")
+    log.addHandler(handler)
+    try:
+        doc, anchors = _layout(html, base_url, variant, handler)
+        if not handler.messages:  # a whole book: the printer's file ends on blank leaves
+            _write(pdfprint.with_blank_leaves(doc, base_url) if variant == "print" else doc, variant, out, identifier)
+        return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages,
+                "starts": pagestarts.first_words(doc)}
+    finally:
+        log.removeHandler(handler)
+        release_fonts()
+
+
+def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False,
+                whole: bool = False) -> dict:
+    """Both variants from one layout (runs in a worker process). The book is laid out once with
+    the printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves —
+    then the printer's PDF/X-4 is written here while a forked child writes the screen's PDF/UA-1
+    and cuts its pages to the trim. ``drop_last`` leaves out the last page (a unit's closing
+    element, see pdfunits); a ``whole`` book's printer file ends on blank leaves (pdfprint).
+    Returns the page map and all warnings."""
+    handler = Collect()
+    log = logging.getLogger("weasyprint")
+    log.addHandler(handler)
+    try:
+        doc, anchors = _layout(html, base_url, "print", handler)
+        if drop_last:
+            doc = doc.copy(doc.pages[:-1])
+            anchors = {k: v for k, v in anchors.items() if v <= len(doc.pages)}
+        starts = pagestarts.first_words(doc)
+        if starts is not None:
+            starts = {k: v for k, v in starts.items() if int(k) <= len(doc.pages)}
+        result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": weasy.margins(doc),
+                  "starts": starts}
+        if handler.messages:
+            return result
+        read, write = os.pipe()
+        gc.freeze()  # the child's collections leave the inherited layout alone (see press.workers)
+        pid = os.fork()
+        if pid:
+            gc.unfreeze()
+        if pid == 0:  # the child: the screen variant
+            os.close(read)
+            _die_with_parent()
+            code, messages = 0, []
+            try:
+                before = len(handler.messages)
+                _write(doc, "screen", outs["screen"], identifier, cut_to_trim=True)
+                messages = handler.messages[before:]
+            except BaseException as e:
+                code, messages = 1, [f"writing the screen PDF failed: {e}"]
+                Path(outs["screen"]).unlink(missing_ok=True)
+            finally:
+                os.write(write, json.dumps(messages).encode())
+                os.close(write)
+                os._exit(code)
+        os.close(write)
+        try:
+            _write(pdfprint.with_blank_leaves(doc, base_url) if whole else doc, "print", outs["print"], identifier)
+        finally:
+            with os.fdopen(read) as fh:
+                child = json.loads(fh.read() or '["the screen PDF writer stopped"]')
+            os.waitpid(pid, 0)
+        result["log"] = handler.messages + child
+        return result
+    finally:
+        log.removeHandler(handler)
+        release_fonts()
+
+
+def render_preview(html: str, base_url: str, drop_last: bool = False) -> dict:
+    """One unit for ``press preview`` (runs in a worker process): laid out as the book is (with
+    the printer's bleed), written as a plain PDF cut to the trim (no tagging: it is only looked
+    at) and returned as bytes with its page count; ``drop_last`` as in ``render_both``. Warnings
+    do not stop it: the whole build that follows reports them (PDF-001)."""
+    handler = Collect()
+    log = logging.getLogger("weasyprint")
+    log.addHandler(handler)
+    try:
+        doc, _ = _layout(html, base_url, "print", handler)
+        if drop_last and len(doc.pages) > 1:
+            doc = doc.copy(doc.pages[:-1])
+        return {"pdf": doc.write_pdf(finisher=pdfprint.cut_to_trim), "pages": len(doc.pages), "log": handler.messages}
+    finally:
+        log.removeHandler(handler)
+        release_fonts()
+
+
+def _die_with_parent() -> None:
+    """Linux: the forked writer gets SIGTERM when its parent worker is stopped (an interrupted build)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+

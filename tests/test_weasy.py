@@ -1,0 +1,119 @@
+"""WeasyPrint's internals are used only through ``press.weasy``, only with the WeasyPrint version it
+was written for, and never needed for correct editions: a build of the fixture book with the
+adapter switched off (``PRESS_WEASYPRINT_INTERNALS=off``, as when another version is installed)
+gives the same PDFs — pages, text, links, the contents' page numbers — and an EPUB page-list whose
+markers stand at the start of each page's first block."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+import test_print
+from conftest import FIXTURE, NS, ROOT, Built, press
+from pages import page_words
+from pypdf import PdfReader
+
+from press import weasy
+
+SAY = "not using WeasyPrint's internals"
+
+
+@pytest.fixture
+def fresh():
+    weasy.reset()
+    yield
+    weasy.reset()
+
+
+def test_written_for_the_pinned_version():
+    pinned = re.search(r"^weasyprint==(\S+)", (ROOT / "requirements.lock").read_text(), re.M).group(1)
+    assert weasy.WRITTEN_FOR == pinned
+
+
+def test_another_version_or_the_switch_turns_the_internals_off_and_says_so_once(fresh, monkeypatch, capsys):
+    assert weasy.internals() is True
+    assert SAY not in capsys.readouterr().err
+    weasy.reset()
+    monkeypatch.setattr(weasy.metadata, "version", lambda name: "71.0")
+    assert weasy.internals() is False and weasy.internals() is False
+    err = capsys.readouterr().err
+    assert err.count(SAY) == 1 and "WeasyPrint 71.0 is installed" in err
+    monkeypatch.undo()
+    weasy.reset()
+    monkeypatch.setenv(weasy.SWITCH, "off")
+    assert weasy.internals() is False and not weasy.can_splice()
+
+
+def test_callers_take_their_fallback_without_the_internals(fresh, monkeypatch, tmp_path):
+    from press import proofs
+    from press.writers import pagestarts, pdfrender
+    doc = pdfrender.layout_document("<html lang='en'><body><p id='a'>one two</p></body></html>", str(tmp_path) + "/")
+    assert weasy.margins(doc) is not None and pagestarts.first_words(doc)["1"]["word"] == "one"
+    assert proofs.read_lines(doc)[0][0].text == "one two"
+    monkeypatch.setenv(weasy.SWITCH, "off")
+    weasy.reset()
+    assert weasy.pages(doc) is None and weasy.margins(doc) is None
+    assert pagestarts.first_words(doc) is None
+    assert proofs.read_lines(doc) == ([], [])
+
+
+def _texts(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def _links(path: Path) -> list[list[str]]:
+    """Per page, each link annotation's target: a named destination or a URI."""
+    with pikepdf.open(path) as pdf:
+        out = []
+        for page in pdf.pages:
+            targets = []
+            for a in page.obj.get("/Annots", []):
+                if a.get("/Subtype") != "/Link":
+                    continue
+                action = a.get("/A")
+                targets.append(str(action.URI) if action is not None and "/URI" in action else str(a.get("/Dest", action)))
+            out.append(targets)
+        return out
+
+
+def test_a_build_without_the_internals_gives_correct_editions(fixture_book, tmp_path):
+    dist = tmp_path / "dist"
+    proc = press("build", "-m", str(FIXTURE), "-d", str(dist), "--force",
+                 env={"SOURCE_DATE_EPOCH": "1714521600", weasy.SWITCH: "off"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count(SAY) == 1  # said once, not once per worker
+    for name in (fixture_book.pdf.name, fixture_book.pdf_print.name):
+        old, new = fixture_book.dist / name, dist / name
+        assert len(PdfReader(new).pages) == len(PdfReader(old).pages), name
+        assert _texts(new) == _texts(old), name
+        assert _links(new) == _links(old), name
+    old_map = json.loads((fixture_book.dist / "reports" / "pagemap.json").read_text())
+    new_map = json.loads((dist / "reports" / "pagemap.json").read_text())
+    assert new_map["anchors"] == old_map["anchors"]
+    without = Built(FIXTURE, dist, fixture_book.slug)
+    # the contents' printed page numbers are the chapters' real start pages
+    test_print.test_contents_page_numbers_are_the_real_start_pages(without)
+    # the EPUB's page-list still names every page with text after the contents, in order, each
+    # at a page-break marker (at the start of a block: without the internals there are no words)
+    nav = without.epub_xml("EPUB/nav.xhtml")
+    entries = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
+    numbers = [int(a.text) for a in entries]
+    reader = PdfReader(without.pdf)
+    with_text = [n for n in range(new_map["anchors"]["toc"] + 1, len(reader.pages) + 1)
+                 if page_words(reader, n)]
+    assert numbers == sorted(numbers) and set(with_text) <= set(numbers)
+    for a in entries:
+        name, frag = a.get("href").split("#")
+        span = without.epub_xml(f"EPUB/{name}").xpath(f"//*[@id='{frag}']")[0]
+        assert span.get("role") == "doc-pagebreak" and span.get("aria-label") == f"Page {a.text}"
+
+
+def test_no_private_weasyprint_attribute_outside_the_adapter():
+    found = subprocess.run(["grep", "-rn", r"_page_box\|formatting_structure\|\._folder", "scripts/press"],
+                           cwd=ROOT, capture_output=True, text=True, check=False).stdout.splitlines()
+    assert [line for line in found if not line.startswith("scripts/press/weasy/")] == [], sys.version
