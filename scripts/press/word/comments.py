@@ -4,14 +4,17 @@ Import: a comment becomes an author query where it stands: on the words it cover
 ``[words]{.query text="comment"}``, or at its point (``[]{.query text="…"}``) when it covers
 nothing or crosses a paragraph. A comment the export made on a block query comes back as that
 block query (``::: {.query text="…"}`` around the blocks; ``::: query`` with the question as its
-text). Export: the other way round, so an author answers queries in Word's own margin; the
-comment's author is the book's publisher, its date the book's."""
+text); one the export spread over a table (from its caption, above it in Word, to its last cell)
+comes back around the table. Export: the other way round, so an author answers queries in Word's
+own margin; the comment's author is the book's publisher, its date the book's. Queries inside
+notes: ``press.word.notequeries``."""
 from __future__ import annotations
 
 import re
 
 import panflute as pf
 
+from ..filters import elements
 from . import inline_lists
 
 START, END, CLASS = "comment-start", "comment-end", "query"
@@ -27,6 +30,7 @@ def _is(elem, cls: str) -> bool:
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:
     _block_queries(doc, ctx)
+    doc.walk(lambda e, d: _table_query(e, ctx))
     changed = True
     while changed:  # one comment at a time: a comment may lie within another's words
         changed = False
@@ -72,6 +76,23 @@ def _block_queries(doc: pf.Doc, ctx) -> None:
     doc.walk(action)
 
 
+def _table_query(elem, ctx):
+    """A table with a comment from one of its paragraphs (the caption above it, a cell) to another
+    becomes ``::: {.query text="…"}`` around the table: the export spans the whole table so."""
+    if not isinstance(elem, pf.Table):
+        return None
+    spans = [e for e in elements(elem) if _is(e, START) or _is(e, END)]
+    for start in (s for s in spans if _is(s, START)):
+        end = next((s for s in spans if _is(s, END) and s.attributes.get("id") == start.attributes.get("id")), None)
+        if end is None or end.container is start.container:
+            continue  # a query on words within one paragraph stays there
+        start.container.remove(start)
+        end.container.remove(end)
+        ctx.count("comments → author queries")
+        return pf.Div(elem, classes=[CLASS], attributes={"text": _question(start)})
+    return None
+
+
 def _words(text: str) -> list:
     out = []
     for k, word in enumerate(text.split(" ")):
@@ -101,6 +122,12 @@ def _text_blocks(blocks: list) -> list:
             found += _text_blocks(list(b.content))
         elif isinstance(b, (pf.BulletList, pf.OrderedList)):
             found += _text_blocks([x for item in b.content for x in item.content])
+        elif isinstance(b, pf.Table):  # Word's order: the caption (above the table), then the cells row by row
+            found += _text_blocks(list(b.caption.content) if b.caption else [])
+            rows = [*(b.head.content if b.head else []),
+                    *(r for body in b.content for r in [*body.head, *body.content]),
+                    *(b.foot.content if b.foot else [])]
+            found += _text_blocks([x for row in rows for cell in row.content for x in cell.content])
     return found
 
 

@@ -50,6 +50,12 @@ class ImportContext:
         return self.styles.get(style.strip().lower())
 
 
+# Word comments are numbered from here. LibreOffice (7.4) shows the footnotes after a comment with
+# the text of the note before them when the comment's number is not above every footnote's (pandoc
+# numbers footnotes and bookmarks from 1); Word does not mind the numbers.
+COMMENT_IDS = 1_000_000
+
+
 @dataclass
 class ExportContext:
     book: Book
@@ -57,7 +63,8 @@ class ExportContext:
     labels: dict
     root: Path
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    comments: itertools.count = field(default_factory=lambda: itertools.count(1))
+    comments: itertools.count = field(default_factory=lambda: itertools.count(COMMENT_IDS))
+    notes: itertools.count = field(default_factory=lambda: itertools.count(1))   # Word numbers them through
     date: str = "2024-01-01T00:00:00Z"   # comments' date: the book's, so exports are reproducible
 
     def press_id(self, kind: str) -> str:

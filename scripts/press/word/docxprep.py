@@ -20,11 +20,19 @@ and take them out. The file itself is never changed. Marked are:
 - ``span-start:NAME`` / ``span-end:NAME``: bookmarks inside a paragraph that a document property
   describes as a span of the manuscript's (``press.word.keptspans``).
 
+- ``nq-start:NAME`` / ``nq-end:NAME``: the bookmarks (``press-nq-…``) around the words of an
+  author query in a note, which the export anchored on the note's reference mark
+  (``press.word.notequeries``).
+
+A comment at a point that has only its reference (as LibreOffice saves one) is given an empty
+range there, which pandoc's reader needs to read it.
+
 Pictures that Word stores as SVG with a PNG beside it (for old Word) are read as the SVG.
 """
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections import Counter
 
@@ -38,6 +46,8 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 MARK_STYLE = "PressMark"
 OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦…⟧: a mark's text; adjacent marks may arrive as one span
+NOTE_QUERY = "press-nq-"   # bookmarks of queries in notes (press.word.notequeries)
+COPIED = re.compile(r"(_Copy_\d+)+$")   # LibreOffice renames the bookmarks in notes when it saves
 STORIES = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
 
 
@@ -62,6 +72,9 @@ def prepare_parts(names: list[str], parts: dict[str, bytes]) -> bytes:
     if body is None:
         raise package.PackageError("WORD-006", "its word/document.xml has no body (w:body): not a Word document")
     _mark_bookmarks(body)
+    for tree in trees.values():
+        _mark_note_query_bookmarks(tree)
+        _range_point_comments(tree)
     for n, box in enumerate(trees["word/document.xml"].iter(w("txbxContent")), 1):
         _mark_range(box, f"box-start:{n}", f"box-end:{n}")
     for tree in trees.values():
@@ -141,6 +154,33 @@ def _mark_bookmarks(body: etree._Element) -> None:
             before = next((p for c in reversed(children[:i]) for p in _paragraphs(c)[-1:]), None)
             if before is not None:
                 before.append(mark_run(f"block-end:{name}"))
+
+
+def _range_point_comments(tree: etree._Element) -> None:
+    """A comment at a point, which LibreOffice saves as its reference alone (no range), is given an
+    empty range before its reference: pandoc's reader reads a comment only from its range."""
+    ranged = {e.get(w("id")) for e in tree.iter(w("commentRangeStart"))}
+    for ref in list(tree.iter(w("commentReference"))):
+        cid = ref.get(w("id"))
+        run = ref.getparent()
+        if cid in ranged or run is None or run.tag != w("r"):
+            continue
+        for tag in ("commentRangeStart", "commentRangeEnd"):
+            run.addprevious(etree.Element(w(tag), {w("id"): cid}))
+
+
+def _mark_note_query_bookmarks(tree: etree._Element) -> None:
+    """The bookmarks of queries in notes (``press-nq-…``) become marks where they start and end."""
+    ends = {e.get(w("id")): e for e in tree.iter(w("bookmarkEnd"))}
+    for start in list(tree.iter(w("bookmarkStart"))):
+        name = start.get(w("name"), "")
+        if not name.startswith(NOTE_QUERY) or next(start.iterancestors(w("p")), None) is None:
+            continue
+        name = COPIED.sub("", name)
+        start.addprevious(mark_run(f"nq-start:{name}"))
+        end = ends.get(start.get(w("id")))
+        if end is not None and next(end.iterancestors(w("p")), None) is not None:
+            end.addnext(mark_run(f"nq-end:{name}"))
 
 
 class _Languages:

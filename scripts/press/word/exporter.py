@@ -33,11 +33,26 @@ from ..design import styles
 from ..pandoc import pandoc_path
 from ..rules import ManuscriptError, finding
 from ..writers.common import build_time
-from . import STYLE, comments, headings, indexentries, keptspans, markers, package, pagerefs, pending, quotes, reference, sidebars
+from . import (
+    STYLE,
+    comments,
+    headings,
+    indexentries,
+    keptspans,
+    markers,
+    notequeries,
+    package,
+    pagerefs,
+    pending,
+    quotes,
+    reference,
+    sidebars,
+)
 from .context import ExportContext
 
 EXPORT = [
     headings,   # title, subtitle, authors and the rest of the front matter into the properties
+    notequeries,  # queries in notes → comments on the notes' reference marks, bookmarks in the notes
     comments,   # author queries → Word comments (block queries inside a bookmark)
     sidebars,   # ::: sidebar → Sidebar / Sidebar Title paragraphs inside a bookmark
     quotes,     # ::: pullquote → Pull Quote paragraphs inside a bookmark
@@ -55,7 +70,7 @@ def chapter_doc(book: Book, ch: Chapter, labels: dict, shared: ExportContext | N
     ctx = ExportContext(book=book, chapter=ch, labels=labels, root=book.root,
                         date=build_time(book).strftime("%Y-%m-%dT%H:%M:%SZ"))
     if shared is not None:
-        ctx.ids, ctx.comments = shared.ids, shared.comments
+        ctx.ids, ctx.comments, ctx.notes = shared.ids, shared.comments, shared.notes
     for step in EXPORT:
         doc = step.write(doc, ctx)
     return doc

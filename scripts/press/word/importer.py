@@ -47,6 +47,7 @@ from . import (
     keptspans,
     language,
     markers,
+    notequeries,
     notes,
     package,
     pagerefs,
@@ -63,6 +64,7 @@ IMPORT = [
     changes,    # tracked changes refused, or accepted/rejected on request             WORD-001
     markers,    # bookmarks and text boxes (docxprep's marks) → ids and block ranges
     language,   # runs marked in another language → [phrase]{lang=…}
+    notequeries,  # comments on notes' reference marks → author queries inside the notes
     indexentries,  # Word's XE fields → [words]{.index}, term= where it differs, point marks
     keptspans,  # bookmarks a document property describes → the spans again ({.cite key=…} …)
     comments,   # comments → author queries, where they stand

@@ -19,6 +19,7 @@ from . import inline_lists, is_mark, marks
 
 RANGE, BOX = "press-range", "press-box"
 LONG_IDS = "press-ids"
+RANGE_MARK = "press-range-mark"   # where a query's bookmark in a note starts or ends (docxprep's nq- marks)
 KEEP = ("lang-", "xe-", "span-")  # inline marks for later modules (language, index entries, kept spans)
 
 
@@ -156,11 +157,78 @@ def read(doc: pf.Doc, ctx) -> pf.Doc:
         for x in list(lst):
             if is_mark(x):
                 rest = [m for m in marks(x) if m.startswith(KEEP)]
-                if rest:
-                    x.content = [pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest))]
-                else:
-                    lst.remove(x)
+                at = next(k for k, y in enumerate(lst) if y is x)
+                lst[at:at + 1] = ([pf.Span(pf.Str("".join(f"\u27e6{m}\u27e7" for m in rest)), attributes=dict(x.attributes))]
+                                  if rest else []) + _span_marks(x)
+    _hoist(doc)
     return doc
+
+
+def _span_marks(mark) -> list:
+    """The marks of a query's bookmark in a note, as spans for ``press.word.notequeries``."""
+    out = []
+    for m in marks(mark):
+        kind, _, name = m.partition(":")
+        if kind in ("nq-start", "nq-end"):
+            out.append(pf.Span(classes=[RANGE_MARK], attributes={"mark": kind[3:], "name": name}))
+    return out
+
+
+def _is_range_mark(x) -> bool:
+    return isinstance(x, pf.Span) and RANGE_MARK in x.classes
+
+
+def _partner(x) -> tuple[str, str]:
+    return ("end" if x.attributes.get("mark") == "start" else "start", x.attributes.get("name", ""))
+
+
+def _hoist(doc: pf.Doc) -> None:
+    """A range mark first (or last) in a link, emphasis or span whose other end is outside it goes
+    out before (after) it: LibreOffice saves a bookmark around a link starting inside the link."""
+    moved = True
+    while moved:
+        moved = False
+        for e in elements(doc):
+            lst = getattr(e, "content", None)
+            if not (isinstance(e, pf.Inline) and isinstance(lst, pf.ListContainer) and lst) or e.parent is None:
+                continue
+            outer = e.container
+            if not isinstance(outer, pf.ListContainer):
+                continue
+            inside = {(x.attributes.get("mark"), x.attributes.get("name")) for x in lst if _is_range_mark(x)}
+            at = next(k for k, x in enumerate(outer) if x is e)
+            if _is_range_mark(lst[0]) and _partner(lst[0]) not in inside:
+                x = lst.pop(0)
+                outer.insert(at, x)
+                moved = True
+            elif _is_range_mark(lst[-1]) and _partner(lst[-1]) not in inside:
+                x = lst.pop(-1)
+                outer.insert(at + 1, x)
+                moved = True
+            if moved:
+                break
+
+
+def wrap(lst, a: int, b: int, make) -> None:
+    """Replace the range marks at ``a`` and ``b`` of ``lst`` and what lies between by ``make(words)``.
+    Another range's mark between them whose other end lies outside goes out: before the new span
+    when it stands at its start (or is an end), after it when it stands at its end (or is a start).
+    LibreOffice orders the marks at one place as it likes."""
+    inner = list(lst[a + 1:b])
+    lead = next((k for k, x in enumerate(inner) if not _is_range_mark(x)), len(inner))
+    trail = len(inner) - next((k for k, x in enumerate(reversed(inner)) if not _is_range_mark(x)), len(inner))
+    here = {(x.attributes.get("mark"), x.attributes.get("name")) for x in inner if _is_range_mark(x)}
+    before, after, words = [], [], []
+    for k, x in enumerate(inner):
+        if not _is_range_mark(x) or _partner(x) in here:
+            words.append(x)
+        elif k < lead:
+            before.append(x)
+        elif k >= trail:
+            after.append(x)
+        else:
+            (after if x.attributes.get("mark") == "start" else before).append(x)
+    lst[a:b + 1] = before + make(words) + after
 
 
 def write(doc: pf.Doc, ctx) -> pf.Doc:

@@ -9,6 +9,9 @@ import panflute as pf
 
 from . import style_of
 
+# the empty run Word (… Reference) or LibreOffice (… Characters, … Anchor) puts before a note's text
+REFERENCE_STYLES = {f"{kind} {what}" for kind in ("footnote", "endnote") for what in ("reference", "characters", "anchor")}
+
 
 def _clean(blocks: list) -> list:
     out = []
@@ -21,7 +24,7 @@ def _clean(blocks: list) -> list:
     if isinstance(first, (pf.Para, pf.Plain)):
         inl = list(first.content)
         while inl and (isinstance(inl[0], pf.Space) or isinstance(inl[0], pf.Span) and not pf.stringify(inl[0])
-                       and style_of(inl[0]) in ("footnote reference", "endnote reference")):
+                       and style_of(inl[0]) in REFERENCE_STYLES):
             inl.pop(0)
         first.content = inl
     return out
