@@ -127,3 +127,19 @@ def test_a_build_leaves_the_signal_handlers_alone(fixture_book):
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     assert build(FIXTURE, fixture_book.dist, quiet=True) == 0
     assert {s: signal.getsignal(s) for s in handlers} == handlers
+
+
+def test_the_ast_walkers_know_every_part_of_every_panflute_element():
+    """press.filters walks panflute's trees by the public names of the parts that hold elements
+    (PARTS, LEAVES); panflute keeps its own list in a private attribute. They must agree for every
+    element class, so a panflute that changes its structure fails here, not in a book."""
+    import inspect
+
+    import panflute as pf
+
+    from press.filters import parts
+    for name, cls in inspect.getmembers(pf, inspect.isclass):
+        if not issubclass(cls, pf.Element) or inspect.isabstract(cls) or cls in (pf.Element, pf.Block, pf.Inline, pf.MetaValue):
+            continue
+        sample = cls.__new__(cls)
+        assert parts(sample) == tuple(cls._children), name

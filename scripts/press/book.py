@@ -317,7 +317,7 @@ def _front_matter_finding(p: schema.Problem, rel: str):
     if p.kind == "unknown":
         return finding("FILE-009", rel, p.line, key=p.key, hint=p.detail)
     if p.kind == "missing":  # a key an entry needs ('name' of a contributor)
-        return finding("FILE-004", rel, p.line, key=schema._label(p.path[:-1]) or p.key,
+        return finding("FILE-004", rel, p.line, key=schema.path_label(p.path[:-1]) or p.key,
                        detail=f"it needs '{p.key}:'")
     if p.key == "title" and p.kind == "empty":
         return finding("FILE-003", rel, p.line)

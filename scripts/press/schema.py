@@ -58,15 +58,15 @@ def key(meaning: str, kind: dict, **extra) -> dict:
     return {**kind, **extra, "description": meaning}
 
 
-def _record(properties: dict, required: tuple = (), expected: str = "a list of 'key: value' lines") -> dict:
+def record(properties: dict, required: tuple = (), expected: str = "a list of 'key: value' lines") -> dict:
     return {"type": "object", "properties": properties, "additionalProperties": False,
             "required": list(required), "expected": expected}
 
 
-CONTENTS_FILE = _record({
+CONTENTS_FILE = record({
     "file": key("A chapter file in the manuscript folder.", MD_FILE),
 }, ("file",))
-CONTENTS_PART = _record({
+CONTENTS_PART = record({
     "part": key("The part's title, on its part page and in the contents.", TEXT),
     "files": key("The part's chapter files, in reading order.",
                  {"type": "array", "items": MD_FILE, "minItems": 1, "expected": "a list of chapter files, such as "
@@ -78,7 +78,7 @@ CONTENTS_ENTRY = {
     "expected": "'- file: NAME.md' or '- part: TITLE' with its files",
 }
 
-COVER = _record({
+COVER = record({
     "paper": key("The interior's paper, for the spine's width: white (444 pages per inch), cream (400) or coated (426).",
                  {"type": "string", "enum": ["white", "cream", "coated"], "expected": "white, cream or coated"}),
     "ppi": key("Pages per inch of the printer's paper (its caliper), instead of paper: the spine is pages ÷ ppi inches.",
@@ -90,7 +90,7 @@ COVER = _record({
                 {"type": "string", "pattern": r"(?i)\.(svg|png|jpe?g)$", "expected": "an image file such as images/logo.svg"}),
 })
 
-BOOK = _record({
+BOOK = record({
     "title": key("The book's title: cover, title page, metadata, file names (see slug).", TEXT),
     "subtitle": key("The subtitle, under the title on the cover and the title page.", OPTIONAL_TEXT),
     "lang": key("The book's language as a BCP 47 tag: hyphenation, labels, spelling dictionary.",
@@ -126,7 +126,7 @@ BOOK = _record({
                            {"enum": ["chapter", "book"], "expected": "'chapter' or 'book'"}),
     "index": key("The back-of-book index's cross-references: 'see' (a term → the term to look under) and "
                  "'see-also' (a term → related terms). The index itself comes from the marks in the text "
-                 "([term]{.index}).", _record({
+                 "([term]{.index}).", record({
                      "see": key("A term that has no page numbers of its own → the term to look under.",
                                 {"type": "object", "additionalProperties": TEXT,
                                  "expected": "'term: other term' lines"}),
@@ -140,7 +140,7 @@ BOOK = _record({
                      "expected": "a list of chapters, one '- file: NAME.md' a line"}),
 }, ("title", "lang", "authors", "publisher", "date", "identifier", "rights", "description", "contents"))
 
-FRONT_MATTER = _record({
+FRONT_MATTER = record({
     "title": key("The chapter's title (or write it as the body's opening '# Title').", TEXT),
     "subtitle": key("The chapter's subtitle.", OPTIONAL_TEXT),
     "author": key("Who wrote the chapter; leave it out for front and back matter. "
@@ -153,7 +153,7 @@ FRONT_MATTER = _record({
 
 CONTRIBUTOR = {
     "if": {"type": "string"}, "then": NAME,
-    "else": _record({
+    "else": record({
         "name": key("The contributor's name.", NAME),
         "role": key("What they did (default: contributor): " + ", ".join(ROLES) + ".",
                     {"type": "string", "pattern": "^(?i:" + "|".join([*ROLES, *ROLES.values()]) + ")$",
@@ -172,7 +172,7 @@ FRONT_MATTER["properties"].update({
                            {"type": ["string", "integer"], "minLength": 1, "expected": "text"}),
 })
 
-SUPPRESSION = _record({
+SUPPRESSION = record({
     "code": key("The finding's code, as `make check` prints it (LINK-001).",
                 {"type": "string", "expected": "a finding's code such as 'LINK-001'", "known_code": True}),
     "file": key("Only findings in this file (its path ends with this).", TEXT),
@@ -180,12 +180,12 @@ SUPPRESSION = _record({
     "reason": key("Why the finding is accepted: printed with every suppressed finding.",
                   {"type": "string", "pattern": r"\S", "expected": "a written reason"}),
 }, ("code", "reason"), expected="'code:' and 'reason:' lines")
-SUPPRESSIONS = _record({
+SUPPRESSIONS = record({
     "suppress": key("The accepted findings, one entry each (the file may also be that list alone).",
                     {"type": "array", "items": SUPPRESSION, "expected": "a list of suppressions, each with code and reason"}),
 })
 
-FACE = _record({
+FACE = record({
     "family": key("The family name the tokens use (--font-text, --font-display).", TEXT),
     "style": key("normal or italic.", {"type": "string", "enum": ["normal", "italic"], "expected": "normal or italic"}),
     "weight": key("The weight, 100 to 900 (400 regular, 700 bold).",
@@ -195,7 +195,7 @@ FACE = _record({
     "licence": key("The licence file under design/ (a font file under design/ needs one).", TEXT),
     "package": key("The Debian package that installs the file (instead of a file under design/).", TEXT),
 }, ("family", "style", "weight", "file"), expected="'family:', 'style:', 'weight:' and 'file:'")
-FONTS = _record({
+FONTS = record({
     "faces": key("The book's own font faces, one entry each.",
                  {"type": "array", "items": FACE, "minItems": 1, "expected": "a list of faces"}),
 }, ("faces",))
@@ -301,7 +301,7 @@ def duplicate_keys(node, offset: int = 0) -> list[Problem]:
 # Validation
 
 
-def _label(path) -> str:
+def path_label(path) -> str:
     """'authors', 'contents entry 3', 'contents entry 3, files'."""
     out = []
     for step in path:
@@ -374,11 +374,11 @@ def validate(data, node, which: str, offset: int = 0, known_codes=()) -> list[Pr
         value = error.instance
         line = where(value_node if value_node is not None else key_node)
         if value is None or value == [] or (isinstance(value, str) and not value.strip()):
-            problems.append(Problem("empty", line, _label(path), "it is empty", path))
+            problems.append(Problem("empty", line, path_label(path), "it is empty", path))
         else:
-            subject, label = "it", _label(path)
+            subject, label = "it", path_label(path)
             if path and isinstance(path[-1], int):  # an item of a list: the list's key, the item's number
-                subject, label = f"entry {path[-1] + 1}", _label(path[:-1])
+                subject, label = f"entry {path[-1] + 1}", path_label(path[:-1])
             detail = f"{subject} must be {_expected(error)}, not {describe(value)}"
             plain_text = "string" in str(error.schema.get("type")) and not {"pattern", "format"} & set(error.schema)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and plain_text:

@@ -86,7 +86,7 @@ class Refused(Exception):
     """The file cannot be used as an image; the message says why."""
 
 
-def _parser() -> etree.XMLParser:
+def parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                            huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
 
@@ -241,7 +241,7 @@ def _remove(el) -> None:
 def clean(data: bytes) -> tuple[bytes, list[str]]:
     """The cleaned SVG and a list of what was removed (empty when nothing was)."""
     try:
-        tree = etree.ElementTree(etree.fromstring(data, _parser()))
+        tree = etree.ElementTree(etree.fromstring(data, parser()))
     except etree.XMLSyntaxError as e:
         raise Refused(f"it is not well-formed XML ({e.msg})") from None
     except ValueError as e:

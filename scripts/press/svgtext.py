@@ -41,7 +41,7 @@ def outline(svg: bytes, faces: list, generic: dict[str, str]) -> bytes:
     """The SVG with its text as outlines. ``faces``: the book's faces (press.fonts.Face, installed
     ones); ``generic``: which family stands in for ``serif``, ``sans-serif`` and an unknown family."""
     faces = [f for f in faces if f.path is not None]
-    root = etree.fromstring(svg, svgclean._parser())  # no entities, DTD or network, as svgclean reads
+    root = etree.fromstring(svg, svgclean.parser())  # no entities, DTD or network, as svgclean reads
     texts = [t for t in root.iter(f"{{{SVG}}}text") if _supported(t)]
     if not texts or not faces:
         return svg

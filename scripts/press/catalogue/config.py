@@ -20,7 +20,7 @@ from ..rules import ManuscriptError, finding
 
 NAME_RE = r"^[a-z0-9][a-z0-9._-]*$"
 
-BOOK_ENTRY = schema._record({
+BOOK_ENTRY = schema.record({
     "path": schema.key("The manuscript folder (with its book.yaml), relative to the catalogue file.",
                        schema.TEXT),
     "git": schema.key("A git repository to clone (any URL git accepts, or a local repository).", schema.TEXT),
@@ -34,7 +34,7 @@ BOOK_ENTRY = schema._record({
 BOOK_ENTRY = {**BOOK_ENTRY, "oneOf": [{"required": ["path"], "not": {"required": ["git"]}},
                                       {"required": ["git", "ref"], "not": {"required": ["path"]}}]}
 
-CATALOGUE = schema._record({
+CATALOGUE = schema.record({
     "title": schema.key("The catalogue's title: the site's index page and the feeds' title.", schema.TEXT),
     "publisher": schema.key("The publisher: the feeds' author and the site's footer.", schema.TEXT),
     "base_url": schema.key("Where the site will be published (the feeds' links are absolute under it).",

@@ -16,7 +16,9 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from .. import TEMPLATES, fsio
+import press
+
+from .. import fsio
 from ..book import _load_yaml, read_text
 from ..context import labels_for
 from . import feeds
@@ -110,7 +112,7 @@ def write(catalogue, books: list[tuple[str, Path, Path]], out: Path) -> list[dic
     import jinja2
     found = entries(books, out)
     updated = max((e["updated"] for e in found), default=_iso(0))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES / "catalogue")),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(press.TEMPLATES / "catalogue")),
                              autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     from .. import l10n
     common = {"catalogue": catalogue, "labels": labels_for(catalogue.lang), "books": found,

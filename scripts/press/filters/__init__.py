@@ -38,11 +38,31 @@ def _children(elem, names):
             yield child
 
 
+# The parts of a panflute element that hold other elements, in panflute's order (its ``walk``'s),
+# by their public names; every other element holds its children in ``content``, and these hold
+# none. tests/test_structure.py checks the table against panflute's own (private) lists, so a new
+# panflute that changes them fails a test, not a book.
+PARTS = {pf.Caption: ("content", "short_caption"), pf.Citation: ("prefix", "suffix"),
+         pf.Cite: ("content", "citations"), pf.DefinitionItem: ("term", "definitions"),
+         pf.Doc: ("metadata", "content"), pf.Figure: ("content", "caption"),
+         pf.Table: ("head", "content", "foot", "caption"), pf.TableBody: ("content", "head")}
+LEAVES = (pf.Str, pf.Space, pf.SoftBreak, pf.LineBreak, pf.Code, pf.CodeBlock, pf.RawBlock, pf.RawInline,
+          pf.Math, pf.HorizontalRule, pf.Null, pf.MetaBool, pf.MetaString)
+
+
+def parts(elem) -> tuple[str, ...]:
+    """The names of ``elem``'s parts that hold elements (see PARTS)."""
+    found = PARTS.get(type(elem))
+    if found is None:
+        found = PARTS[type(elem)] = () if isinstance(elem, LEAVES) else ("content",)
+    return found
+
+
 def elements(elem):
     """Every element under ``elem`` and then ``elem`` itself, in the order panflute's ``walk``
     visits them (children first), without rebuilding every list on the way as ``walk`` does:
     for filters that read the tree or change elements in place (several times faster)."""
-    for child in _children(elem, elem._children):
+    for child in _children(elem, parts(elem)):
         yield from elements(child)
     yield elem
 
@@ -59,5 +79,5 @@ def in_reading_order(elem, prune=None):
     left out. For readers of the text: the spelling check, the link check."""
     yield elem
     if prune is None or not prune(elem):
-        for child in _children(elem, _READING_ORDER.get(type(elem), elem._children)):
+        for child in _children(elem, _READING_ORDER.get(type(elem)) or parts(elem)):
             yield from in_reading_order(child, prune)

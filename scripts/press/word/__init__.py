@@ -123,6 +123,26 @@ def to_markdown(blocks: list, rel: str) -> str:
     return run_pandoc(["-f", "json", *WRITER], buf.getvalue().encode("utf-8"), rel).decode("utf-8")
 
 
+def pair_marks(items: list, on_mark) -> list:
+    """Inlines interleaved with marks (tuples, from a module's ``_split``) → inlines: each mark is
+    handed to ``on_mark(items, i, out)``, which appends what the mark stands for to ``out`` and
+    returns the index it consumed up to (``i`` itself, or the index of the mark that closes it)."""
+    out: list = []
+    i = 0
+    while i < len(items):
+        if isinstance(items[i], tuple):
+            i = on_mark(items, i, out)
+        else:
+            out.append(items[i])
+        i += 1
+    return out
+
+
+def closing(items: list, i: int, end) -> int | None:
+    """The index after ``i`` of the mark ``end`` (None when the paragraph does not hold it)."""
+    return next((n for n in range(i + 1, len(items)) if items[n] == end), None)
+
+
 FORMATTING = (pf.Emph, pf.Strong, pf.Underline, pf.Strikeout, pf.SmallCaps, pf.Superscript, pf.Subscript)
 
 

@@ -131,15 +131,21 @@ def _text_blocks(blocks: list) -> list:
     return found
 
 
+def queried_words(span: pf.Span) -> list:
+    """What a query span stands around: its words, inside a span of its own other classes, id and
+    attributes when it has any (a query may also be an index mark or in another language)."""
+    rest = [c for c in span.classes if c != CLASS]
+    inner = list(span.content)
+    if rest or span.identifier or set(span.attributes) - {"text"}:
+        inner = [pf.Span(*inner, identifier=span.identifier, classes=rest,
+                         attributes={k: v for k, v in span.attributes.items() if k != "text"})]
+    return inner
+
+
 def write(doc: pf.Doc, ctx) -> pf.Doc:
     def action(elem, doc):
         if isinstance(elem, pf.Span) and CLASS in elem.classes:
-            rest = [c for c in elem.classes if c != CLASS]
-            inner = list(elem.content)
-            if rest or elem.identifier or set(elem.attributes) - {"text"}:
-                inner = [pf.Span(*inner, identifier=elem.identifier, classes=rest,
-                                 attributes={k: v for k, v in elem.attributes.items() if k != "text"})]
-            return _comment(ctx, elem.attributes.get("text", ""), inner)
+            return _comment(ctx, elem.attributes.get("text", ""), queried_words(elem))
         if isinstance(elem, pf.Div) and CLASS in elem.classes:
             if "text" not in elem.attributes:
                 para = pf.Para(*_comment(ctx, pf.stringify(elem).strip(), []))

@@ -144,7 +144,7 @@ def book_doc(book: Book, labels: dict) -> pf.Doc:
 
 
 def _inl(value) -> list:
-    return headings._inlines(value) if value is not None else []
+    return headings.meta_inlines(value) if value is not None else []
 
 
 def _with_ids(doc: pf.Doc) -> list:

@@ -34,7 +34,7 @@ def _front_matter(text: str, rel: str) -> dict:
     return extra if isinstance(extra, dict) else {}
 
 
-def _inlines(value) -> list:
+def meta_inlines(value) -> list:
     if isinstance(value, pf.MetaInlines):
         return list(value.content)
     if isinstance(value, pf.MetaString):
@@ -54,8 +54,8 @@ def _names(value) -> list[str]:
 def read(doc: pf.Doc, ctx) -> pf.Doc:
     meta = doc.metadata.content
     props = ctx.properties
-    ctx.title = _inlines(meta.get("title")) if "title" in meta else []
-    ctx.subtitle = _inlines(meta.get("subtitle")) if "subtitle" in meta else []
+    ctx.title = meta_inlines(meta.get("title")) if "title" in meta else []
+    ctx.subtitle = meta_inlines(meta.get("subtitle")) if "subtitle" in meta else []
     ctx.authors = _names(meta.get("author")) if "author" in meta else []
     body = [b for b in doc.content]
     headers = [b for b in _headers(doc) if not inside(b, "sidebar")]

@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 import panflute as pf
 from lxml import etree
 
-from . import inline_lists, is_mark, marks, rejoin
+from . import closing, inline_lists, is_mark, marks, pair_marks, rejoin
 
 CLASS = "index"
 BOOKMARK, GIVEN = "press_ix_", "press_ixt_"  # the second: a term the manuscript gives though it is the words
@@ -238,32 +238,24 @@ def _span(words: list, term: str, given: bool) -> pf.Span:
 
 
 def _build(items: list, ctx, restored: list) -> list:
-    out: list = []
-    i = 0
-    while i < len(items):
-        x = items[i]
-        if not isinstance(x, tuple):
-            out.append(x)
-            i += 1
-            continue
-        kind, _, rest = x[1].partition(":")
+    def on_mark(items: list, i: int, out: list) -> int:
+        kind, _, rest = items[i][1].partition(":")
         if kind == "xe-point":
             out.append(pf.Span(classes=[CLASS], attributes={"term": unquote(rest)}))
-            restored.append(out[-1])
-            ctx.count("index entries")
         elif kind in ("xe-start", "xe-term"):
             k, _, term = rest.partition(":")
-            j = next((n for n in range(i + 1, len(items)) if items[n] == ("xe", f"xe-end:{k}")), None)
+            j = closing(items, i, ("xe", f"xe-end:{k}"))
             if j is None:  # the words' end is elsewhere (another paragraph): a mark at the place
                 out.append(pf.Span(classes=[CLASS], attributes={"term": unquote(term)}))
-                restored.append(out[-1])
             else:
                 out.append(_span(_build(items[i + 1:j], ctx, restored), unquote(term), kind == "xe-term"))
-                restored.append(out[-1])
                 i = j
-            ctx.count("index entries")
-        i += 1
-    return out
+        else:
+            return i
+        restored.append(out[-1])
+        ctx.count("index entries")
+        return i
+    return pair_marks(items, on_mark)
 
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:

@@ -16,7 +16,7 @@ import json
 
 import panflute as pf
 
-from . import STYLE, inline_lists, is_mark, marks, rejoin
+from . import STYLE, closing, inline_lists, is_mark, marks, pair_marks, rejoin
 from .package import parse
 
 PREFIX = "press_span_"
@@ -131,24 +131,16 @@ def _span(words: list, data: dict) -> pf.Span:
 
 
 def _build(items: list, known: dict, ctx, restored: list) -> list:
-    out: list = []
-    i = 0
-    while i < len(items):
-        x = items[i]
-        if not isinstance(x, tuple):
-            out.append(x)
-            i += 1
-            continue
-        kind, _, name = x[1].partition(":")
-        if kind == "span-start" and name in known:
-            j = next((n for n in range(i + 1, len(items)) if items[n] == ("span", f"span-end:{name}")), None)
-            if j is not None:
-                out.append(_span(_build(items[i + 1:j], known, ctx, restored), known[name]))
-                restored.append(out[-1])
-                ctx.count("kept spans")
-                i = j
-        i += 1
-    return out
+    def on_mark(items: list, i: int, out: list) -> int:
+        kind, _, name = items[i][1].partition(":")
+        j = closing(items, i, ("span", f"span-end:{name}")) if kind == "span-start" and name in known else None
+        if j is None:
+            return i
+        out.append(_span(_build(items[i + 1:j], known, ctx, restored), known[name]))
+        restored.append(out[-1])
+        ctx.count("kept spans")
+        return j
+    return pair_marks(items, on_mark)
 
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:

@@ -16,14 +16,15 @@ save the file (LibreOffice renames those bookmarks ``…_Copy_1``, which ``docxp
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 import panflute as pf
 
 from ..book import load_yaml_file
 from ..context import LOCALES
-from ..filters import elements
+from ..filters import elements, in_reading_order
 from . import style_of
-from .comments import CLASS, END, START, _comment, _is, _question
+from .comments import CLASS, END, START, _comment, _is, _question, queried_words
 from .markers import RANGE_MARK, wrap
 from .notes import REFERENCE_STYLES
 
@@ -32,13 +33,7 @@ BOOKMARK = "press-nq-"
 
 def _preorder(elem):
     """The elements under ``elem`` in reading order (a span before the spans inside it)."""
-    for name in elem._children:
-        child = getattr(elem, name)
-        items = child if isinstance(child, pf.ListContainer) else [] if child is None else [child]
-        for item in items:
-            if isinstance(item, pf.Element):
-                yield item
-                yield from _preorder(item)
+    return islice(in_reading_order(elem), 1, None)
 
 
 def _at(elem) -> int:
@@ -55,12 +50,7 @@ def write(doc: pf.Doc, ctx) -> pf.Doc:
         label = ctx.labels["note_query"].format(n=n)
         ranges = []
         for q in queries:
-            rest = [c for c in q.classes if c != CLASS]
-            inner = list(q.content)
-            if rest or q.identifier or set(q.attributes) - {"text"}:
-                inner = [pf.Span(*inner, identifier=q.identifier, classes=rest,
-                                 attributes={k: v for k, v in q.attributes.items() if k != "text"})]
-            q.container[_at(q)] = pf.Span(*inner, identifier=ctx.press_id("nq"))
+            q.container[_at(q)] = pf.Span(*queried_words(q), identifier=ctx.press_id("nq"))
             ranges.append(_comment(ctx, f"({label}) {q.attributes.get('text', '')}", []))
         lst, at = note.container, _at(note)
         lst[at:at + 1] = [r[0] for r in ranges] + [note] + [r[1] for r in reversed(ranges)]
