@@ -38,7 +38,8 @@ class Running:
         self.proc = subprocess.Popen([sys.executable, "-m", "press.cli", "preview", "-m", str(self.book),
                                       "-d", str(self.dist), "--port", "0", *args], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     start_new_session=True)  # its own process group, as in a terminal
+                                     start_new_session=True,  # its own process group, as in a terminal
+                                     preexec_fn=as_in_a_terminal)
         self.out: list[str] = []
         self.err: list[str] = []
         self.url = ""
@@ -122,6 +123,13 @@ class Running:
                 self.proc.wait(10)
         time.sleep(0.3)  # the readers take the last lines
         return self.proc.returncode
+
+
+def as_in_a_terminal() -> None:
+    """Ctrl-C's signal at its default in the child, as a terminal's foreground job has it: a test
+    run started in the background (``make test &``, a CI runner) hands its children SIGINT ignored,
+    and a program that inherits that cannot be stopped with Ctrl-C at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def session(sid: int) -> list[int]:

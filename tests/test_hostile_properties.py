@@ -6,7 +6,7 @@ is refused, and everything else loads as PyYAML's safe loader reads it."""
 from __future__ import annotations
 
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from test_hostile import _svg_problems
@@ -71,6 +71,8 @@ def svg_documents(draw) -> bytes:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(svg_documents())
+@example(b'<?xml version="1.0"?>\n<!DOCTYPE svg [ <!ENTITY e "internal"> ]>\n<svg xmlns="http://www.w3.org/2000/svg">'
+         b"<style>}{ broken ; @import 'x.css';</style></svg>\n")  # an @import inside a rule's block (found by hypothesis)
 def test_cleaned_svg_has_nothing_active_left(data):
     try:
         cleaned, removed = svgclean.clean(data)

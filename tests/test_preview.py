@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE
 from PIL import Image, ImageChops
-from previewrun import Running, edit_text, session, set_token, soak
+from previewrun import Running, as_in_a_terminal, edit_text, session, set_token, soak
 from pypdf import PdfReader
 
 
@@ -124,7 +124,8 @@ def test_ctrl_c_while_it_starts_is_quiet_too(tmp_path):
     env = dict(os.environ, PRESS_CACHE=str(tmp_path / "cache"))
     proc = subprocess.Popen([sys.executable, "-m", "press.cli", "preview", "-m", str(FIXTURE), "-d",
                              str(tmp_path / "dist"), "--port", "0"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=as_in_a_terminal)
     first = proc.stdout.readline()  # the first build has begun
     time.sleep(0.3)
     os.killpg(proc.pid, signal.SIGINT)

@@ -11,12 +11,14 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import press.catalogue.config  # noqa: F401  (registers catalogue.yaml's schema, documented in docs/catalogue.md)
 from press import schema
 from press.check import collect, load_suppressions
 from press.filters.divs import fences
 
 DOC = ROOT / "docs" / "manuscript-format.md"
-DOCS = [DOC, ROOT / "docs" / "designers.md"]  # the design's fonts.yaml is documented for designers
+DOCS = [DOC, ROOT / "docs" / "designers.md",  # the design's fonts.yaml is documented for designers
+        ROOT / "docs" / "catalogue.md"]         # a publisher's catalogue.yaml
 
 
 def test_docs_list_every_key_of_the_schema(regen):

@@ -23,9 +23,14 @@ CITING_READER = "markdown"     # with citations: [@key, p. 12], @key
 HTML_ARGS = ["-t", "html5", "--wrap=none", "--no-highlight"]
 
 
-@functools.cache
+_PANDOC: str | None = None  # the pandoc binary pypandoc-binary brings, found once
+
+
 def pandoc_path() -> str:
-    return pypandoc.get_pandoc_path()
+    global _PANDOC
+    if _PANDOC is None:
+        _PANDOC = pypandoc.get_pandoc_path()
+    return _PANDOC
 
 
 @functools.cache

@@ -162,7 +162,9 @@ def clean_stylesheet(text: str, removed: list[str]) -> str:
         problem = _css_problem(list(rule.prelude) + list(rule.content or []))
         if rule.type == "qualified-rule" and not problem:
             for decl in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
-                if decl.type == "declaration" and not (decl.lower_name in PROPERTIES or decl.lower_name.startswith("--")):
+                if decl.type != "declaration":  # an at-rule or junk inside the block (``{ x; @import …; }``)
+                    problem = "unreadable CSS"
+                elif not (decl.lower_name in PROPERTIES or decl.lower_name.startswith("--")):
                     problem = f"CSS property {decl.lower_name[:30]}"
         if problem:
             removed.append(f"{problem} in <style>")

@@ -22,6 +22,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "fc-list": ("fontconfig", "build"),              # finding the installed font files (press.fonts)
     "rsvg-convert": ("librsvg2-bin", "build"),       # pandoc's PNG beside each SVG in the Word documents (old Word)
     "hunspell": ("hunspell", "tools"),               # the spelling check (press.spelling)
+    "git": ("git", "build"),                         # press catalogue: books named by a git URL and ref
     "java": ("default-jre-headless", "tools"),       # EPUBCheck and the Nu HTML Checker
     "node": ("nodejs", "tools"),                     # Ace by DAISY and axe-core
     "npm": ("npm", "tools"),                         # installs them (package.json)
