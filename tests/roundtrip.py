@@ -63,6 +63,16 @@ def canonical(path: Path) -> str:
     return yaml.safe_dump(head, allow_unicode=True, sort_keys=True) + "\n" + body
 
 
+def with_chapter(manuscript: Path, dest: Path, name: str, text: str) -> Path:
+    """A copy of ``manuscript`` at ``dest`` with a chapter ``name`` (``text``) added at the end of
+    its book.yaml, as an editor adds one."""
+    shutil.copytree(manuscript, dest)
+    (dest / name).write_text(text, encoding="utf-8")
+    listing = dest / "book.yaml"
+    listing.write_text(bookyaml.insert(listing.read_text(encoding="utf-8"), name), encoding="utf-8")
+    return dest
+
+
 def without(manuscript: Path, dest: Path, name: str) -> Path:
     """A copy of ``manuscript`` at ``dest`` without the chapter ``name`` (file and listing)."""
     shutil.copytree(manuscript, dest)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import FIXTURE, ROOT, press
 from lxml import etree
-from roundtrip import canonical, roundtrip
+from roundtrip import canonical, roundtrip, with_chapter
 from worddoc import AuthorDocument, png
 
 from press import render
@@ -238,11 +238,7 @@ Was this paragraph joined across a page break?
 
 
 def test_queries_pending_text_and_page_references_survive_the_round_trip(tmp_path):
-    book = tmp_path / "book"
-    shutil.copytree(FIXTURE, book)
-    (book / "04-queries.md").write_text(QUERIES, encoding="utf-8")
-    listing = book / "book.yaml"
-    listing.write_text(bookyaml.insert(listing.read_text(encoding="utf-8"), "04-queries.md"), encoding="utf-8")
+    book = with_chapter(FIXTURE, tmp_path / "book", "04-queries.md", QUERIES)
     dist = tmp_path / "dist"
     proc = press("docx", "-m", str(book), "-d", str(dist), "--only", "queries", env=EPOCH)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -5,16 +5,13 @@ test in a copy of the fixture book."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 from conftest import FIXTURE, ROOT, press
 from lxml import etree
-from roundtrip import canonical, roundtrip, without
-
-from press.word import bookyaml
+from roundtrip import canonical, roundtrip, with_chapter, without
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1714521600"}
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -46,12 +43,7 @@ A query after the notes: [the gates]{.query text="Which gates?"} open, with a th
 
 
 def _book(tmp_path: Path) -> Path:
-    book = tmp_path / "book"
-    shutil.copytree(FIXTURE, book)
-    (book / "04-queries.md").write_text(CHAPTER, encoding="utf-8")
-    listing = book / "book.yaml"
-    listing.write_text(bookyaml.insert(listing.read_text(encoding="utf-8"), "04-queries.md"), encoding="utf-8")
-    return book
+    return with_chapter(FIXTURE, tmp_path / "book", "04-queries.md", CHAPTER)
 
 
 def _export(tmp_path: Path) -> tuple[Path, Path]:

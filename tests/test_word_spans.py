@@ -3,7 +3,6 @@ become Word's own index entries (a bookmark and an XE field), references kept as
 spans a bookmark described in a document property; the import gives the manuscript's spans back."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -11,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE, press
 from lxml import etree
-from roundtrip import canonical, roundtrip, without
+from roundtrip import canonical, roundtrip, with_chapter, without
 
-from press.word import bookyaml, indexentries
+from press.word import indexentries
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1714521600"}
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -41,11 +40,7 @@ SPANS = SPANS.replace("SOURCE", LONG.strip())
 
 
 def _export(tmp_path: Path) -> tuple[Path, Path]:
-    book = tmp_path / "book"
-    shutil.copytree(FIXTURE, book)
-    (book / "04-spans.md").write_text(SPANS, encoding="utf-8")
-    listing = book / "book.yaml"
-    listing.write_text(bookyaml.insert(listing.read_text(encoding="utf-8"), "04-spans.md"), encoding="utf-8")
+    book = with_chapter(FIXTURE, tmp_path / "book", "04-spans.md", SPANS)
     dist = tmp_path / "dist"
     proc = press("docx", "-m", str(book), "-d", str(dist), "--only", "spans", env=EPOCH)
     assert proc.returncode == 0, proc.stdout + proc.stderr
