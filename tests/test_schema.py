@@ -11,7 +11,6 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import press.catalogue.config  # noqa: F401  (registers catalogue.yaml's schema, documented in docs/catalogue.md)
 from press import schema
 from press.check import collect, load_suppressions
 from press.filters.divs import fences

@@ -18,37 +18,6 @@ from .. import schema
 from ..book import _load_yaml, display_path, read_text
 from ..rules import ManuscriptError, finding
 
-NAME_RE = r"^[a-z0-9][a-z0-9._-]*$"
-
-BOOK_ENTRY = schema.record({
-    "path": schema.key("The manuscript folder (with its book.yaml), relative to the catalogue file.",
-                       schema.TEXT),
-    "git": schema.key("A git repository to clone (any URL git accepts, or a local repository).", schema.TEXT),
-    "ref": schema.key("The tag, branch or commit of the git repository to build.", schema.TEXT),
-    "folder": schema.key("The manuscript folder inside the git repository (default: its top).", schema.TEXT),
-    "name": schema.key("The book's name in the catalogue: its folder in the output and in the summary "
-                       "(default: the folder's or the repository's name).",
-                       {"type": "string", "pattern": NAME_RE,
-                        "expected": "lower-case letters, digits, '.', '-' or '_', such as 'tides-2024'"}),
-}, expected="'- path: FOLDER' or '- git: URL' with its ref")
-BOOK_ENTRY = {**BOOK_ENTRY, "oneOf": [{"required": ["path"], "not": {"required": ["git"]}},
-                                      {"required": ["git", "ref"], "not": {"required": ["path"]}}]}
-
-CATALOGUE = schema.record({
-    "title": schema.key("The catalogue's title: the site's index page and the feeds' title.", schema.TEXT),
-    "publisher": schema.key("The publisher: the feeds' author and the site's footer.", schema.TEXT),
-    "base_url": schema.key("Where the site will be published (the feeds' links are absolute under it).",
-                           {"type": "string", "pattern": r"^https?://[^\s]+$",
-                            "expected": "a web address such as https://books.example.org/"}),
-    "lang": schema.key("The catalogue's language (BCP 47): the site's labels.",
-                       {"type": "string", "pattern": schema.LANG_TAG, "expected": "a language tag such as 'nl' or 'en'"}),
-    "id": schema.key("The feeds' permanent identifier (default: derived from base_url).",
-                     {"type": "string", "pattern": r"^(urn|https?):\S+$", "expected": "a URN or a web address"}),
-    "books": schema.key("The books, each a manuscript folder or a git repository.",
-                        {"type": "array", "items": BOOK_ENTRY, "minItems": 1, "expected": "a list of books"}),
-}, ("title", "publisher", "base_url", "lang", "books"))
-schema.SCHEMAS["catalogue.yaml"] = CATALOGUE
-
 
 @dataclass(frozen=True)
 class BookSource:

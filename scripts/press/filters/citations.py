@@ -39,19 +39,19 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     if lib is None or ctx.chapter.generated:
         return doc
     cites = [c.id for e in elements(doc) if isinstance(e, pf.Cite) for c in e.citations]
-    kept = [e for e in elements(doc) if isinstance(e, pf.Span) and KEPT in e.classes]
-    ctx.data.cites = list(dict.fromkeys(cites + [_key(s) for s in kept if _key(s)]))
+    kept = [_key(e) for e in elements(doc) if isinstance(e, pf.Span) and KEPT in e.classes]
+    ctx.data.cites = list(dict.fromkeys(cites + [k for k in kept if k]))
     if not cites and not kept:
         return doc
     for key in dict.fromkeys(cites):
         if key not in lib.keys:
             ctx.report("CITE-001", needle=f"@{key}", key=key)
-    for span in kept:
-        if not _key(span):
-            ctx.report("CITE-006", needle=".cite")
-        elif _key(span) not in lib.keys:
-            ctx.report("CITE-001", needle=_key(span), key=_key(span))
-    only_kept = [k for k in dict.fromkeys(_key(s) for s in kept) if k in lib.keys and k not in cites]
+    for n, key in enumerate(kept):
+        if not key:
+            ctx.report("CITE-006", needle=".cite", nth=kept[:n + 1].count(""))
+        elif key not in lib.keys:
+            ctx.report("CITE-001", needle=key, nth=kept[:n + 1].count(key), key=key)
+    only_kept = [k for k in dict.fromkeys(kept) if k in lib.keys and k not in cites]
     if only_kept:
         doc.metadata["nocite"] = pf.MetaInlines(*[pf.Cite(pf.Str(f"@{k}"), citations=[pf.Citation(k)])
                                                   for k in only_kept])
