@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+import lxml.etree
 import lxml.html
 
 
@@ -12,7 +13,10 @@ def text_of(html: str) -> str:
     (``a<b>c</b>`` reads "a c"); comments left out, the text of ``<style>`` and ``<title>`` kept."""
     if not html.strip():
         return html
-    return " ".join(lxml.html.document_fromstring(html).itertext())
+    try:
+        return " ".join(lxml.html.document_fromstring(html).itertext())
+    except lxml.etree.ParserError:  # only end tags or comments ("</aside>"): nothing to read
+        return ""
 
 
 def fragment(html: str):
