@@ -294,6 +294,51 @@ def test_proofs_paginate_a_book_with_an_index_as_its_pdf(author_date, tmp_path):
         assert re.search(r"^Tides, \d+(, \d+)*; see also Locks$", "\n".join(index), re.M), (layout, index)
 
 
+def test_the_index_laid_out_after_the_book_prints_as_the_whole_book_laid_out_twice(author_date):
+    """The book before its index and the index alone (its folios continued, its numbers known)
+    give the pages, the folios, the contents' page for the index and the index's links that the
+    whole book laid out twice gives; a book whose index is not its last unit is laid out twice."""
+    import io
+
+    from press.book import load_book
+    from press.pipeline import process
+    from press.writers import indexpages, pdfrender, pdfunits
+    from press.writers.printhtml import book_html
+    book = load_book(author_date.manuscript)
+    html, _ = book_html(book, process(book)[0])
+    base = str(book.root.resolve()) + "/"
+    assert pdfunits.index_apart(html) is not None
+    apart = pdfrender.layout_book(html, base, "print")
+    first = pdfrender.layout_document(html, base, "print")
+    twice = pdfrender.layout_document(indexpages.by_page(html, pdfrender.anchors_of(first)), base, "print")
+
+    def read(doc) -> tuple[list[str], list[list[tuple[int, int]]]]:
+        pdf = pdfium.PdfDocument(io.BytesIO(doc.write_pdf()))
+        texts = [squash(p.get_textpage().get_text_range()) for p in pdf]
+        links = pikepdf.open(io.BytesIO(doc.write_pdf()))
+        pages = {p.objgen: n for n, p in enumerate(links.pages, 1)}
+        dests = {str(k): pages[v[0].objgen] for k, v in _names(links.Root.Names.Dests)}
+        targets = [[(n, dests[str(a.Dest)]) for a in p.get("/Annots", []) if "/Dest" in a]
+                   for n, p in enumerate(links.pages, 1)]
+        return texts, targets
+    texts, targets = read(apart)
+    assert (texts, targets) == read(twice)
+    index_page = next(i for i, t in enumerate(texts) if t.startswith("Index"))
+    assert any(t == index_page + 1 for links in targets[:index_page] for _, t in links)  # the contents' entry
+    assert any(links for links in targets[index_page:])  # the locators link to the marks' pages
+    head, units, tail = pdfunits.split(html)
+    reordered = head + "".join(f"<!-- press-unit: {u} -->\n{b}" for u, b in [units[-1]] + units[:-1]) + tail
+    assert pdfunits.index_apart(reordered) is None
+
+
+def _names(tree) -> list[tuple]:
+    """A PDF name tree's (name, value) pairs."""
+    if "/Names" in tree:
+        items = list(tree.Names)
+        return list(zip(items[0::2], items[1::2]))
+    return [pair for kid in tree.Kids for pair in _names(kid)]
+
+
 def test_a_style_by_name_is_the_csl_projects(tmp_path):
     """``citation-style: chicago-note-bibliography`` is read from Debian's CSL styles (set-up
     installs them): Chicago's short notes, and its bibliography with place and publisher."""

@@ -39,3 +39,22 @@ def test_the_date_comes_from_source_date_epoch(tmp_path):
         assert "2020-09-13T12:26:40Z" in z.read("EPUB/content.opf").decode()
     info = PdfReader(str(dist / "tides-and-harbours.pdf")).metadata
     assert info["/ModDate"].startswith("D:20200913122640")
+
+
+def test_web_font_bytes_do_not_depend_on_the_clock(tmp_path, monkeypatch):
+    """Without SOURCE_DATE_EPOCH a WOFF2 subset keeps the face's own date: fontTools stamps a font it
+    saves with the time of saving unless told not to, and every cache miss gave new bytes."""
+    import io
+
+    from fontTools.misc import timeTools
+    from fontTools.ttLib import TTFont
+    from press import STYLES, fonts
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    face = next(f for f in fonts.faces(STYLES) if f.path is not None)
+    made = []
+    for run, now in (("a", 1_000_000_000), ("b", 2_000_000_000)):
+        monkeypatch.setenv("PRESS_CACHE", str(tmp_path / run))
+        monkeypatch.setattr(timeTools, "timestampNow", lambda now=now: now)
+        made.append(fonts.subset_font(face, "Het gat", "woff2"))
+    assert made[0] == made[1]
+    assert TTFont(io.BytesIO(made[0]))["head"].modified == TTFont(str(face.path))["head"].modified

@@ -238,7 +238,7 @@ def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
     if flavor is None:
         data = _subset(face, chars)
     else:
-        font = TTFont(io.BytesIO(subset_font(face, chars)))
+        font = TTFont(io.BytesIO(subset_font(face, chars)), recalcTimestamp=False)  # reproducible bytes
         font.flavor = flavor
         out = io.BytesIO()
         font.save(out)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import weasy
 from ..design import styles
-from . import indexpages, pagestarts, pdfimages, pdfprint
+from . import indexpages, pagestarts, pdfimages, pdfprint, pdfunits
 from .printstyle import VARIANT_OPTIONS, font_configuration, release_fonts, stylesheets
 
 
@@ -53,12 +53,24 @@ def layout_document(html: str, base_url: str, variant: str = "screen", extra: tu
 
 
 def layout_book(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
-    """``layout_document`` as the book is printed: a book with an index twice, the index set with
-    the pages of the first layout (for the proofs, which must paginate as the PDF does)."""
-    doc = layout_document(html, base_url, variant, extra)
-    if indexpages.has_index(html):
-        doc = layout_document(indexpages.by_page(html, anchors_of(doc)), base_url, variant, extra)
-    return doc
+    """The book laid out as it is printed (the proofs use it too, which must paginate as the PDF
+    does). A book with an index needs the pages of its marks before the index can be set: when the
+    index is the last unit, the book before it is laid out first and the index alone after it,
+    with those pages, continuing its folios (pdfunits.index_apart), and the two documents' pages
+    make the book; otherwise the whole book is laid out twice, the second time with the first
+    layout's pages in the index. Either way the numbers are merged ("12, 14–16")."""
+    if not indexpages.has_index(html):
+        return layout_document(html, base_url, variant, extra)
+    apart = pdfunits.index_apart(html)
+    if apart is None:
+        doc = layout_document(html, base_url, variant, extra)
+        return layout_document(indexpages.by_page(html, anchors_of(doc)), base_url, variant, extra)
+    before, index = apart
+    doc = layout_document(before, base_url, variant, extra)
+    pages = doc.pages[:-1]  # the closing element's page: the index opens on the recto after
+    index = indexpages.by_page(index, anchors_of(doc))
+    rest = layout_document(pdfunits.index_html(html, index, len(pages) + 1), base_url, variant, extra)
+    return doc.copy(pages + rest.pages)
 
 
 def anchors_of(doc) -> dict[str, int]:
@@ -69,16 +81,10 @@ def anchors_of(doc) -> dict[str, int]:
     return anchors
 
 
-def _layout(html: str, base_url: str, variant: str, handler: logging.Handler):
-    """The book laid out; a book with an index is laid out twice: the first layout tells on which
-    page each index mark stands, the second prints those numbers, merged ("12, 14–16"), in the
-    index. The index comes last, so its own length moves no mark."""
-    doc = layout_document(html, base_url, variant)
-    anchors = anchors_of(doc)
-    if indexpages.has_index(html):
-        doc = layout_document(indexpages.by_page(html, anchors), base_url, variant)
-        anchors = anchors_of(doc)
-    return doc, anchors
+def _layout(html: str, base_url: str, variant: str):
+    """The book laid out (``layout_book``) and the page of every anchor."""
+    doc = layout_book(html, base_url, variant)
+    return doc, anchors_of(doc)
 
 
 def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
@@ -92,7 +98,7 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
     """Render and write one PDF (runs in a worker process; the offprints use it too). Returns the
     page map and everything WeasyPrint logged at warning level or above."""
     with collected() as handler:
-        doc, anchors = _layout(html, base_url, variant, handler)
+        doc, anchors = _layout(html, base_url, variant)
         if not handler.messages:  # a whole book: the printer's file ends on blank leaves
             _write(pdfprint.with_blank_leaves(doc, base_url) if variant == "print" else doc, variant, out, identifier)
         return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages,
@@ -108,7 +114,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
     element, see pdfunits); a ``whole`` book's printer file ends on blank leaves (pdfprint).
     Returns the page map and all warnings."""
     with collected() as handler:
-        doc, anchors = _layout(html, base_url, "print", handler)
+        doc, anchors = _layout(html, base_url, "print")
         if drop_last:
             doc = doc.copy(doc.pages[:-1])
             anchors = {k: v for k, v in anchors.items() if v <= len(doc.pages)}
@@ -156,7 +162,7 @@ def render_preview(html: str, base_url: str, drop_last: bool = False) -> dict:
     at) and returned as bytes with its page count; ``drop_last`` as in ``render_both``. Warnings
     do not stop it: the whole build that follows reports them (PDF-001)."""
     with collected() as handler:
-        doc, _ = _layout(html, base_url, "print", handler)
+        doc, _ = _layout(html, base_url, "print")
         if drop_last and len(doc.pages) > 1:
             doc = doc.copy(doc.pages[:-1])
         return {"pdf": doc.write_pdf(finisher=pdfprint.cut_to_trim), "pages": len(doc.pages), "log": handler.messages}

@@ -122,11 +122,21 @@ def _prune(folder: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _alone(head: str, body: str, tail: str, first: int | None, css: str = "", last: bool = True) -> str:
+    """Units as a document of their own: folios from ``first`` and (unless they end the book) a
+    closing element that opens the next recto, so a blank verso after them is laid out as in the
+    book; the caller drops the closing element's page."""
+    folios = "" if first is None else f"@page :first {{ counter-reset: page {first} }}\n"
+    style = (f"<style>{folios}"
+             f".press-unit-end {{ break-before: right; }}\n{css}</style>\n")
+    end = "" if last else '<div class="press-unit-end"></div>\n'
+    return head.replace("</head>", style + "</head>", 1) + body + end + tail
+
+
 def unit_html(head: str, body: str, tail: str, first: int, anchors: dict[str, int], literal_css: str,
               last: bool) -> str:
-    """One unit as a document of its own: folios from ``first``, links to other units as
-    ``press:<id>`` with their page number, and (unless it ends the book) a closing element that
-    opens the next recto, so a blank verso after the unit is laid out as in the book."""
+    """One unit as a document of its own (``_alone``), its links to other units as ``press:<id>``
+    with their page number."""
     own = set(ID.findall(body))
 
     def link(m: re.Match) -> str:
@@ -134,10 +144,37 @@ def unit_html(head: str, body: str, tail: str, first: int, anchors: dict[str, in
         if target in own:
             return m.group(0)
         return f'href="press:{target}" data-page="{anchors[target]}"'
-    style = (f"<style>@page :first {{ counter-reset: page {first} }}\n"
-             f".press-unit-end {{ break-before: right; }}\n{literal_css}</style>\n")
-    end = "" if last else '<div class="press-unit-end"></div>\n'
-    return head.replace("</head>", style + "</head>", 1) + HREF.sub(link, body) + end + tail
+    return _alone(head, HREF.sub(link, body), tail, first, literal_css, last)
+
+
+def index_apart(html: str) -> tuple[str, str] | None:
+    """A book whose last unit is its index and no other, in two documents: (everything before the
+    index, closed by the element that opens the next recto, whose page the caller drops; the
+    index alone, its locators still links, its folios to be continued with ``index_html``).
+    The index comes last, so the book before it paginates as the whole book does; the index's
+    numbers are then known before it is laid out, which saves laying the whole book out twice.
+    None when the book has no index or it is not the last unit (lay it out whole, twice)."""
+    from .indexpages import has_index
+    head, units, tail = split(html)
+    if len(units) < 2 or not has_index(units[-1][1]) or any(has_index(b) for _, b in units[:-1]):
+        return None
+    uid, index = units[-1]
+    body = "".join(f"<!-- press-unit: {u} -->\n{b}" for u, b in units[:-1])
+    quoted = set(HREF.findall(body)) & set(ID.findall(index))  # the contents' page number of the index
+    if quoted - {uid}:
+        return None  # a page inside the index is quoted: only the whole book knows it
+    # the closing element stands on the page the index will open on: it carries the index's id
+    before = _alone(head, body, tail, None, last=False).replace(
+        '<div class="press-unit-end"></div>', f'<div class="press-unit-end" id="{uid}"></div>' if quoted
+        else '<div class="press-unit-end"></div>', 1)
+    return before, f"<!-- press-unit: {uid} -->\n{index}"
+
+
+def index_html(html: str, index: str, first: int) -> str:
+    """The index of ``index_apart`` as a document of its own whose folios start at ``first``; its
+    locators link to marks in the other document by their ids (a combined document resolves them)."""
+    head, _, tail = split(html)
+    return _alone(head, index, tail, first)
 
 
 class Plan:
