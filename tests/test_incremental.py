@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import FIXTURE, outline, press
+from conftest import APPARATUS, FIXTURE, outline, press
 from pypdf import PdfReader
 
 import visual
@@ -124,10 +124,10 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def assert_same_as_whole_layout(book: Path, tmp_path: Path) -> None:
+def assert_same_as_whole_layout(book: Path, tmp_path: Path, slug: str = SLUG) -> None:
     whole = tmp_path / "whole"
     build(book, whole, tmp_path / "whole-cache")
-    for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
+    for name in (f"{slug}.pdf", f"{slug}-print.pdf"):
         spliced, reference = facts(tmp_path / "dist" / name), facts(whole / name)
         for key in reference:
             assert spliced[key] == reference[key], f"{name}: {key} differs from a whole layout"
@@ -137,7 +137,7 @@ def assert_same_as_whole_layout(book: Path, tmp_path: Path) -> None:
         assert shareable_subsets(tmp_path / "dist" / name) == []
     pagemap = lambda d: json.loads((d / "reports" / "pagemap.json").read_text())  # noqa: E731
     assert pagemap(tmp_path / "dist") == pagemap(whole)
-    assert (tmp_path / "dist" / f"{SLUG}.epub").read_bytes() == (whole / f"{SLUG}.epub").read_bytes()
+    assert (tmp_path / "dist" / f"{slug}.epub").read_bytes() == (whole / f"{slug}.epub").read_bytes()
 
 
 def test_pixels_tell_a_glyph_id_that_draws_another_glyph(book, tmp_path):
@@ -191,6 +191,24 @@ def test_two_edits_in_a_row_splice_into_a_spliced_book(book, tmp_path):
     proc = build(book, tmp_path / "dist", tmp_path / "cache")
     assert "laid out again: tides;" in proc.stdout
     assert_same_as_whole_layout(book, tmp_path)
+
+
+def test_an_edit_that_moves_index_marks_lays_out_its_chapter_and_the_index(tmp_path):
+    """The index quotes the page of every mark: when an edit moves marks to other pages, the index
+    is laid out again with the new numbers, as the last unit, and the rest of the book is kept."""
+    book = tmp_path / "book"
+    shutil.copytree(APPARATUS, book)
+    build(book, tmp_path / "dist", tmp_path / "cache")
+    pagemap = lambda: json.loads((tmp_path / "dist" / "reports" / "pagemap.json").read_text())  # noqa: E731
+    before = pagemap()
+    edit(book / "01-boards.md", "The [harbour boards]{.index} were founded",
+         "A new sentence stands here. " * 16 + "The [harbour boards]{.index} were founded")
+    proc = build(book, tmp_path / "dist", tmp_path / "cache")
+    after = pagemap()
+    assert before["pages"] == after["pages"] and after["anchors"]["boards-idx-2"] == before["anchors"]["boards-idx-2"] + 1, \
+        "the fixture's layout changed: choose a number of sentences that moves a mark by a page"
+    assert "laid out again: boards, book-index;" in proc.stdout
+    assert_same_as_whole_layout(book, tmp_path, "harbour-law")
 
 
 def test_an_edit_that_adds_pages_lays_out_the_whole_book(book, tmp_path):

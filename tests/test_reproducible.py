@@ -48,6 +48,7 @@ def test_web_font_bytes_do_not_depend_on_the_clock(tmp_path, monkeypatch):
 
     from fontTools.misc import timeTools
     from fontTools.ttLib import TTFont
+
     from press import STYLES, fonts
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     face = next(f for f in fonts.faces(STYLES) if f.path is not None)

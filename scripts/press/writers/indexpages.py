@@ -36,8 +36,11 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{escape(href)}" class="index-locator">{escape(text)}</a>'
 
 
-def by_page(html: str, anchors: dict[str, int], range_dash: str = "–") -> str:
-    """Every entry's locators as merged page numbers ("12, 14–16")."""
+def by_page(html: str, anchors: dict[str, int], range_dash: str = "–", settled: bool = False) -> str:
+    """Every entry's locators as merged page numbers ("12, 14–16"). ``settled`` marks them, so
+    that ``has_index`` sees no numbers left to set (an index laid out alone, pdfunits)."""
+    opening = '<span class="index-locators" data-settled="">' if settled else '<span class="index-locators">'
+
     def repl(m: re.Match) -> str:
         first: dict[int, str] = {}
         for href in LINK.findall(m.group(1)):
@@ -47,7 +50,7 @@ def by_page(html: str, anchors: dict[str, int], range_dash: str = "–") -> str:
         parts = []
         for a, b in ranges(list(first)):
             parts.append(_link(first[a], str(a)) + ("" if a == b else range_dash + _link(first[b], str(b))))
-        return '<span class="index-locators">' + ", ".join(parts) + "</span>"
+        return opening + ", ".join(parts) + "</span>"
     return LOCATORS.sub(repl, html)
 
 
@@ -67,4 +70,5 @@ def targets(html: str) -> list[str]:
 
 
 def has_index(html: str) -> bool:
+    """Whether ``html`` holds an index whose locators are still links, their numbers to be set."""
     return '<span class="index-locators">' in html

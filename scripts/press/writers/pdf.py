@@ -23,7 +23,7 @@ from ..htmltext import text_of
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
 from ..weasy import splice
-from . import indexpages, pagestarts, pdfimages, pdfunits
+from . import pagestarts, pdfimages, pdfunits
 from .pdfrender import render, render_both
 from .printhtml import book_html, literal_label_css
 from .printstyle import stylesheet_text
@@ -74,8 +74,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     temps = {v: fsio.temp_name(p) for v, p in targets.items()}  # created by WeasyPrint, removed below
     try:
         outcome = None
-        if incremental and key is not None and splicing and not indexpages.has_index(html):
-            # an index quotes every unit's pages; without WeasyPrint's internals there is no splicing
+        if incremental and key is not None and splicing:  # without WeasyPrint's internals, no splicing
             plan = pdfunits.Plan(html, pdfunits.load(record_path, targets), key)
             if plan.ok:
                 outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile,

@@ -136,7 +136,11 @@ def _alone(head: str, body: str, tail: str, first: int | None, css: str = "", la
 def unit_html(head: str, body: str, tail: str, first: int, anchors: dict[str, int], literal_css: str,
               last: bool) -> str:
     """One unit as a document of its own (``_alone``), its links to other units as ``press:<id>``
-    with their page number."""
+    with their page number; an index's locators set with the book's pages (a page not known yet is
+    left out)."""
+    from .indexpages import by_page, has_index
+    if has_index(body):
+        body = by_page(body, {k: v for k, v in anchors.items() if isinstance(v, int)}, settled=True)
     own = set(ID.findall(body))
 
     def link(m: re.Match) -> str:
