@@ -51,6 +51,11 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             ctx.report("CITE-006", needle=".cite", nth=kept[:n + 1].count(""))
         elif key not in lib.keys:
             ctx.report("CITE-001", needle=key, nth=kept[:n + 1].count(key), key=key)
+    prefix = ctx.chapter.id if lib.placement == "chapter" else "bibliography"
+    if not cites and lib.placement == "book":  # nothing for citeproc to write here: no pandoc run
+        _link_kept(doc, lib.keys)
+        _prefix_ids(doc, prefix, lib.keys)
+        return doc
     only_kept = [k for k in dict.fromkeys(kept) if k in lib.keys and k not in cites]
     if only_kept:
         doc.metadata["nocite"] = pf.MetaInlines(*[pf.Cite(pf.Str(f"@{k}"), citations=[pf.Citation(k)])
@@ -65,7 +70,6 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
     doc = pf.load(io.StringIO(out))
     if "nocite" in doc.metadata.content:
         del doc.metadata.content["nocite"]
-    prefix = ctx.chapter.id if lib.placement == "chapter" else "bibliography"
     _mark_notes(doc)
     _link_kept(doc, lib.keys)
     _prefix_ids(doc, prefix, lib.keys)

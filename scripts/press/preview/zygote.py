@@ -41,8 +41,10 @@ def _in_fork_server() -> bool:
 if _in_fork_server():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .. import build, pipeline  # noqa: F401 — imported once, here, for every job
+    from ..filters import index
     from ..writers import epub, html  # noqa: F401
     from . import tasks  # noqa: F401
     _warm()
+    index.collator()
     gc.collect()
     gc.freeze()  # the jobs' collections leave the inherited objects alone (see press.workers)
