@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import ASSETS, fonts, images, l10n
 from ..book import Book
 from ..design import styles
-from ..htmltext import text_of
+from ..htmltext import fragment
 from ..pipeline import ChapterResult
 from . import indexpages
 from .common import atomic_dir, byline, cover_svg, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
@@ -32,28 +32,50 @@ def _href(chapter: str, target: str, current: str) -> str:
 
 # What the search leaves out of titles and text: note numbers and back links (they read as stray
 # digits and arrows: "Wijkgericht werken 7").
-NOISE = re.compile(r'<sup>\s*<a [^>]*class="noteref"[^>]*>.*?</a>\s*</sup>'
-                   r'|<a [^>]*class="[^"]*\b(?:noteref|backlink)\b[^"]*"[^>]*>.*?</a>', re.S)
+NOISE = {"noteref", "backlink"}
 
 
 def search_index(results: list[ChapterResult], bodies: dict[str, str]) -> list[dict]:
-    """One entry per section: its title, its page address and its plain text; a chapter's first
-    entry also names its authors (searched and shown beside the title)."""
+    """One entry per section (an h2 or h3 with an id starts one): its title, its page address and
+    its plain text; a chapter's first entry also names its authors (searched and shown beside the
+    title)."""
     entries = []
     for r in results:
-        parts = re.split(r'(<h[23][^>]*id="([^"]+)"[^>]*>(.*?)</h[23]>)', NOISE.sub("", bodies[r.chapter.id]), flags=re.S)
-        first = {"title": r.chapter.title, "href": f"{r.chapter.id}.html", "text": _plain(parts[0])}
+        sections = _sections(bodies[r.chapter.id])
+        first = {"title": r.chapter.title, "href": f"{r.chapter.id}.html", "text": sections[0][2]}
         if r.chapter.authors or r.chapter.contributors:  # the byline: contributors are found too
             first["authors"] = byline(r.chapter, r.ctx.labels, first_published=False)
         entries.append(first)
-        for i in range(1, len(parts) - 1, 4):
-            ident, title, text = parts[i + 1], _plain(parts[i + 2]), _plain(parts[i + 3])
+        for ident, title, text in sections[1:]:
             entries.append({"title": f"{r.chapter.title}: {title}", "href": f"{r.chapter.id}.html#{ident}", "text": text})
     return [e for e in entries if e["text"] or e.get("authors")]
 
 
-def _plain(html: str) -> str:
-    return re.sub(r"\s+", " ", text_of(html).replace("\u00ad", "")).strip()
+def _sections(body: str) -> list[tuple[str, str, str]]:
+    """The chapter body's text cut where a heading with an id begins: [(id, title, text)], the
+    first one (the text before any such heading) without id or title."""
+    root = fragment(body)
+    for a in root.xpath("//a[@class]"):
+        if NOISE & set(a.get("class").split()):
+            sup = a.getparent()
+            bare = sup.tag == "sup" and len(sup) == 1 and not (sup.text or "").strip() and not (a.tail or "").strip()
+            (sup if bare else a).drop_tree()  # the note number's <sup> with it; the tail stays
+    sections: list[list] = [["", "", []]]
+
+    def walk(el) -> None:
+        if el.tag in ("h2", "h3") and el.get("id"):
+            sections.append([el.get("id"), _plain(" ".join(el.itertext())), []])
+        elif isinstance(el.tag, str):  # an element (comments and processing instructions hold no text)
+            sections[-1][2].append(el.text or "")
+            for child in el:
+                walk(child)
+        sections[-1][2].append(el.tail or "")
+    walk(root)
+    return [(ident, title, _plain(" ".join(texts))) for ident, title, texts in sections]
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
 
 
 def write(book: Book, results: list[ChapterResult], target: Path, downloads: list[tuple[Path, str]]) -> None:
