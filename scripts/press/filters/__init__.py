@@ -58,34 +58,13 @@ def parts(elem) -> tuple[str, ...]:
     return found
 
 
-def _kids(elem):
-    """An iterator over what ``elem`` holds (``_children``), the common case of one list read
-    straight from panflute's container (its public ``list``) rather than item by item."""
-    names = parts(elem)
-    if len(names) == 1:
-        child = getattr(elem, names[0])
-        if isinstance(child, pf.ListContainer):
-            return iter(child.list)
-    return _children(elem, names)
-
-
-_END = object()
-
-
 def elements(elem):
     """Every element under ``elem`` and then ``elem`` itself, in the order panflute's ``walk``
     visits them (children first), without rebuilding every list on the way as ``walk`` does:
-    for filters that read the tree or change elements in place (several times faster). One
-    stack of iterators, not a generator per level: a book's filters walk every chapter often."""
-    stack = [(elem, _kids(elem))]
-    while stack:
-        node, kids = stack[-1]
-        child = next(kids, _END)
-        if child is _END:
-            stack.pop()
-            yield node
-        else:
-            stack.append((child, _kids(child)))
+    for filters that read the tree or change elements in place (several times faster)."""
+    for child in _children(elem, parts(elem)):
+        yield from elements(child)
+    yield elem
 
 
 # pandoc's own order of an element's parts where panflute lists them otherwise (a caption before
