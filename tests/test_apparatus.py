@@ -313,9 +313,9 @@ def test_the_index_laid_out_after_the_book_prints_as_the_whole_book_laid_out_twi
     twice = pdfrender.layout_document(indexpages.by_page(html, pdfrender.anchors_of(first)), base, "print")
 
     def read(doc) -> tuple[list[str], list[list[tuple[int, int]]]]:
-        pdf = pdfium.PdfDocument(io.BytesIO(doc.write_pdf()))
-        texts = [squash(p.get_textpage().get_text_range()) for p in pdf]
-        links = pikepdf.open(io.BytesIO(doc.write_pdf()))
+        data = doc.write_pdf()
+        texts = [squash(p.get_textpage().get_text_range()) for p in pdfium.PdfDocument(data)]
+        links = pikepdf.open(io.BytesIO(data))
         pages = {p.objgen: n for n, p in enumerate(links.pages, 1)}
         dests = {str(k): pages[v[0].objgen] for k, v in _names(links.Root.Names.Dests)}
         targets = [[(n, dests[str(a.Dest)]) for a in p.get("/Annots", []) if "/Dest" in a]

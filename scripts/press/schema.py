@@ -204,31 +204,30 @@ FONTS = record({
 CATALOGUE_NAME = r"^[a-z0-9][a-z0-9._-]*$"
 
 CATALOGUE_BOOK = record({
-    "path": key("The manuscript folder (with its book.yaml), relative to the catalogue file.",
-                       TEXT),
+    "path": key("The manuscript folder (with its book.yaml), relative to the catalogue file.", TEXT),
     "git": key("A git repository to clone (any URL git accepts, or a local repository).", TEXT),
     "ref": key("The tag, branch or commit of the git repository to build.", TEXT),
     "folder": key("The manuscript folder inside the git repository (default: its top).", TEXT),
     "name": key("The book's name in the catalogue: its folder in the output and in the summary "
-                       "(default: the folder's or the repository's name).",
-                       {"type": "string", "pattern": CATALOGUE_NAME,
-                        "expected": "lower-case letters, digits, '.', '-' or '_', such as 'tides-2024'"}),
+                "(default: the folder's or the repository's name).",
+                {"type": "string", "pattern": CATALOGUE_NAME,
+                 "expected": "lower-case letters, digits, '.', '-' or '_', such as 'tides-2024'"}),
 }, expected="'- path: FOLDER' or '- git: URL' with its ref")
 CATALOGUE_BOOK = {**CATALOGUE_BOOK, "oneOf": [{"required": ["path"], "not": {"required": ["git"]}},
-                                      {"required": ["git", "ref"], "not": {"required": ["path"]}}]}
+                                              {"required": ["git", "ref"], "not": {"required": ["path"]}}]}
 
 CATALOGUE = record({
     "title": key("The catalogue's title: the site's index page and the feeds' title.", TEXT),
     "publisher": key("The publisher: the feeds' author and the site's footer.", TEXT),
     "base_url": key("Where the site will be published (the feeds' links are absolute under it).",
-                           {"type": "string", "pattern": r"^https?://[^\s]+$",
-                            "expected": "a web address such as https://books.example.org/"}),
+                    {"type": "string", "pattern": r"^https?://[^\s]+$",
+                     "expected": "a web address such as https://books.example.org/"}),
     "lang": key("The catalogue's language (BCP 47): the site's labels.",
-                       {"type": "string", "pattern": LANG_TAG, "expected": "a language tag such as 'nl' or 'en'"}),
+                {"type": "string", "pattern": LANG_TAG, "expected": "a language tag such as 'nl' or 'en'"}),
     "id": key("The feeds' permanent identifier (default: derived from base_url).",
-                     {"type": "string", "pattern": r"^(urn|https?):\S+$", "expected": "a URN or a web address"}),
+              {"type": "string", "pattern": r"^(urn|https?):\S+$", "expected": "a URN or a web address"}),
     "books": key("The books, each a manuscript folder or a git repository.",
-                        {"type": "array", "items": CATALOGUE_BOOK, "minItems": 1, "expected": "a list of books"}),
+                 {"type": "array", "items": CATALOGUE_BOOK, "minItems": 1, "expected": "a list of books"}),
 }, ("title", "publisher", "base_url", "lang", "books"))
 
 SCHEMAS = {"book.yaml": BOOK, "front matter": FRONT_MATTER, "suppressions.yaml": SUPPRESSIONS, "fonts.yaml": FONTS,

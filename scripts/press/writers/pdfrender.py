@@ -65,11 +65,9 @@ def layout_book(html: str, base_url: str, variant: str = "screen", extra: tuple[
     if apart is None:
         doc = layout_document(html, base_url, variant, extra)
         return layout_document(indexpages.by_page(html, anchors_of(doc)), base_url, variant, extra)
-    before, index = apart
-    doc = layout_document(before, base_url, variant, extra)
+    doc = layout_document(apart.before, base_url, variant, extra)
     pages = doc.pages[:-1]  # the closing element's page: the index opens on the recto after
-    index = indexpages.by_page(index, anchors_of(doc))
-    rest = layout_document(pdfunits.index_html(html, index, len(pages) + 1), base_url, variant, extra)
+    rest = layout_document(apart.index_html(anchors_of(doc), len(pages) + 1), base_url, variant, extra)
     return doc.copy(pages + rest.pages)
 
 

@@ -16,9 +16,11 @@ import hashlib
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache, fsio
+from .indexpages import by_page, has_index
 
 UNIT = re.compile(r"<!-- press-unit: ([\w.-]+) -->\n")
 ID = re.compile(r'\sid="([^"]+)"')
@@ -122,14 +124,17 @@ def _prune(folder: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _alone(head: str, body: str, tail: str, first: int | None, css: str = "", last: bool = True) -> str:
+def _alone(head: str, body: str, tail: str, first: int | None, css: str = "", last: bool = True,
+           end_id: str | None = None) -> str:
     """Units as a document of their own: folios from ``first`` and (unless they end the book) a
     closing element that opens the next recto, so a blank verso after them is laid out as in the
-    book; the caller drops the closing element's page."""
+    book; the caller drops the closing element's page. ``end_id``: an id for the closing element
+    (it stands on the page the next unit opens on)."""
     folios = "" if first is None else f"@page :first {{ counter-reset: page {first} }}\n"
     style = (f"<style>{folios}"
              f".press-unit-end {{ break-before: right; }}\n{css}</style>\n")
-    end = "" if last else '<div class="press-unit-end"></div>\n'
+    ident = f' id="{end_id}"' if end_id else ""
+    end = "" if last else f'<div class="press-unit-end"{ident}></div>\n'
     return head.replace("</head>", style + "</head>", 1) + body + end + tail
 
 
@@ -138,7 +143,6 @@ def unit_html(head: str, body: str, tail: str, first: int, anchors: dict[str, in
     """One unit as a document of its own (``_alone``), its links to other units as ``press:<id>``
     with their page number; an index's locators set with the book's pages (a page not known yet is
     left out)."""
-    from .indexpages import by_page, has_index
     if has_index(body):
         body = by_page(body, {k: v for k, v in anchors.items() if isinstance(v, int)}, settled=True)
     own = set(ID.findall(body))
@@ -151,14 +155,27 @@ def unit_html(head: str, body: str, tail: str, first: int, anchors: dict[str, in
     return _alone(head, HREF.sub(link, body), tail, first, literal_css, last)
 
 
-def index_apart(html: str) -> tuple[str, str] | None:
-    """A book whose last unit is its index and no other, in two documents: (everything before the
-    index, closed by the element that opens the next recto, whose page the caller drops; the
-    index alone, its locators still links, its folios to be continued with ``index_html``).
-    The index comes last, so the book before it paginates as the whole book does; the index's
-    numbers are then known before it is laid out, which saves laying the whole book out twice.
-    None when the book has no index or it is not the last unit (lay it out whole, twice)."""
-    from .indexpages import has_index
+@dataclass(frozen=True)
+class IndexApart:
+    """A book whose last unit is its index, as two documents (``index_apart``)."""
+    before: str  # everything before the index, closed by the element that opens the next recto
+    head: str
+    index: str   # the index unit, its locators still links
+    tail: str
+
+    def index_html(self, anchors: dict[str, int], first: int) -> str:
+        """The index as a document of its own: its numbers set from ``anchors`` (the pages of the
+        document before it), its folios from ``first``; its locators link to the marks by their
+        ids (the combined document resolves them)."""
+        return _alone(self.head, by_page(self.index, anchors), self.tail, first)
+
+
+def index_apart(html: str) -> IndexApart | None:
+    """A book whose last unit is its index and no other, in two documents: everything before the
+    index, closed by the element that opens the next recto (its page the caller drops), and the
+    index alone. The index comes last, so the book before it paginates as the whole book does; the
+    index's numbers are then known before it is laid out, which saves laying the whole book out
+    twice. None when the book has no index or it is not the last unit (lay it out whole, twice)."""
     head, units, tail = split(html)
     if len(units) < 2 or not has_index(units[-1][1]) or any(has_index(b) for _, b in units[:-1]):
         return None
@@ -168,17 +185,8 @@ def index_apart(html: str) -> tuple[str, str] | None:
     if quoted - {uid}:
         return None  # a page inside the index is quoted: only the whole book knows it
     # the closing element stands on the page the index will open on: it carries the index's id
-    before = _alone(head, body, tail, None, last=False).replace(
-        '<div class="press-unit-end"></div>', f'<div class="press-unit-end" id="{uid}"></div>' if quoted
-        else '<div class="press-unit-end"></div>', 1)
-    return before, f"<!-- press-unit: {uid} -->\n{index}"
-
-
-def index_html(html: str, index: str, first: int) -> str:
-    """The index of ``index_apart`` as a document of its own whose folios start at ``first``; its
-    locators link to marks in the other document by their ids (a combined document resolves them)."""
-    head, _, tail = split(html)
-    return _alone(head, index, tail, first)
+    before = _alone(head, body, tail, None, last=False, end_id=uid if quoted else None)
+    return IndexApart(before, head, f"<!-- press-unit: {uid} -->\n{index}", tail)
 
 
 class Plan:
