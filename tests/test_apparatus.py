@@ -302,15 +302,14 @@ def test_the_index_laid_out_after_the_book_prints_as_the_whole_book_laid_out_twi
 
     from press.book import load_book
     from press.pipeline import process
-    from press.writers import indexpages, pdfrender, pdfunits
+    from press.writers import pdfrender, pdfunits
     from press.writers.printhtml import book_html
     book = load_book(author_date.manuscript)
     html, _ = book_html(book, process(book)[0])
     base = str(book.root.resolve()) + "/"
     assert pdfunits.index_apart(html) is not None
     apart = pdfrender.layout_book(html, base, "print")
-    first = pdfrender.layout_document(html, base, "print")
-    twice = pdfrender.layout_document(indexpages.by_page(html, pdfrender.anchors_of(first)), base, "print")
+    twice = pdfrender.layout_twice(html, base, "print")
 
     def read(doc) -> tuple[list[str], list[list[tuple[int, int]]]]:
         data = doc.write_pdf()

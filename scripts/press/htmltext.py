@@ -2,7 +2,7 @@
 the font subsets and the HTML edition's search index see, and fragments to rewrite by element."""
 from __future__ import annotations
 
-from html import escape
+from html import unescape
 
 import lxml.etree
 import lxml.html
@@ -20,10 +20,59 @@ def text_of(html: str) -> str:
 
 
 def fragment(html: str):
-    """An HTML fragment parsed into a ``<div>`` that holds it, to read and rewrite with lxml."""
-    return lxml.html.fragment_fromstring(html, create_parent="div")
+    """An HTML fragment parsed into a ``<div>`` that holds it, to read and rewrite with lxml. White
+    space before the first element, which libxml2's parser drops, is kept."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    lead = unescape(html.split("<", 1)[0])
+    if root.text is None and lead:  # only white space (no-break spaces too) stood there
+        root.text = lead
+    return root
+
+
+# The HTML standard's serialisation of a fragment ("Serializing HTML fragments"), which html5ever
+# (nh3's parser, and so every chapter the pipeline hands the writers) follows: lxml's own writes a
+# no-break space as a character and quotes a value holding '"' with "'", so a fragment read and
+# written again by lxml would not keep the pipeline's bytes.
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                  "wbr", "basefont", "bgsound", "frame", "keygen", "param"})
+RAW_TEXT = frozenset({"style", "script", "xmp", "iframe", "noembed", "noframes", "plaintext"})
+_TEXT = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", "<": "&lt;", ">": "&gt;"})
+_ATTR = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"})
+
+
+def _write(el, out: list[str], raw: bool = False) -> None:
+    if isinstance(el.tag, str):
+        out.append(f"<{el.tag}")
+        for name, value in el.attrib.items():
+            out.append(f' {name}="{value.translate(_ATTR)}"')
+        out.append(">")
+        if el.tag not in VOID:
+            inner_raw = el.tag in RAW_TEXT
+            out.append(el.text if inner_raw else (el.text or "").translate(_TEXT))
+            for child in el:
+                _write(child, out, inner_raw)
+            out.append(f"</{el.tag}>")
+    elif el.tag is lxml.etree.Comment:
+        out.append(f"<!--{el.text or ''}-->")
+    out.append((el.tail or "") if raw else (el.tail or "").translate(_TEXT))
+
+
+def outer_html(el) -> str:
+    """``el`` itself and what it holds, as HTML (its tail left out)."""
+    out: list[str] = []
+    tail, el.tail = el.tail, None
+    try:
+        _write(el, out)
+    finally:
+        el.tail = tail
+    return "".join(out)
 
 
 def inner_html(el) -> str:
-    """What ``el`` holds, as HTML (lxml's serialisation; the element's own tag and tail left out)."""
-    return escape(el.text or "", quote=False) + "".join(lxml.html.tostring(c, encoding="unicode") for c in el)
+    """What ``el`` holds, as HTML, serialised as the HTML standard and html5ever do (the
+    element's own tag and tail left out): a fragment read with ``fragment`` and written with this
+    keeps its bytes wherever nothing in it was changed."""
+    out = [(el.text or "").translate(_TEXT)]
+    for child in el:
+        _write(child, out)
+    return "".join(out)

@@ -45,8 +45,8 @@ def in_book(book: Book, labels: dict, page: int | None) -> str:
     return escape(labels["in_book"]).replace("{title}", title).format(page=escape(labels["page"]), n=page)
 
 
-def elsewhere(book: Book, r: ChapterResult, pages: dict[str, int]) -> str:
-    """The chapter's HTML with each link into another chapter made text that names the book, with
+def elsewhere(book: Book, r: ChapterResult, pages: dict[str, int]):
+    """The chapter's fragment (``htmltext.fragment``) with each link into another chapter made text that names the book, with
     the page there ("in Het gat…, p. 42"): the offprint does not hold its target."""
     root = fragment(r.html)
     for a in list(root.iter("a")):
@@ -59,7 +59,7 @@ def elsewhere(book: Book, r: ChapterResult, pages: dict[str, int]) -> str:
         span = fragment(f'<span class="xref-elsewhere">{text}</span>')[0]
         span.tail = a.tail
         a.getparent().replace(a, span)
-    return inner_html(root)
+    return root
 
 
 def offprint_html(book: Book, r: ChapterResult, pages: dict[str, int] | None = None) -> str:
@@ -67,9 +67,10 @@ def offprint_html(book: Book, r: ChapterResult, pages: dict[str, int] | None = N
     ``pages``: the book's page of every id (its page map), for references to other essays."""
     labels = r.ctx.labels
 
-    html = elsewhere(book, r, pages or {})
-    html = rewrite_links(html, r.chapter.id, local_href)
-    body, _ = mark_blocks(html, r.chapter.id)
+    root = elsewhere(book, r, pages or {})
+    rewrite_links(root, r.chapter.id, local_href)
+    mark_blocks(root, r.chapter.id)
+    body = inner_html(root)
     part = book.parts[r.chapter.part] if r.chapter.part is not None else book.meta["title"]
     return environment().get_template(TEMPLATE).render(
         book=book, meta=book.meta, labels=labels, r=r, keywords=f"{book.meta['title']}, {part}",

@@ -143,6 +143,18 @@ def closing(items: list, i: int, end) -> int | None:
     return next((n for n in range(i + 1, len(items)) if items[n] == end), None)
 
 
+def restore(doc: pf.Doc, is_ours, build) -> pf.Doc:
+    """Every list of inlines in ``doc`` that holds one of a module's marks (``is_ours``) rebuilt by
+    ``build(items, restored)`` (which appends each span it restores to ``restored``), and the
+    formatting Word split around those spans joined again (``rejoin``)."""
+    for lst in inline_lists(doc):
+        if any(is_ours(x) for x in lst):
+            restored: list = []
+            lst[:] = build(list(lst), restored)
+            rejoin(lst, restored)
+    return doc
+
+
 FORMATTING = (pf.Emph, pf.Strong, pf.Underline, pf.Strikeout, pf.SmallCaps, pf.Superscript, pf.Subscript)
 
 

@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 import panflute as pf
 from lxml import etree
 
-from . import closing, inline_lists, is_mark, marks, pair_marks, rejoin
+from . import closing, is_mark, marks, pair_marks, restore
 
 CLASS = "index"
 BOOKMARK, GIVEN = "press_ix_", "press_ixt_"  # the second: a term the manuscript gives though it is the words
@@ -259,9 +259,4 @@ def _build(items: list, ctx, restored: list) -> list:
 
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:
-    for lst in inline_lists(doc):
-        if any(_is_xe(x) for x in lst):
-            restored: list = []
-            lst[:] = _build(_split(list(lst)), ctx, restored)
-            rejoin(lst, restored)
-    return doc
+    return restore(doc, _is_xe, lambda items, restored: _build(_split(items), ctx, restored))

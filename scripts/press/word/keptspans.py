@@ -16,7 +16,7 @@ import json
 
 import panflute as pf
 
-from . import STYLE, closing, inline_lists, is_mark, marks, pair_marks, rejoin
+from . import STYLE, closing, is_mark, marks, pair_marks, restore
 from .package import parse
 
 PREFIX = "press_span_"
@@ -145,9 +145,4 @@ def _build(items: list, known: dict, ctx, restored: list) -> list:
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:
     known = stored(ctx.properties)
-    for lst in inline_lists(doc):
-        if any(_is_ours(x) for x in lst):
-            restored: list = []
-            lst[:] = _build(_split(list(lst)), known, ctx, restored)
-            rejoin(lst, restored)
-    return doc
+    return restore(doc, _is_ours, lambda items, restored: _build(_split(items), known, ctx, restored))

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass
-from html import escape
 
 import jinja2
-import lxml.html
 from markupsafe import Markup
 
 import press
@@ -19,9 +16,6 @@ from .. import l10n
 from ..book import Book
 from ..fsio import atomic_dir, atomic_file  # noqa: F401 — the one way outputs are written
 from ..pipeline import ChapterResult
-
-XREF = re.compile(r'<a href="#([^"]*)"([^>]*?) data-chapter="([^"]*)"')
-PAGEREF = re.compile(r'(<a\b[^>]*\bdata-ref-kind="(\w+)"[^>]*>)\s*(</a>)')
 
 
 def cover_svg(meta: dict, height: int = 2400) -> str:
@@ -74,19 +68,24 @@ def byline(chapter, labels: dict, first_published: bool = True) -> str:
     return line
 
 
-def rewrite_links(html: str, current: str, href_of) -> str:
-    """Rewrite every internal link for an edition: ``href_of(chapter_id, target_id, current)``."""
-    def repl(m: re.Match) -> str:
-        target, rest, chapter = m.group(1), m.group(2), m.group(3)
-        return f'<a href="{href_of(chapter, target, current)}"{rest}'
-    return XREF.sub(repl, html)
+def rewrite_links(root, current: str, href_of) -> None:
+    """Every internal link under ``root`` (an ``<a>`` the xrefs filter gave ``data-chapter``) pointed
+    where the edition keeps its target, ``href_of(chapter_id, target_id, current)``; the
+    ``data-chapter`` attribute, the pipeline's note to the writers, goes."""
+    for a in root.iter("a"):
+        chapter, href = a.get("data-chapter"), a.get("href") or ""
+        if chapter is not None and href.startswith("#"):
+            a.set("href", href_of(chapter, href[1:], current))
+            del a.attrib["data-chapter"]
 
 
-def fill_pagerefs(html: str, labels: dict) -> str:
+def fill_pagerefs(root, labels: dict) -> None:
     """The e-editions' page references (emptied by the pagerefs filter): a link whose text names
     the place it points at, in the book's language ("see the figure"), no page number."""
-    return PAGEREF.sub(lambda m: m.group(1) + escape(labels.get(f"pageref_{m.group(2)}", labels["pageref_other"]))
-                       + m.group(3), html)
+    for a in root.iter("a"):
+        kind = a.get("data-ref-kind")
+        if kind is not None and not len(a) and not (a.text or "").strip():
+            a.text = labels.get(f"pageref_{kind}", labels["pageref_other"])
 
 
 @dataclass
@@ -128,11 +127,10 @@ def markup(html: str) -> Markup:
 BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figure", "table", "aside", "pre")
 
 
-def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
-    """Give every block element an id (``pb-<chapter>-<n>``, its first attribute) unless it has
-    one; return the ids in order. The print and EPUB writers call this on the same fragment, so ids
-    match between editions."""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+def mark_blocks(root, cid: str) -> list[str]:
+    """Give every block element under ``root`` an id (``pb-<chapter>-<n>``, its first attribute)
+    unless it has one; return the ids in order. The print and EPUB writers call this on the same
+    fragment, so ids match between editions."""
     order: list[str] = []
     count = 0
     for el in root.iter(*BLOCKS):
@@ -146,7 +144,7 @@ def mark_blocks(html: str, cid: str) -> tuple[str, list[str]]:
             for k, v in rest:
                 el.set(k, v)
         order.append(ident)
-    return (root.text or "") + "".join(lxml.html.tostring(c, encoding="unicode") for c in root), order
+    return order
 
 
 def local_href(chapter: str, target: str, current: str) -> str:

@@ -16,13 +16,13 @@ import re
 import zipfile
 from pathlib import Path
 
-import lxml.html
 from ebooklib import epub
 from lxml import etree
 
 from .. import fonts, images, svgtext
 from ..book import Book, slugify
 from ..design import styles
+from ..htmltext import fragment
 from ..pipeline import ChapterResult
 from . import common, indexpages, pagebreaks
 from .common import atomic_file, build_time, environment, fill_pagerefs, mark_blocks, markup, parts_view, rewrite_links, roman
@@ -70,11 +70,12 @@ def chapter_body(r: ChapterResult, markers: list[tuple[tuple, list[int]]], label
     markers placed (``markers``: [(where, page numbers)], see ``page_markers``). Returns the XHTML and
     the page numbers whose place it could not find (they go at the chapter's start). ``locate``:
     how the index's locators read (press.writers.indexpages)."""
-    html = rewrite_links(r.html, r.chapter.id, _href)
-    if locate is not None and indexpages.has_index(html):
-        html = locate(html)
-    html, _ = mark_blocks(fill_pagerefs(html, labels), r.chapter.id)
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = fragment(r.html)
+    rewrite_links(root, r.chapter.id, _href)
+    if locate is not None:
+        locate(root)
+    fill_pagerefs(root, labels)
+    mark_blocks(root, r.chapter.id)
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -131,7 +132,7 @@ def to_xhtml(html: str) -> str:
     """An HTML fragment (as pandoc and nh3 write it) re-serialised as well-formed XHTML."""
     if not html:
         return ""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = fragment(html)
     return (root.text or "") + "".join(etree.tostring(c, method="xml", encoding="unicode") for c in root)
 
 
@@ -260,8 +261,8 @@ def write(book: Book, results: list[ChapterResult], target: Path, pagemap: dict 
     nav_at = len(spine)
     page_hrefs: list[tuple[int, str]] = []
     titles = {x.chapter.id: x.chapter.title for x in results}
-    locate = (lambda html: indexpages.by_page(html, pagemap["anchors"])) if pagemap else \
-        (lambda html: indexpages.by_chapter(html, lambda h: h.split(".xhtml")[0] if ".xhtml" in h else "",
+    locate = (lambda root: indexpages.by_page(root, pagemap["anchors"])) if pagemap else \
+        (lambda root: indexpages.by_chapter(root, lambda h: h.split(".xhtml")[0] if ".xhtml" in h else "",
                                             lambda c: titles.get(c, "")))
     markers = page_markers(pagemap, [r.chapter.id for r in results], [item.id for kind, item in items if kind == "part"])
     for kind, item in items:

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import ASSETS, fonts, images, l10n
 from ..book import Book
 from ..design import styles
-from ..htmltext import fragment
+from ..htmltext import fragment, inner_html
 from ..pipeline import ChapterResult
 from . import indexpages
 from .common import atomic_dir, byline, cover_svg, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
@@ -90,13 +90,17 @@ def write(book: Book, results: list[ChapterResult], target: Path, downloads: lis
         (out / "downloads").mkdir()
         titles = {r.chapter.id: r.chapter.title for r in results}
 
-        def located(html: str) -> str:  # the index: each chapter a term occurs in, linked to its first mark
-            return indexpages.by_chapter(html, lambda h: h.split(".html")[0] if ".html" in h else "",
-                                         lambda c: titles.get(c, "")) if indexpages.has_index(html) else html
-        bodies = {r.chapter.id: wide_regions(fill_pagerefs(located(rewrite_links(r.html, r.chapter.id, _href)), labels),
-                                            r.chapter.id, book.root, labels)
-                  for r in results}
-        pages = {cid: hyphenate_headings(body, book.lang) for cid, body in bodies.items()}
+        bodies, pages = {}, {}  # a chapter's HTML as the search index reads it, and as its page shows it
+        for r in results:
+            root = fragment(r.html)
+            rewrite_links(root, r.chapter.id, _href)
+            indexpages.by_chapter(root, lambda h: h.split(".html")[0] if ".html" in h else "",
+                                  lambda c: titles.get(c, ""))  # each chapter a term occurs in
+            fill_pagerefs(root, labels)
+            wide_regions(root, r.chapter.id, book.root, labels)
+            bodies[r.chapter.id] = inner_html(root)
+            hyphenate_headings(root, book.lang)
+            pages[r.chapter.id] = inner_html(root)
         _assets(out / "assets", fonts.book_characters(book, results), meta)
         files = []
         for path, label in downloads:

@@ -6,19 +6,42 @@ per mark in reading order inside ``<span class="index-locators">``; this module 
   first mark on its page;
 - chapters (HTML, which has no pages): each chapter the term occurs in, a link to its first mark.
 
-Marks that reach no page (INDEX-003) are left out here; ``missing`` names them for the check.
+Marks that reach no page (INDEX-003) are left out. Each edition's fragment is read and rewritten
+as an lxml tree (``htmltext.fragment``).
 """
 from __future__ import annotations
 
-import re
-from html import escape
-
-LOCATORS = re.compile(r'<span class="index-locators">(.*?)</span>', re.S)
-LINK = re.compile(r'<a href="([^"]*)"[^>]*>')
+from lxml import etree
 
 
 def _target(href: str) -> str:
     return href.rsplit("#", 1)[-1]
+
+
+def _open(root) -> list:
+    """The entries' locator spans under ``root`` whose numbers are still to be set (the index
+    filter's ``<span class="index-locators">``; one laid out alone is marked ``data-settled``)."""
+    return [s for s in root.iter("span") if dict(s.attrib) == {"class": "index-locators"}]
+
+
+def _hrefs(span) -> list[str]:
+    return [a.get("href") for a in span.iter("a") if a.get("href") is not None]
+
+
+def _fill(span, pieces: list) -> None:
+    """``span``'s content replaced by ``pieces``: text, and (href, text) for a locator link."""
+    for child in list(span):
+        span.remove(child)
+    span.text, last = None, None
+    for piece in pieces:
+        if isinstance(piece, str):
+            if last is None:
+                span.text = (span.text or "") + piece
+            else:
+                last.tail = (last.tail or "") + piece
+        else:
+            last = etree.SubElement(span, "a", {"href": piece[0], "class": "index-locator"})
+            last.text = piece[1]
 
 
 def ranges(pages: list[int]) -> list[tuple[int, int]]:
@@ -32,43 +55,36 @@ def ranges(pages: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _link(href: str, text: str) -> str:
-    return f'<a href="{escape(href)}" class="index-locator">{escape(text)}</a>'
+def _joined(groups: list[list]) -> list:
+    return [piece for i, group in enumerate(groups) for piece in ([", "] if i else []) + group]
 
 
-def by_page(html: str, anchors: dict[str, int], range_dash: str = "–", settled: bool = False) -> str:
-    """Every entry's locators as merged page numbers ("12, 14–16"). ``settled`` marks them, so
-    that ``has_index`` sees no numbers left to set (an index laid out alone, pdfunits)."""
-    opening = '<span class="index-locators" data-settled="">' if settled else '<span class="index-locators">'
-
-    def repl(m: re.Match) -> str:
+def by_page(root, anchors: dict[str, int], range_dash: str = "–", settled: bool = False) -> None:
+    """Every entry's locators under ``root`` as merged page numbers ("12, 14–16"). ``settled``
+    marks them, so that ``has_index`` sees no numbers left to set (an index laid out alone,
+    pdfunits)."""
+    for span in _open(root):
         first: dict[int, str] = {}
-        for href in LINK.findall(m.group(1)):
+        for href in _hrefs(span):
             page = anchors.get(_target(href))
             if page is not None:
                 first.setdefault(page, href)
-        parts = []
-        for a, b in ranges(list(first)):
-            parts.append(_link(first[a], str(a)) + ("" if a == b else range_dash + _link(first[b], str(b))))
-        return opening + ", ".join(parts) + "</span>"
-    return LOCATORS.sub(repl, html)
+        _fill(span, _joined([[(first[a], str(a))] + ([] if a == b else [range_dash, (first[b], str(b))])
+                             for a, b in ranges(list(first))]))
+        if settled:
+            span.set("data-settled", "")
 
 
-def by_chapter(html: str, chapter_of, title_of) -> str:
-    """Every entry's locators as the chapters they occur in, each linked to its first mark."""
-    def repl(m: re.Match) -> str:
+def by_chapter(root, chapter_of, title_of) -> None:
+    """Every entry's locators under ``root`` as the chapters they occur in, each linked to its
+    first mark."""
+    for span in _open(root):
         first: dict[str, str] = {}
-        for href in LINK.findall(m.group(1)):
+        for href in _hrefs(span):
             first.setdefault(chapter_of(href), href)
-        return '<span class="index-locators">' + ", ".join(_link(h, title_of(c)) for c, h in first.items()) + "</span>"
-    return LOCATORS.sub(repl, html)
+        _fill(span, _joined([[(h, title_of(c))] for c, h in first.items()]))
 
 
-def targets(html: str) -> list[str]:
-    """The ids every locator points at."""
-    return [_target(h) for m in LOCATORS.finditer(html) for h in LINK.findall(m.group(1))]
-
-
-def has_index(html: str) -> bool:
-    """Whether ``html`` holds an index whose locators are still links, their numbers to be set."""
-    return '<span class="index-locators">' in html
+def has_index(root) -> bool:
+    """Whether ``root`` holds an index whose locators are still links, their numbers to be set."""
+    return bool(_open(root))

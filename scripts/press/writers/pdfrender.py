@@ -13,8 +13,11 @@ import signal
 from contextlib import contextmanager
 from pathlib import Path
 
+import lxml.html
+
 from .. import weasy
 from ..design import styles
+from ..htmltext import outer_html
 from . import indexpages, pagestarts, pdfimages, pdfprint, pdfunits
 from .printstyle import VARIANT_OPTIONS, font_configuration, release_fonts, stylesheets
 
@@ -59,16 +62,23 @@ def layout_book(html: str, base_url: str, variant: str = "screen", extra: tuple[
     with those pages, continuing its folios (pdfunits.index_apart), and the two documents' pages
     make the book; otherwise the whole book is laid out twice, the second time with the first
     layout's pages in the index. Either way the numbers are merged ("12, 14–16")."""
-    if not indexpages.has_index(html):
+    if not indexpages.has_index(lxml.html.document_fromstring(html)):
         return layout_document(html, base_url, variant, extra)
     apart = pdfunits.index_apart(html)
     if apart is None:
-        doc = layout_document(html, base_url, variant, extra)
-        return layout_document(indexpages.by_page(html, anchors_of(doc)), base_url, variant, extra)
+        return layout_twice(html, base_url, variant, extra)
     doc = layout_document(apart.before, base_url, variant, extra)
     pages = doc.pages[:-1]  # the closing element's page: the index opens on the recto after
     rest = layout_document(apart.index_html(anchors_of(doc), len(pages) + 1), base_url, variant, extra)
     return doc.copy(pages + rest.pages)
+
+
+def layout_twice(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
+    """The whole book laid out twice, the second time with the first layout's pages in its index."""
+    doc = layout_document(html, base_url, variant, extra)
+    tree = lxml.html.document_fromstring(html)
+    indexpages.by_page(tree, anchors_of(doc))
+    return layout_document("<!DOCTYPE html>\n" + outer_html(tree), base_url, variant, extra)
 
 
 def anchors_of(doc) -> dict[str, int]:

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache, fsio
+from ..htmltext import fragment, inner_html
 from .indexpages import by_page, has_index
 
 UNIT = re.compile(r"<!-- press-unit: ([\w.-]+) -->\n")
-ID = re.compile(r'\sid="([^"]+)"')
-HREF = re.compile(r'href="#([^"]+)"')
 # Style that would lay a unit out differently alone than inside the book: counters other than
 # the page's, first-page rules, the total page count, target-text.
 UNSAFE = re.compile(r"counter-(?:reset|increment|set)|@page[^{]*:(?:first|nth)|counters?\(\s*pages|target-text")
@@ -53,10 +52,20 @@ def _sha(*texts: str) -> str:
     return h.hexdigest()
 
 
+def _ids(root) -> set[str]:
+    return {el.get("id") for el in root.iter() if el.get("id")}
+
+
+def _links(root) -> list:
+    """The elements under ``root`` that link to a place in the document (``href="#…"``)."""
+    return [el for el in root.iter() if (el.get("href") or "").startswith("#") and len(el.get("href")) > 1]
+
+
 def _outside(body: str) -> list[str]:
-    """The ids a unit links to that lie in other units."""
-    own = set(ID.findall(body))
-    return sorted({t for t in HREF.findall(body) if t not in own})
+    """The ids a unit links to that it does not hold itself (their pages come from other units)."""
+    root = fragment(body)
+    own = _ids(root)
+    return sorted({t for el in _links(root) if (t := el.get("href")[1:]) not in own})
 
 
 def layout_key(head: str, tail: str, css: str, variants: list[str], reader: str = "") -> str | None:
@@ -143,16 +152,15 @@ def unit_html(head: str, body: str, tail: str, first: int, anchors: dict[str, in
     """One unit as a document of its own (``_alone``), its links to other units as ``press:<id>``
     with their page number; an index's locators set with the book's pages (a page not known yet is
     left out)."""
-    if has_index(body):
-        body = by_page(body, {k: v for k, v in anchors.items() if isinstance(v, int)}, settled=True)
-    own = set(ID.findall(body))
-
-    def link(m: re.Match) -> str:
-        target = m.group(1)
-        if target in own:
-            return m.group(0)
-        return f'href="press:{target}" data-page="{anchors[target]}"'
-    return _alone(head, HREF.sub(link, body), tail, first, literal_css, last)
+    root = fragment(body)
+    by_page(root, {k: v for k, v in anchors.items() if isinstance(v, int)}, settled=True)
+    own = _ids(root)
+    for el in _links(root):
+        target = el.get("href")[1:]
+        if target not in own:
+            el.set("href", f"press:{target}")
+            el.set("data-page", str(anchors[target]))
+    return _alone(head, inner_html(root), tail, first, literal_css, last)
 
 
 @dataclass(frozen=True)
@@ -167,7 +175,9 @@ class IndexApart:
         """The index as a document of its own: its numbers set from ``anchors`` (the pages of the
         document before it), its folios from ``first``; its locators link to the marks by their
         ids (the combined document resolves them)."""
-        return _alone(self.head, by_page(self.index, anchors), self.tail, first)
+        root = fragment(self.index)
+        by_page(root, anchors)
+        return _alone(self.head, inner_html(root), self.tail, first)
 
 
 def index_apart(html: str) -> IndexApart | None:
@@ -177,11 +187,12 @@ def index_apart(html: str) -> IndexApart | None:
     index's numbers are then known before it is laid out, which saves laying the whole book out
     twice. None when the book has no index or it is not the last unit (lay it out whole, twice)."""
     head, units, tail = split(html)
-    if len(units) < 2 or not has_index(units[-1][1]) or any(has_index(b) for _, b in units[:-1]):
+    roots = [fragment(b) for _, b in units]
+    if len(units) < 2 or not has_index(roots[-1]) or any(has_index(r) for r in roots[:-1]):
         return None
     uid, index = units[-1]
     body = "".join(f"<!-- press-unit: {u} -->\n{b}" for u, b in units[:-1])
-    quoted = set(HREF.findall(body)) & set(ID.findall(index))  # the contents' page number of the index
+    quoted = {el.get("href")[1:] for r in roots[:-1] for el in _links(r)} & _ids(roots[-1])  # the index's page
     if quoted - {uid}:
         return None  # a page inside the index is quoted: only the whole book knows it
     # the closing element stands on the page the index will open on: it carries the index's id

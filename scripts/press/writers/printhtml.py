@@ -4,6 +4,7 @@ page-reference rules in the book's language."""
 from __future__ import annotations
 
 from ..book import Book
+from ..htmltext import fragment, inner_html
 from ..pipeline import ChapterResult
 from .common import build_time, environment, local_href, mark_blocks, markup, parts_view, rewrite_links, roman
 
@@ -15,8 +16,10 @@ def book_html(book: Book, results: list[ChapterResult]) -> tuple[str, dict]:
     blocks: dict[str, list[str]] = {}
     bodies: dict[str, str] = {}
     for r in results:
-        html = rewrite_links(r.html, r.chapter.id, local_href)
-        bodies[r.chapter.id], blocks[r.chapter.id] = mark_blocks(html, r.chapter.id)
+        root = fragment(r.html)
+        rewrite_links(root, r.chapter.id, local_href)
+        blocks[r.chapter.id] = mark_blocks(root, r.chapter.id)
+        bodies[r.chapter.id] = inner_html(root)
 
     def part_title(r: ChapterResult) -> str:
         """The verso's running head: the chapter's part; a chapter outside the parts (a foreword, the

@@ -1,7 +1,7 @@
 """What the HTML edition adds for narrow screens (WCAG 1.4.10 reflow): wide content scrolls inside
 its own region instead of widening the page.
 
-Takes a chapter's HTML fragment (links already rewritten) and the book's root; returns it with
+Takes a chapter's fragment (an lxml tree, links already rewritten) and the book's root, and gives it
 
 - every table inside ``<div class="scroll-region" role="region" tabindex="0">``, named by the
   table's caption (``aria-labelledby``) or, without one, by the label ``table``: a keyboard user
@@ -15,89 +15,107 @@ Takes a chapter's HTML fragment (links already rewritten) and the book's root; r
   at least ``--figure-label-min × --figure-scale`` wide — its labels never shrink below
   ``--figure-label-min`` (tokens.css); on a narrow screen the drawing scrolls instead.
 
-Fragments are edited with regular expressions over the pipeline's own, sanitised markup (no
-nested tables or figures), so everything else stays byte for byte as the pipeline wrote it.
+Fragments are edited as lxml trees (``htmltext.fragment``) and written as the HTML standard
+serialises them (``htmltext.inner_html``), so everything else stays byte for byte as the pipeline
+wrote it.
 """
 from __future__ import annotations
 
 import re
-from html import escape, unescape
 from pathlib import Path
 
 import pyphen
 from lxml import etree
 
-HEADING = re.compile(r"(<h[1-6]\b[^>]*>)(.*?)(</h[1-6]>)", re.S)
+from ..htmltext import fragment, inner_html
+
 LONG_WORD = re.compile(r"\w{12,}")  # shorter words fit a phone's line at any heading size
-TABLE = re.compile(r"<table\b([^>]*)>(.*?)</table>", re.S)
-FIGURE = re.compile(r"<figure\b([^>]*)>(.*?)</figure>", re.S)
-IMG = re.compile(r'<img\b[^>]*\ssrc="([^"]+)"[^>]*>')
-CAPTION = re.compile(r"<(caption|figcaption)\b([^>]*)>")
-ID = re.compile(r'\sid="([^"]+)"')
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 SVG_NS = "{http://www.w3.org/2000/svg}"
 DEFAULT_FONT_SIZE = 16.0   # CSS initial font-size, in the drawing's user units
 UNITS = {"": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
 
 
-def soft_hyphens(html: str, lang: str) -> str:
-    """Soft hyphens in the long words of ``html``'s text (not in its tags or entities)."""
+def _hyphenator(lang: str):
     fallback = pyphen.language_fallback(lang.replace("-", "_"))
-    if not fallback:
+    return pyphen.Pyphen(lang=fallback) if fallback else None
+
+
+def _hyphenate(el, dic) -> None:
+    """Soft hyphens in the long words of the text ``el`` holds (its own tail left alone)."""
+    def words(text: str | None) -> str | None:
+        return LONG_WORD.sub(lambda m: dic.inserted(m.group(0), hyphen="\u00ad"), text) if text else text
+    el.text = words(el.text)
+    for child in el.iterdescendants():
+        if isinstance(child.tag, str) or child.tag is etree.Comment:
+            if isinstance(child.tag, str):
+                child.text = words(child.text)
+            child.tail = words(child.tail)
+
+
+def soft_hyphens(html: str, lang: str) -> str:
+    """Soft hyphens in the long words of ``html``'s text (not in its tags or attributes)."""
+    dic = _hyphenator(lang)
+    if dic is None:
         return html
-    dic = pyphen.Pyphen(lang=fallback)
-    parts = re.split(r"(<[^>]+>|&[#\w]+;)", html)
-    return "".join(p if p.startswith(("<", "&")) else LONG_WORD.sub(lambda m: dic.inserted(m.group(0), hyphen="\u00ad"), p)
-                   for p in parts)
+    root = fragment(html)
+    _hyphenate(root, dic)
+    return inner_html(root)
 
 
-def hyphenate_headings(html: str, lang: str) -> str:
-    return HEADING.sub(lambda m: m.group(1) + soft_hyphens(m.group(2), lang) + m.group(3), html)
+def hyphenate_headings(root, lang: str) -> None:
+    """Soft hyphens in the long words of every heading under ``root``."""
+    dic = _hyphenator(lang)
+    if dic is not None:
+        for heading in root.iter(*HEADINGS):
+            _hyphenate(heading, dic)
 
 
-def _region(inner: str, labelled_by: str | None, label: str) -> str:
-    name = f'aria-labelledby="{labelled_by}"' if labelled_by else f'aria-label="{escape(label)}"'
-    return f'<div class="scroll-region" role="region" tabindex="0" {name}>{inner}</div>'
+def _first(attrs: dict, el) -> None:
+    """``attrs`` made ``el``'s first attributes, before the ones it has."""
+    rest = [(k, v) for k, v in el.attrib.items() if k not in attrs]
+    el.attrib.clear()
+    for k, v in [*attrs.items(), *rest]:
+        el.set(k, v)
 
 
-def _named_caption(body: str, owner: str) -> tuple[str, str | None]:
-    """Give the (fig)caption in ``body`` an id (``<owner>-caption`` unless it has one); return it."""
-    found = CAPTION.search(body)
-    if not found:
-        return body, None
-    own = ID.search(found.group(2))
-    if own:
-        return body, own.group(1)
-    ident = f"{owner}-caption"
-    tag = f'<{found.group(1)} id="{ident}"{found.group(2)}>'
-    return body[:found.start()] + tag + body[found.end():], ident
+def _region(el, labelled_by: str | None, label: str) -> None:
+    """``el`` wrapped in a scroll region named by the element ``labelled_by`` or by ``label``."""
+    name = {"aria-labelledby": labelled_by} if labelled_by else {"aria-label": label}
+    region = etree.Element("div", {"class": "scroll-region", "role": "region", "tabindex": "0", **name})
+    el.addprevious(region)
+    region.tail, el.tail = el.tail, None
+    region.append(el)
 
 
-def wide_regions(html: str, chapter_id: str, root: Path, labels: dict) -> str:
-    """The fragment with its tables and SVG figures in scroll regions (see the module's docstring)."""
+def _named_caption(el, owner: str) -> str | None:
+    """Give the (fig)caption in ``el`` an id (``<owner>-caption`` unless it has one); return it."""
+    caption = next((c for c in el.iterdescendants("caption", "figcaption")), None)
+    if caption is None:
+        return None
+    if caption.get("id") is None:
+        _first({"id": f"{owner}-caption"}, caption)
+    return caption.get("id")
+
+
+def wide_regions(root, chapter_id: str, book_root: Path, labels: dict) -> None:
+    """The tables and SVG figures under ``root`` put in scroll regions (see the module's docstring)."""
     count = [0]
 
-    def owner(attrs: str, kind: str) -> str:
-        own = ID.search(attrs)
+    def owner(el, kind: str) -> str:
         count[0] += 1
-        return own.group(1) if own else f"{chapter_id}-{kind}-{count[0]}"
+        return el.get("id") or f"{chapter_id}-{kind}-{count[0]}"
 
-    def table(m: re.Match) -> str:
-        body, caption = _named_caption(m.group(2), owner(m.group(1), "table"))
-        return _region(f"<table{m.group(1)}>{body}</table>", caption, labels["table"])
-
-    def figure(m: re.Match) -> str:
-        body = m.group(2)
-        img = IMG.search(body)
-        scale = figure_scale(root / unescape(img.group(1))) if img else None
+    for table in list(root.iter("table")):
+        _region(table, _named_caption(table, owner(table, "table")), labels["table"])
+    for figure in list(root.iter("figure")):
+        img = next((i for i in figure.iter("img") if i.get("src") is not None), None)
+        scale = figure_scale(book_root / img.get("src")) if img is not None else None
         if scale is None:
-            return m.group(0)
-        body, caption = _named_caption(body, owner(m.group(1), "figure"))
-        img = IMG.search(body)
-        sized = img.group(0).replace("<img ", f'<img style="--figure-scale: {scale:g}" ', 1)
-        wrapped = _region(sized, caption, labels["figure"])
-        return f"<figure{m.group(1)}>{body[:img.start()]}{wrapped}{body[img.end():]}</figure>"
-
-    return FIGURE.sub(figure, TABLE.sub(table, html))
+            continue
+        caption = _named_caption(figure, owner(figure, "figure"))
+        _first({"style": f"--figure-scale: {scale:g}"}, img)
+        _region(img, caption, labels["figure"])
 
 
 def _length(value: str | None, parent: float) -> float | None:
