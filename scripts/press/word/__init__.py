@@ -123,15 +123,20 @@ def to_markdown(blocks: list, rel: str) -> str:
     return run_pandoc(["-f", "json", *WRITER], buf.getvalue().encode("utf-8"), rel).decode("utf-8")
 
 
-def pair_marks(items: list, on_mark) -> list:
+def pair_marks(items: list, on_mark, restored: list, ctx, counted: str) -> list:
     """Inlines interleaved with marks (tuples, from a module's ``_split``) → inlines: each mark is
-    handed to ``on_mark(items, i, out)``, which appends what the mark stands for to ``out`` and
-    returns the index it consumed up to (``i`` itself, or the index of the mark that closes it)."""
+    handed to ``on_mark(items, i)``, which returns the index it consumed up to (``i`` itself, or
+    the index of the mark that closes it) and the span the mark stands for (None: nothing here).
+    Each span goes in the mark's place and into ``restored``, and is counted as ``counted``."""
     out: list = []
     i = 0
     while i < len(items):
         if isinstance(items[i], tuple):
-            i = on_mark(items, i, out)
+            i, span = on_mark(items, i)
+            if span is not None:
+                out.append(span)
+                restored.append(span)
+                ctx.count(counted)
         else:
             out.append(items[i])
         i += 1
@@ -143,14 +148,36 @@ def closing(items: list, i: int, end) -> int | None:
     return next((n for n in range(i + 1, len(items)) if items[n] == end), None)
 
 
-def restore(doc: pf.Doc, is_ours, build) -> pf.Doc:
-    """Every list of inlines in ``doc`` that holds one of a module's marks (``is_ours``) rebuilt by
-    ``build(items, restored)`` (which appends each span it restores to ``restored``), and the
-    formatting Word split around those spans joined again (``rejoin``)."""
+def carries(x, prefix: str) -> bool:
+    """Whether ``x`` is a mark span with a mark of the kind ``prefix`` names ("xe-", "span-")."""
+    return is_mark(x) and any(m.startswith(prefix) for m in marks(x))
+
+
+def split_marks(lst: list, prefix: str) -> list:
+    """The list with each mark span that carries marks of the kind ``prefix`` names split into one
+    item per such mark (a (kind, mark) tuple: ("xe", "xe-start:3")); its other marks stay a span."""
+    kind = prefix.rstrip("-")
+    out: list = []
+    for x in lst:
+        if not carries(x, prefix):
+            out.append(x)
+            continue
+        other = [m for m in marks(x) if not m.startswith(prefix)]
+        out += [(kind, m) for m in marks(x) if m.startswith(prefix)]
+        if other:
+            out.append(pf.Span(pf.Str("".join(f"\u27e6{m}\u27e7" for m in other)), attributes=dict(x.attributes)))
+    return out
+
+
+def restore(doc: pf.Doc, prefix: str, build) -> pf.Doc:
+    """Every list of inlines in ``doc`` that holds marks of the kind ``prefix`` names rebuilt by
+    ``build(items, restored)`` from its items (``split_marks``; ``build`` appends each span it
+    restores to ``restored``), and the formatting Word split around those spans joined again
+    (``rejoin``)."""
     for lst in inline_lists(doc):
-        if any(is_ours(x) for x in lst):
+        if any(carries(x, prefix) for x in lst):
             restored: list = []
-            lst[:] = build(list(lst), restored)
+            lst[:] = build(split_marks(list(lst), prefix), restored)
             rejoin(lst, restored)
     return doc
 

@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 import panflute as pf
 from lxml import etree
 
-from . import closing, is_mark, marks, pair_marks, restore
+from . import closing, pair_marks, restore
 
 CLASS = "index"
 BOOKMARK, GIVEN = "press_ix_", "press_ixt_"  # the second: a term the manuscript gives though it is the words
@@ -204,27 +204,6 @@ def _fields(p) -> list[tuple[str, str | None, list]]:
 
 # --- import: the AST --------------------------------------------------------------------------------
 
-def _is_xe(x) -> bool:
-    return is_mark(x) and any(m.startswith("xe-") for m in marks(x))
-
-
-def _split(lst: list) -> list:
-    """The list with each mark span carrying xe marks split into one item per mark
-    (('xe', mark) tuples); other marks stay as spans."""
-    out = []
-    for x in lst:
-        if not _is_xe(x):
-            out.append(x)
-            continue
-        other = [m for m in marks(x) if not m.startswith("xe-")]
-        for m in marks(x):
-            if m.startswith("xe-"):
-                out.append(("xe", m))
-        if other:
-            out.append(pf.Span(pf.Str("".join(f"\u27e6{m}\u27e7" for m in other)), attributes=dict(x.attributes)))
-    return out
-
-
 def _span(words: list, term: str, given: bool) -> pf.Span:
     inner = list(words)
     attrs: dict = {}
@@ -238,25 +217,19 @@ def _span(words: list, term: str, given: bool) -> pf.Span:
 
 
 def _build(items: list, ctx, restored: list) -> list:
-    def on_mark(items: list, i: int, out: list) -> int:
+    def on_mark(items: list, i: int) -> tuple:
         kind, _, rest = items[i][1].partition(":")
         if kind == "xe-point":
-            out.append(pf.Span(classes=[CLASS], attributes={"term": unquote(rest)}))
-        elif kind in ("xe-start", "xe-term"):
+            return i, pf.Span(classes=[CLASS], attributes={"term": unquote(rest)})
+        if kind in ("xe-start", "xe-term"):
             k, _, term = rest.partition(":")
             j = closing(items, i, ("xe", f"xe-end:{k}"))
             if j is None:  # the words' end is elsewhere (another paragraph): a mark at the place
-                out.append(pf.Span(classes=[CLASS], attributes={"term": unquote(term)}))
-            else:
-                out.append(_span(_build(items[i + 1:j], ctx, restored), unquote(term), kind == "xe-term"))
-                i = j
-        else:
-            return i
-        restored.append(out[-1])
-        ctx.count("index entries")
-        return i
-    return pair_marks(items, on_mark)
+                return i, pf.Span(classes=[CLASS], attributes={"term": unquote(term)})
+            return j, _span(_build(items[i + 1:j], ctx, restored), unquote(term), kind == "xe-term")
+        return i, None
+    return pair_marks(items, on_mark, restored, ctx, "index entries")
 
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:
-    return restore(doc, _is_xe, lambda items, restored: _build(_split(items), ctx, restored))
+    return restore(doc, "xe-", lambda items, restored: _build(items, ctx, restored))

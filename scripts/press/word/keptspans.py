@@ -16,7 +16,7 @@ import json
 
 import panflute as pf
 
-from . import STYLE, closing, is_mark, marks, pair_marks, restore
+from . import STYLE, closing, pair_marks, restore
 from .package import parse
 
 PREFIX = "press_span_"
@@ -103,23 +103,6 @@ def mark(tree, names: set[str], mark_run) -> None:
             end.addprevious(mark_run(f"span-end:{name}"))
 
 
-def _is_ours(x) -> bool:
-    return is_mark(x) and any(m.startswith("span-") for m in marks(x))
-
-
-def _split(lst: list) -> list:
-    out = []
-    for x in lst:
-        if not _is_ours(x):
-            out.append(x)
-            continue
-        other = [m for m in marks(x) if not m.startswith("span-")]
-        out += [("span", m) for m in marks(x) if m.startswith("span-")]
-        if other:
-            out.append(pf.Span(pf.Str("".join(f"\u27e6{m}\u27e7" for m in other)), attributes=dict(x.attributes)))
-    return out
-
-
 def _span(words: list, data: dict) -> pf.Span:
     inner = list(words)
     attrs = [(str(k), str(v)) for k, v in data.get("attributes", [])]
@@ -131,18 +114,15 @@ def _span(words: list, data: dict) -> pf.Span:
 
 
 def _build(items: list, known: dict, ctx, restored: list) -> list:
-    def on_mark(items: list, i: int, out: list) -> int:
+    def on_mark(items: list, i: int) -> tuple:
         kind, _, name = items[i][1].partition(":")
         j = closing(items, i, ("span", f"span-end:{name}")) if kind == "span-start" and name in known else None
         if j is None:
-            return i
-        out.append(_span(_build(items[i + 1:j], known, ctx, restored), known[name]))
-        restored.append(out[-1])
-        ctx.count("kept spans")
-        return j
-    return pair_marks(items, on_mark)
+            return i, None
+        return j, _span(_build(items[i + 1:j], known, ctx, restored), known[name])
+    return pair_marks(items, on_mark, restored, ctx, "kept spans")
 
 
 def read(doc: pf.Doc, ctx) -> pf.Doc:
     known = stored(ctx.properties)
-    return restore(doc, _is_ours, lambda items, restored: _build(_split(items), known, ctx, restored))
+    return restore(doc, "span-", lambda items, restored: _build(items, known, ctx, restored))
