@@ -57,6 +57,16 @@ def _write(el, out: list[str], raw: bool = False) -> None:
     out.append((el.tail or "") if raw else (el.tail or "").translate(_TEXT))
 
 
+def ids_in(html: str) -> list[str]:
+    """The ids of the elements in an HTML fragment, in document order (a lone end tag holds none)."""
+    if not html.strip():
+        return []
+    try:
+        return [el.get("id") for el in fragment(html).iter() if el.get("id")]
+    except lxml.etree.ParserError:
+        return []
+
+
 def outer_html(el) -> str:
     """``el`` itself and what it holds, as HTML (its tail left out)."""
     out: list[str] = []

@@ -105,7 +105,7 @@ def _filters_version() -> str:
         h = hashlib.sha256()
         here = Path(__file__).parent
         for path in sorted([*(here / "filters").glob("*.py"), here / "context.py", here / "pipeline.py",
-                            here / "images.py", here / "svgclean.py",
+                            here / "images.py", here / "svgclean.py", here / "htmltext.py",
                             *(here / "locales").glob("*.yaml")]):
             h.update(path.read_bytes())
         _VERSION = h.hexdigest()

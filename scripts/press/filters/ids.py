@@ -8,6 +8,7 @@ import re
 
 import panflute as pf
 
+from ..htmltext import ids_in
 from . import elements
 
 ID_ELEMENTS = (pf.Header, pf.Div, pf.Span, pf.Figure, pf.Table, pf.Link, pf.Image, pf.CodeBlock, pf.Code)
@@ -18,15 +19,12 @@ def _explicit(ctx, ident: str) -> bool:
         or ident.startswith(f"{ctx.chapter.id}-")
 
 
-RAW_ID = re.compile(r'\sid="([^"]+)"')
-
-
 def _ids(doc) -> list[tuple]:
     """(element, id) for every id in the chapter, in document order (raw HTML blocks may hold several)."""
     found = []
     for elem in elements(doc):
         if isinstance(elem, pf.RawBlock):  # ids the filters wrote as raw HTML (endnotes, asides)
-            found.extend((elem, ident) for ident in RAW_ID.findall(elem.text))
+            found.extend((elem, ident) for ident in ids_in(elem.text))
             continue
         ident = getattr(elem, "identifier", "")
         if ident and isinstance(elem, ID_ELEMENTS):
