@@ -10,11 +10,12 @@ import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from html import escape
 from pathlib import Path
 
 import panflute as pf
 
-from . import cache, library, pandoc, workers
+from . import cache, library, pandoc, stubs, workers
 from .book import Book, display_path
 from .context import ChapterContext, ChapterData, labels_for
 from .filters import (
@@ -105,7 +106,7 @@ def _filters_version() -> str:
         h = hashlib.sha256()
         here = Path(__file__).parent
         for path in sorted([*(here / "filters").glob("*.py"), here / "context.py", here / "pipeline.py",
-                            here / "images.py", here / "svgclean.py", here / "htmltext.py",
+                            here / "images.py", here / "svgclean.py", here / "htmltext.py", here / "stubs.py",
                             *(here / "locales").glob("*.yaml")]):
             h.update(path.read_bytes())
         _VERSION = h.hexdigest()
@@ -147,8 +148,10 @@ def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str
     for step, flt in enumerate(CHAPTER_FILTERS, 1):
         doc = flt.run(doc, ctx)
         _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
+    stub = stubs.of(doc)
     record = json.dumps({"ast": _to_ast(doc), "data": ctx.data.to_json(),
-                         "findings": [(f.code, f.line, dict(f.fields)) for f in ctx.findings]}, ensure_ascii=False)
+                         "findings": [(f.code, f.line, dict(f.fields)) for f in ctx.findings],
+                         "stub": _to_ast(stub) if stub is not None else None}, ensure_ascii=False)
     cache.write(path, record)
     return record
 
@@ -162,12 +165,13 @@ def _record_of(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str:
                            key, dump_dir)
 
 
-def _chapter_stage(ctx: ChapterContext, record: str) -> pf.Doc:
-    """A chapter's record applied to its context; returns the filtered AST."""
+def _chapter_stage(ctx: ChapterContext, record: str, whole: bool = True) -> pf.Doc:
+    """A chapter's record applied to its context; returns the filtered AST, or with ``whole``
+    false its stub (``press.stubs``) when it has one."""
     data = json.loads(record)
     ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in data["findings"])
     ctx.data = ChapterData.from_json(data["data"])
-    return _to_doc(data["ast"])
+    return _to_doc(data["ast"] if whole or data.get("stub") is None else data["stub"])
 
 
 def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None, jobs: int,
@@ -198,10 +202,13 @@ def _outcome(get):
 
 
 def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
-            on_forked=None, proof: bool = False) -> tuple[list[ChapterResult], list]:
+            on_forked=None, proof: bool = False, focus: str | None = None) -> tuple[list[ChapterResult], list]:
     """Run the whole pipeline; returns the chapters' results and every finding (errors included).
     ``on_forked()`` is called once the pipeline has forked whatever worker processes it needs.
     ``proof``: a proofreader's copy, with author queries marked (``press queries``), never an edition.
+    ``focus``: the id of the one chapter whose HTML the caller needs (``press preview``'s visible
+    page): the book filters read every other chapter as its stub (``press.stubs``), and the other
+    results hold no HTML and plain titles; their findings are the chapter filters' only.
 
     Raises ManuscriptError only when pandoc cannot read a chapter; every other problem is
     returned as a finding, so one run reports them all. ``book`` is left as it was loaded: the
@@ -233,16 +240,25 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
                 errors += [f for code, line, fields in json.loads(record)["findings"]
                            if (f := finding(code, ctx.chapter.rel, line, **fields)).severity == "error"]
         raise ManuscriptError(errors)
-    docs = [_chapter_stage(ctx, record) for ctx, record in zip(ctxs, records)]
+    if focus is not None and not any(c.chapter.id == focus and not c.chapter.generated for c in ctxs):
+        focus = None  # a part page, the front or back matter: the whole pipeline
+    whole = [focus is None or ctx.chapter.id == focus or bool(ctx.chapter.generated) for ctx in ctxs]
+    docs = [_chapter_stage(ctx, record, w) for ctx, record, w in zip(ctxs, records, whole)]
     _image_budget(book, ctxs)
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
         docs = flt.run(docs, ctxs)
         for ctx, doc in zip(ctxs, docs):
             _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        htmls = list(pool.map(lambda dc: pandoc.ast_to_html(_to_json(dc[0]), dc[1].chapter.rel), zip(docs, ctxs)))
+        htmls = list(pool.map(lambda dc: pandoc.ast_to_html(_to_json(dc[0]), dc[1].chapter.rel)
+                              if focus is None or dc[1].chapter.id == focus else None, zip(docs, ctxs)))
     bodies, titles = [], []
     for ctx, html in zip(ctxs, htmls):
+        if html is None:  # a chapter out of focus
+            titles.append({"title": ctx.data.title, "subtitle": ctx.data.subtitle, "title_html": escape(ctx.data.title),
+                           "subtitle_html": escape(ctx.data.subtitle or "")})
+            bodies.append("")
+            continue
         title, subtitle, body = titleblock.split(html)
         titles.append({"title": ctx.data.title, "subtitle": ctx.data.subtitle,
                        "title_html": sanitize.clean_fragment(title),
@@ -250,7 +266,7 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
         bodies.append(sanitize.clean_fragment(body))
     _titled(book, ctxs, titles)
     results = [ChapterResult(ctx, html) for ctx, html in zip(ctxs, bodies)]
-    if dump_dir is None:
+    if dump_dir is None and focus is None:
         _store(book_cache, results)
     return results, [f for ctx in ctxs for f in ctx.findings]
 

@@ -14,9 +14,16 @@ from . import elements
 ID_ELEMENTS = (pf.Header, pf.Div, pf.Span, pf.Figure, pf.Table, pf.Link, pf.Image, pf.CodeBlock, pf.Code)
 
 
-def _explicit(ctx, ident: str) -> bool:
-    return re.search(r"[{\s]#" + re.escape(ident) + r"[\s}]", ctx.chapter.body) is not None \
-        or ident.startswith(f"{ctx.chapter.id}-")
+GIVEN = re.compile(r"(?<=[{\s])#([^\s}]+)(?=[\s}])")  # "{#aanpak .class}": an id the editor gave
+
+
+def _given(body: str) -> set[str]:
+    """The ids the editor wrote in a chapter's attribute blocks."""
+    return set(GIVEN.findall(body))
+
+
+def _explicit(ctx, ident: str, given: set[str]) -> bool:
+    return ident in given or ident.startswith(f"{ctx.chapter.id}-")
 
 
 def _ids(doc) -> list[tuple]:
@@ -38,8 +45,8 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
     automatic: set[str] = set()   # ids first given automatically to a heading
     ambiguous: set[str] = set()   # automatic ids that several headings produced
 
-    def explicit(elem, ident, ctx):
-        if isinstance(elem, pf.Header) and not _explicit(ctx, ident):
+    def explicit(elem, ident, ctx, given):
+        if isinstance(elem, pf.Header) and not _explicit(ctx, ident, given):
             return
         if ident in where:
             same = where[ident] == ctx.chapter.rel
@@ -48,8 +55,8 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
         where[ident] = ctx.chapter.rel
         owner[ident] = ctx.chapter.id
 
-    def auto(elem, ident, ctx):
-        if not isinstance(elem, pf.Header) or _explicit(ctx, ident):
+    def auto(elem, ident, ctx, given):
+        if not isinstance(elem, pf.Header) or _explicit(ctx, ident, given):
             return
         if ident in owner:  # taken by an explicit id or an earlier heading: make it unique
             if ident in automatic:
@@ -63,10 +70,11 @@ def run(docs: list[pf.Doc], ctxs: list) -> list[pf.Doc]:
         owner[elem.identifier] = ctx.chapter.id
 
     found = [_ids(doc) for doc in docs]
+    givens = [_given(ctx.chapter.body) for ctx in ctxs]
     for visit in (explicit, auto):
-        for ids, ctx in zip(found, ctxs):
+        for ids, ctx, given in zip(found, ctxs, givens):
             for elem, ident in ids:
-                visit(elem, ident, ctx)
+                visit(elem, ident, ctx, given)
     for ctx in ctxs:
         ctx.data.ids = owner
         ctx.data.ambiguous = ambiguous

@@ -38,7 +38,7 @@ def visible(manuscript: Path, dist: Path, unit_id: str, jobs: int = 2, send=None
     from ..book import load_book
     from ..writers import pagestarts, pdf, pdfrender, pdfunits, printhtml, printstyle
     book = load_book(manuscript)
-    results, findings = pipeline.process(book, jobs=jobs)
+    results, findings = pipeline.process(book, jobs=jobs, focus=unit_id)  # the other chapters as stubs
     pipeline.require_clean(findings)
     if send is not None:
         send(("ready",))
