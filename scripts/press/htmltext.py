@@ -57,6 +57,15 @@ def _write(el, out: list[str], raw: bool = False) -> None:
     out.append((el.tail or "") if raw else (el.tail or "").translate(_TEXT))
 
 
+def put_first(el, attrs: dict) -> None:
+    """``attrs`` set as ``el``'s first attributes, before those it keeps (an id the press adds is
+    written first, as pandoc writes ids)."""
+    rest = [(k, v) for k, v in el.attrib.items() if k not in attrs]
+    el.attrib.clear()
+    for k, v in [*attrs.items(), *rest]:
+        el.set(k, v)
+
+
 def ids_in(html: str) -> list[str]:
     """The ids of the elements in an HTML fragment, in document order (a lone end tag holds none)."""
     if not html.strip():

@@ -77,10 +77,14 @@ def _run(label: str, catalogue: Path, work: Path, **kw) -> tuple[float, str]:
     status = build(catalogue, out, cache, quiet=True, out=log, **kw)
     took = time.perf_counter() - started
     text = log.getvalue()
+    (work / f"{label}.log").write_text(text, encoding="utf-8")  # every book's line, a failure's own words
     failed = re.findall(r"^(\S+) failed:$", text, re.M)
     built = len(re.findall(r"^book-\d+\s+built\s", text, re.M))
     print(f"{label:<28} {took:7.1f} s   built {built}, failed {', '.join(failed) or 'none'} (exit {status}); "
           f"load {before:.1f} → {os.getloadavg()[0]:.1f}", flush=True)
+    for name in failed:  # what each failed book's build said (the catalogue's own report of it)
+        said = text.split(f"\n{name} failed:\n", 1)[-1].split("\n\n", 1)[0]
+        print(f"  {name} failed:\n{said}", flush=True)
     return took, text
 
 

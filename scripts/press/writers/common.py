@@ -15,6 +15,7 @@ import press
 from .. import l10n
 from ..book import Book
 from ..fsio import atomic_dir, atomic_file  # noqa: F401 — the one way outputs are written
+from ..htmltext import put_first
 from ..pipeline import ChapterResult
 
 
@@ -138,11 +139,7 @@ def mark_blocks(root, cid: str) -> list[str]:
         if not ident:
             count += 1
             ident = f"pb-{cid}-{count}"
-            rest = [(k, v) for k, v in el.attrib.items() if k != "id"]
-            el.attrib.clear()
-            el.set("id", ident)
-            for k, v in rest:
-                el.set(k, v)
+            put_first(el, {"id": ident})
         order.append(ident)
     return order
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pyphen
 from lxml import etree
 
-from ..htmltext import fragment, inner_html
+from ..htmltext import fragment, inner_html, put_first
 
 LONG_WORD = re.compile(r"\w{12,}")  # shorter words fit a phone's line at any heading size
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -47,10 +47,9 @@ def _hyphenate(el, dic) -> None:
         return LONG_WORD.sub(lambda m: dic.inserted(m.group(0), hyphen="\u00ad"), text) if text else text
     el.text = words(el.text)
     for child in el.iterdescendants():
-        if isinstance(child.tag, str) or child.tag is etree.Comment:
-            if isinstance(child.tag, str):
-                child.text = words(child.text)
-            child.tail = words(child.tail)
+        if isinstance(child.tag, str):  # an element; a comment's text is not the reader's
+            child.text = words(child.text)
+        child.tail = words(child.tail)
 
 
 def soft_hyphens(html: str, lang: str) -> str:
@@ -71,14 +70,6 @@ def hyphenate_headings(root, lang: str) -> None:
             _hyphenate(heading, dic)
 
 
-def _first(attrs: dict, el) -> None:
-    """``attrs`` made ``el``'s first attributes, before the ones it has."""
-    rest = [(k, v) for k, v in el.attrib.items() if k not in attrs]
-    el.attrib.clear()
-    for k, v in [*attrs.items(), *rest]:
-        el.set(k, v)
-
-
 def _region(el, labelled_by: str | None, label: str) -> None:
     """``el`` wrapped in a scroll region named by the element ``labelled_by`` or by ``label``."""
     name = {"aria-labelledby": labelled_by} if labelled_by else {"aria-label": label}
@@ -94,7 +85,7 @@ def _named_caption(el, owner: str) -> str | None:
     if caption is None:
         return None
     if caption.get("id") is None:
-        _first({"id": f"{owner}-caption"}, caption)
+        put_first(caption, {"id": f"{owner}-caption"})
     return caption.get("id")
 
 
@@ -114,7 +105,7 @@ def wide_regions(root, chapter_id: str, book_root: Path, labels: dict) -> None:
         if scale is None:
             continue
         caption = _named_caption(figure, owner(figure, "figure"))
-        _first({"style": f"--figure-scale: {scale:g}"}, img)
+        put_first(img, {"style": f"--figure-scale: {scale:g}"})
         _region(img, caption, labels["figure"])
 
 
