@@ -226,12 +226,18 @@ def book_characters(book, results) -> str:
     return "".join(sorted(set("".join(parts)) | {chr(c) for c in range(0x20, 0x7F)} | set("IVXLCDM0123456789")))
 
 
+SUBSETTER = 2  # part of a subset's cache key: raise it when a change to the code below changes the bytes
+#               (2: WOFF2 subsets keep the face's date, not the time of saving)
+
+
 def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
     """The face reduced to the glyphs ``text`` needs (plus printable ASCII), as OTF or WOFF2
     (the WOFF2 is the same subset, compressed). Cached by face file and character set, so an edit
     that adds no new character costs nothing."""
+    import fontTools
     chars = "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)}))
-    key = hashlib.sha256(f"{face.path}|{face.path.stat().st_size}|{flavor}|{chars}".encode()).hexdigest()
+    key = hashlib.sha256(f"{face.path}|{face.path.stat().st_size}|{flavor}|{chars}|{fontTools.version}|{SUBSETTER}"
+                         .encode()).hexdigest()
     cached = cache.folder("fonts") / f"{key}.bin"
     if cache.hit(cached):
         return cached.read_bytes()
