@@ -46,8 +46,9 @@ def in_book(book: Book, labels: dict, page: int | None) -> str:
 
 
 def elsewhere(book: Book, r: ChapterResult, pages: dict[str, int]):
-    """The chapter's fragment (``htmltext.fragment``) with each link into another chapter made text that names the book, with
-    the page there ("in Het gat…, p. 42"): the offprint does not hold its target."""
+    """The chapter's fragment (``htmltext.fragment``) with each link into another chapter made text
+    that names the book, with the page there ("in Het gat…, p. 42"): the offprint does not hold
+    its target."""
     root = fragment(r.html)
     for a in list(root.iter("a")):
         chapter, href = a.get("data-chapter"), a.get("href") or ""
