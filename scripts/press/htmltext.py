@@ -40,21 +40,30 @@ _TEXT = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", "<": "&lt;", ">": "&gt;
 _ATTR = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"})
 
 
-def _write(el, out: list[str], raw: bool = False) -> None:
+def _write(el, out: list[str]) -> None:
+    """``el`` itself and what it holds (its tail left to the caller)."""
     if isinstance(el.tag, str):
         out.append(f"<{el.tag}")
         for name, value in el.attrib.items():
             out.append(f' {name}="{value.translate(_ATTR)}"')
         out.append(">")
         if el.tag not in VOID:
-            inner_raw = el.tag in RAW_TEXT
-            out.append(el.text if inner_raw else (el.text or "").translate(_TEXT))
-            for child in el:
-                _write(child, out, inner_raw)
+            _inner(el, out)
             out.append(f"</{el.tag}>")
     elif el.tag is lxml.etree.Comment:
         out.append(f"<!--{el.text or ''}-->")
-    out.append((el.tail or "") if raw else (el.tail or "").translate(_TEXT))
+
+
+def _inner(el, out: list[str]) -> None:
+    """What ``el`` holds: its text and each child with its tail (unescaped inside raw-text elements)."""
+    raw = el.tag in RAW_TEXT
+
+    def text(t: str | None) -> str:
+        return (t or "") if raw else (t or "").translate(_TEXT)
+    out.append(text(el.text))
+    for child in el:
+        _write(child, out)
+        out.append(text(child.tail))
 
 
 def put_first(el, attrs: dict) -> None:
@@ -79,11 +88,7 @@ def ids_in(html: str) -> list[str]:
 def outer_html(el) -> str:
     """``el`` itself and what it holds, as HTML (its tail left out)."""
     out: list[str] = []
-    tail, el.tail = el.tail, None
-    try:
-        _write(el, out)
-    finally:
-        el.tail = tail
+    _write(el, out)
     return "".join(out)
 
 
@@ -91,7 +96,6 @@ def inner_html(el) -> str:
     """What ``el`` holds, as HTML, serialised as the HTML standard and html5ever do (the
     element's own tag and tail left out): a fragment read with ``fragment`` and written with this
     keeps its bytes wherever nothing in it was changed."""
-    out = [(el.text or "").translate(_TEXT)]
-    for child in el:
-        _write(child, out)
+    out: list[str] = []
+    _inner(el, out)
     return "".join(out)

@@ -124,7 +124,7 @@ def to_markdown(blocks: list, rel: str) -> str:
 
 
 def pair_marks(items: list, on_mark, restored: list, ctx, counted: str) -> list:
-    """Inlines interleaved with marks (tuples, from a module's ``_split``) → inlines: each mark is
+    """Inlines interleaved with marks (tuples, from ``split_marks``) → inlines: each mark is
     handed to ``on_mark(items, i)``, which returns the index it consumed up to (``i`` itself, or
     the index of the mark that closes it) and the span the mark stands for (None: nothing here).
     Each span goes in the mark's place and into ``restored``, and is counted as ``counted``."""
@@ -171,9 +171,9 @@ def split_marks(lst: list, prefix: str) -> list:
 
 def restore(doc: pf.Doc, prefix: str, build) -> pf.Doc:
     """Every list of inlines in ``doc`` that holds marks of the kind ``prefix`` names rebuilt by
-    ``build(items, restored)`` from its items (``split_marks``; ``build`` appends each span it
-    restores to ``restored``), and the formatting Word split around those spans joined again
-    (``rejoin``)."""
+    ``build(items, restored)`` from its items (``split_marks``; ``build`` hands ``restored`` to
+    ``pair_marks``, which keeps each span it restores there), and the formatting Word split around
+    those spans joined again (``rejoin``)."""
     for lst in inline_lists(doc):
         if any(carries(x, prefix) for x in lst):
             restored: list = []
