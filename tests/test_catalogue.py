@@ -177,6 +177,14 @@ def test_site_has_a_page_per_book_escaped(built):
     assert "Downloaden" in page.text_content()  # the catalogue's language's labels
 
 
+def test_site_pages_pass_the_nu_html_checker(built, tmp_path):
+    from press.validators import vnu
+    _, out, _ = built
+    pages = [out / "index.html", *sorted((out / "books").glob("*.html"))]
+    assert len(pages) == 3
+    assert vnu(pages, tmp_path / "vnu.json") == []
+
+
 @covers("CATALOGUE-001", "CATALOGUE-002")
 def test_catalogue_mistakes_are_reported_at_their_line(tmp_path):
     make_book(tmp_path / "a", "A", "en")

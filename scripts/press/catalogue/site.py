@@ -109,17 +109,16 @@ def entries(books: list[tuple[str, Path, Path]], out: Path) -> list[dict]:
 
 def write(catalogue, books: list[tuple[str, Path, Path]], out: Path) -> list[dict]:
     """The site and both feeds for ``books`` into ``out``; returns the entries listed."""
-    import jinja2
+    from ..writers.common import environment
     found = entries(books, out)
     updated = max((e["updated"] for e in found), default=_iso(0))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(press.TEMPLATES / "catalogue")),
-                             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env = environment()
     from .. import l10n
     common = {"catalogue": catalogue, "labels": labels_for(catalogue.lang), "books": found,
-              "date": lambda d: l10n.date(d, catalogue.lang) if d else ""}
-    fsio.write(out / "index.html", env.get_template("index.html").render(**common, root=""))
+              "date": lambda d: l10n.date(d, catalogue.lang) if d else "", "lang": catalogue.lang}
+    fsio.write(out / "index.html", env.get_template("catalogue/index.html").render(**common, root=""))
     for entry in found:
-        fsio.write(out / entry["page"], env.get_template("book.html").render(**common, book=entry, root="../"))
+        fsio.write(out / entry["page"], env.get_template("catalogue/book.html").render(**common, book=entry, root="../"))
     fsio.write(out / "opds.xml", feeds.opds1(catalogue, found, updated))
     fsio.write(out / "opds.json", feeds.opds2(catalogue, found, updated))
     return found

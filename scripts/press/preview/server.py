@@ -19,6 +19,16 @@ from pathlib import Path
 from .engine import Preview
 
 HERE = Path(__file__).resolve().parent
+
+
+def page() -> str:
+    """The preview's page: page.html on the press's one document skeleton (templates/document.html)."""
+    import jinja2
+
+    from ..writers.common import environment
+    env = environment()
+    env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(HERE)), env.loader])
+    return env.get_template("page.html").render(lang="en")
 PAGE_IMAGE = re.compile(r"^/__page/(\d+\.\d+)\.png$")
 
 
@@ -37,7 +47,7 @@ class Handler(SimpleHTTPRequestHandler):
     def do_GET(self):
         path, _, query = self.path.partition("?")
         if path in ("/", "/index.html"):
-            return self._send((HERE / "page.html").read_bytes(), "text/html; charset=utf-8")
+            return self._send(page().encode(), "text/html; charset=utf-8")
         if path == "/__preview.js":
             return self._send((HERE / "page.js").read_bytes(), "text/javascript; charset=utf-8")
         if path == "/__status":
