@@ -16,8 +16,6 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import press
-
 from .. import fsio
 from ..book import _load_yaml, read_text
 from ..context import labels_for
