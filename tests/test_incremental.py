@@ -324,6 +324,20 @@ def test_a_running_head_carried_in_from_the_front_matter_means_a_whole_layout(bo
     assert sum("Tides and Harbours" in page for page in text) > 3  # the head is on the essays' pages
 
 
+def test_the_splice_reads_each_fonts_text_from_its_tounicode_cmap(fixture_book):
+    """The splice shares a unit's font with the book's only where both map each glyph to the same
+    text: every letter a page shows must be among the texts read from that page's fonts' CMaps."""
+    from press.weasy.splice import _face
+    reader, letters = PdfReader(fixture_book.pdf), set()
+    with pikepdf.open(fixture_book.pdf) as pdf:
+        for number in range(min(12, len(pdf.pages))):
+            fonts = pdf.pages[number].Resources.get("/Font", pikepdf.Dictionary()).values()
+            read = {bytes.fromhex(t).decode("utf-16-be") for f in fonts if (face := _face(f)) for t in face.text.values()}
+            shown = set(reader.pages[number].extract_text()) - set(" \n\t")
+            assert shown <= set("".join(read)), (number + 1, shown - set("".join(read)))
+            letters |= shown
+    assert len(letters) > 30  # the pages read show text
+
 def test_layouts_leave_no_copies_of_the_fonts_in_the_temporary_folder(tmp_path):
     """WeasyPrint copies the @font-face files into a ``weasyprint-*`` folder per layout and removes
     it only when its configuration is collected, which a worker ending with ``os._exit`` never

@@ -17,7 +17,6 @@ the whole book is laid out instead).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -308,13 +307,14 @@ def _face(font: Dictionary) -> _Face | None:
             for cid in range(int(w[i]), int(w[i + 1]) + 1):
                 widths[cid] = float(w[i + 2])
             i += 3
-    cmap = font.ToUnicode.read_bytes().decode("latin-1")
     text: dict[int, str] = {}
-    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
-        for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
-            text[int(src, 16)] = dst.lower()
-    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
-        if block.strip():
+    # The CMap is PostScript; qpdf's content-stream tokeniser reads it: each ``endbfchar`` "operator"
+    # gets the block's source and destination strings as its operands, in pairs.
+    for operands, operator in pikepdf.parse_content_stream(font.ToUnicode):
+        if str(operator) == "endbfchar":
+            for src, dst in zip(operands[0::2], operands[1::2]):
+                text[int.from_bytes(bytes(src), "big")] = bytes(dst).hex()
+        elif str(operator) == "endbfrange" and operands:
             return None  # ranges are not written by WeasyPrint; do not guess
     return _Face(font, widths, text)
 
