@@ -143,3 +143,19 @@ def test_the_ast_walkers_know_every_part_of_every_panflute_element():
             continue
         sample = cls.__new__(cls)
         assert parts(sample) == tuple(cls._children), name
+
+
+def test_each_command_says_what_it_does_in_one_place():
+    """A tool's one-line SUMMARY (in its own module) is what `press --help` lists for it."""
+    import importlib
+    import os
+    import subprocess
+    import sys
+
+    from press import cli
+    wide = dict(os.environ, COLUMNS="400")  # argparse wraps help at the terminal's width, hyphens too
+    shown = " ".join(subprocess.run([sys.executable, "-m", "press.cli", "--help"], capture_output=True, text=True,
+                                    check=True, env=wide).stdout.split())
+    for name, module in cli.TOOLS.items():
+        summary = importlib.import_module(f"press.{module}").SUMMARY
+        assert f"{name} {summary}" in shown, name

@@ -30,6 +30,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+SUMMARY = "measure build speed and memory against the bare tools"
+
 GIB = 1024 ** 3
 WRAPPER = "import sys; from press.bench import measured; sys.exit(measured(sys.argv[1:]))"
 STAGE = re.compile(r"^  (\S.*?)\s+(\d+\.\d+) s$")

@@ -18,20 +18,15 @@ from pathlib import Path
 
 from .rules import ManuscriptError
 
-# Commands with their own options, each in its own module with a main(argv) -> int.
-TOOLS = [
-    ("linkcheck", "linkcheck", "check external web addresses online (bounded time-outs, a report)"),
-    ("bench", "bench", "measure build speed and memory against the bare tools"),
-    ("preview", "preview", "build, watch and serve a live preview on 127.0.0.1"),
-    ("serve", "serve", "serve the HTML edition on 127.0.0.1"),
-    ("proofs", "proofs", "render chosen PDF pages to PNG and write the pagination report"),
-    ("offprints", "offprints", "one PDF per essay with its own title page"),
-    ("queries", "queries", "author queries: a proof PDF with margin marks and the list per chapter (Markdown, PDF)"),
-    ("import", "word.importer", "an author's Word document (.docx) into the manuscript as a new chapter"),
-    ("docx", "word.exporter", "a Word document per essay and one of the whole book, for review"),
-    ("cover", "cover", "the print cover: back, spine and front on one sheet with bleed"),
-    ("catalogue", "catalogue", "a publisher's catalogue: many books at once (here or on a Dask cluster), a site and OPDS feeds"),
-]
+# Commands with their own options, each in its own module (the name, unless said here) with a
+# main(argv) -> int and a one-line SUMMARY that its own --help and `press --help` show.
+TOOLS = {name: {"import": "word.importer", "docx": "word.exporter"}.get(name, name)
+         for name in "linkcheck bench preview serve proofs offprints queries import docx cover catalogue".split()}
+
+
+def _summary(name: str) -> str:
+    import importlib
+    return importlib.import_module(f"press.{TOOLS[name]}").SUMMARY
 
 
 def manuscript_options(p: argparse.ArgumentParser) -> None:
@@ -68,10 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--progress", action="store_true", help="say on stderr which check runs and how long each took")
     k = sub.add_parser("clean", help="remove build outputs and caches")
     manuscript_options(k)
-    for name, _module, text in TOOLS:
-        sub.add_parser(name, help=text, add_help=False)
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in {name for name, _, _ in TOOLS}:  # these parse their own options
+    helping = not argv or argv[0] in ("-h", "--help")  # the tools' modules are imported only to say what they do
+    for name in TOOLS:
+        sub.add_parser(name, help=_summary(name) if helping else None, add_help=False)
+    if argv and argv[0] in TOOLS:  # these parse their own options
         args = argparse.Namespace(command=argv[0], rest=argv[1:], dist=Path(os.environ.get("DIST", "dist")))
     else:
         args = ap.parse_args(argv)
@@ -85,10 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             from .check import check
             return check(args.manuscript, None if args.manuscript_only else args.dist, as_json=args.json,
                          release=args.release, validators=not args.no_validators, progress=args.progress)
-        for name, module, _ in TOOLS:
-            if args.command == name:
-                import importlib
-                return importlib.import_module(f"press.{module}").main(args.rest)
+        if args.command in TOOLS:
+            import importlib
+            return importlib.import_module(f"press.{TOOLS[args.command]}").main(args.rest)
         if args.command == "clean":
             from .build import clean
             clean(args.dist, Path(os.environ.get("PRESS_CACHE", ".cache")))

@@ -32,6 +32,8 @@ from .book import Book, display_path, load_book
 from .cli import manuscript_options
 from .rules import ManuscriptError, finding
 
+SUMMARY = "the print cover: back, spine and front on one sheet with bleed"
+
 PAPERS = {"white": 444, "cream": 400, "coated": 426}   # pages per inch of common book papers
 DEFAULT_PAPER = "white"
 MIN_SPINE_TEXT = 0.25 * 72   # pt: printers want no spine text on a spine under 1/4 inch (about 100 pages)
@@ -230,7 +232,7 @@ def _css(styles: Path):
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="press cover", description="the print cover: back, spine and front with bleed")
+    ap = argparse.ArgumentParser(prog="press cover", description=SUMMARY)
     manuscript_options(ap)
     ap.add_argument("--pages", type=int, help="the interior's page count (default: the print PDF's)")
     args = ap.parse_args(argv)

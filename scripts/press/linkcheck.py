@@ -28,6 +28,8 @@ from .book import load_book, without_code_blocks
 from .cli import manuscript_options
 from .rules import ManuscriptError, finding
 
+SUMMARY = "check external web addresses online (bounded time-outs, a report)"
+
 USER_AGENT = "press-linkcheck/1.0 (book press; checks that a book's links still work)"
 INLINE_CODE = re.compile(r"`[^`]*`")  # blanked with the code blocks: an address counts where a reader sees it
 RETRY_WITH_GET = {400, 403, 404, 405, 406, 429, 500, 501, 503}  # servers that mishandle HEAD
@@ -92,7 +94,7 @@ def _write_report(path: Path, data: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="press linkcheck", description="Check the book's external web addresses online.")
+    ap = argparse.ArgumentParser(prog="press linkcheck", description=SUMMARY)
     manuscript_options(ap)
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     ap.add_argument("--max-workers", type=int, default=8, help="addresses checked at the same time (default 8)")

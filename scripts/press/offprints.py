@@ -29,6 +29,8 @@ from .rules import ManuscriptError, finding
 from .writers import pdfrender, printhtml
 from .writers.common import build_time, environment, local_href, mark_blocks, markup, rewrite_links
 
+SUMMARY = "one PDF per essay with its own title page"
+
 TEMPLATE = "print/offprint.html"
 
 
@@ -129,7 +131,7 @@ def _identifier(book: Book, cid: str) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="press offprints", description="One PDF per essay, with its own title page.")
+    ap = argparse.ArgumentParser(prog="press offprints", description=SUMMARY)
     manuscript_options(ap)
     ap.add_argument("--only", help="comma-separated chapter ids (default: every essay)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)

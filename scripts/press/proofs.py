@@ -35,6 +35,8 @@ from . import render
 from .cli import manuscript_options
 from .fsio import atomic_dir, atomic_file
 
+SUMMARY = "render chosen PDF pages to PNG and write the pagination report"
+
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HYPHENS = ("-", "\u2010", "\u2011", "\u00ad")
 KINDS = ("widow", "orphan", "hyphens", "stranded-heading", "stranded-sidebar-title", "split-sidebar", "short-page")
@@ -307,7 +309,7 @@ def parse_pages(spec: str, pages: int) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="press proofs", description="Proof pages as PNG and the pagination report.")
+    ap = argparse.ArgumentParser(prog="press proofs", description=SUMMARY)
     manuscript_options(ap)
     ap.add_argument("--pages", help="pages to render, e.g. 11,14-15 (default: an essay opening, a sidebar spread, endnotes)")
     ap.add_argument("--dpi", type=int, default=100)

@@ -33,6 +33,8 @@ from .design import styles
 from .writers import pdfrender, printhtml, printstyle
 from .writers.common import byline, environment, markup
 
+SUMMARY = "author queries: a proof PDF with margin marks and the list per chapter (Markdown, PDF)"
+
 MM = 96 / 25.4          # CSS pixels per millimetre (WeasyPrint's anchors are in CSS pixels)
 LABEL_GAP = 11          # px between two margin labels on one side of a page
 PROOF_LAYER = "proof.css"
@@ -209,7 +211,7 @@ def write(book: Book, folder: Path, jobs: int = 4) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="press queries",
-                                 description="Author queries: a proof PDF with margin marks and the list per chapter.")
+                                 description=SUMMARY)
     manuscript_options(ap)
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args(argv)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from . import fsio
 
+SUMMARY = "serve the HTML edition on 127.0.0.1"
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from ..rules import ManuscriptError
 
+SUMMARY = "a publisher's catalogue: many books at once (here or on a Dask cluster), a site and OPDS feeds"
+
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="press catalogue", description=__doc__.split("\n\n")[0])

@@ -37,6 +37,8 @@ from .engine import Preview, memory  # noqa: F401 — the preview's parts, for t
 from .server import server
 from .watch import Watcher, changed_editions  # noqa: F401
 
+SUMMARY = "build, watch and serve a live preview on 127.0.0.1"
+
 
 def _stop(signum, frame):
     raise KeyboardInterrupt

@@ -50,6 +50,8 @@ from . import (
 )
 from .context import ExportContext
 
+SUMMARY = "a Word document per essay and one of the whole book, for review"
+
 EXPORT = [
     headings,   # title, subtitle, authors and the rest of the front matter into the properties
     notequeries,  # queries in notes → comments on the notes' reference marks, bookmarks in the notes
@@ -173,7 +175,7 @@ def write(book: Book, folder: Path, only: list[str] | None = None) -> list[Path]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="press docx", description="Word documents of the essays and the book, for review.")
+    ap = argparse.ArgumentParser(prog="press docx", description=SUMMARY)
     manuscript_options(ap)
     ap.add_argument("--only", help="comma-separated chapter ids (default: every essay and the whole book)")
     args = ap.parse_args(argv)

@@ -60,6 +60,8 @@ from . import (
 )
 from .context import ROLES, STYLES, ImportContext
 
+SUMMARY = "an author's Word document (.docx) into the manuscript as a new chapter"
+
 IMPORT = [
     changes,    # tracked changes refused, or accepted/rejected on request             WORD-001
     markers,    # bookmarks and text boxes (docxprep's marks) → ids and block ranges
@@ -255,7 +257,7 @@ def import_docx(docx: Path, manuscript: Path, after: str | None = None, name: st
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="press import", description="A Word document (.docx) into the manuscript.")
+    ap = argparse.ArgumentParser(prog="press import", description=SUMMARY)
     ap.add_argument("docx", type=Path)
     ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
     where = ap.add_mutually_exclusive_group()
