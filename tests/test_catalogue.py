@@ -209,6 +209,62 @@ def test_catalogue_mistakes_are_reported_at_their_line(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        try:
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) if d.name.isdigit() else None
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid is not None:
+            children.setdefault(ppid, []).append(int(d.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_an_interrupted_catalogue_stops_every_book_and_writes_none(catalogue_file, tmp_path):
+    """The books build in processes forked from a warm server, which ignore Ctrl-C: the catalogue
+    must stop them itself (SIGTERM here, as a scheduler's stop would send)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    proc = subprocess.Popen([sys.executable, "-m", "press.cli", "catalogue", "build", str(catalogue_file), "-o", str(out),
+                             "--cache", str(cache), "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    deadline, seen = time.time() + 120, set()
+    while time.time() < deadline and proc.poll() is None:
+        seen |= _descendants(proc.pid)
+        if len(seen) >= 4 and (cache / "books").is_dir():  # the server, builds and their workers are running
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the catalogue ended before it could be interrupted"
+    time.sleep(0.5)
+    seen |= _descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    said = proc.communicate(timeout=60)[0]
+    assert proc.returncode != 0 and "interrupted" in said, said
+    deadline = time.time() + 3  # the fork server ends when it sees its parent gone
+    while time.time() < deadline and any(_alive(pid) for pid in seen):
+        time.sleep(0.1)
+    assert [pid for pid in seen if _alive(pid)] == []
+    half = [p.name for p in out.rglob(".*")]  # a staging folder or temporary file (press.fsio) left behind
+    assert half == [], half
+
+
 def test_a_git_book_is_cloned_at_its_ref(tmp_path):
     import subprocess
     repo = make_book(tmp_path / "repo", "From git", "en")

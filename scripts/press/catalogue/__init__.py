@@ -52,7 +52,8 @@ def main(argv: list[str]) -> int:
 
 
 def build(file: Path, output: Path, cache: Path | None = None, jobs: int | None = None, scheduler: str | None = None,
-          shared: bool = False, quiet: bool = False, out=None) -> int:
+          shared: bool = False, quiet: bool = False, out=None, warm: bool = True) -> int:
+    """``warm``: on this machine, each book forked from a warm server (else a ``press build`` each)."""
     from . import config, runner, site
     out = out or sys.stdout
     started = time.perf_counter()
@@ -80,7 +81,7 @@ def build(file: Path, output: Path, cache: Path | None = None, jobs: int | None 
     if scheduler:
         results += runner.run_dask(todo, scheduler, shared=shared, on_done=done)
     else:
-        results += runner.run_local(todo, jobs, on_done=done)
+        results += runner.run_local(todo, jobs, on_done=done, warm=warm)
     listed = site.write(catalogue, [(j.name, j.manuscript, j.dist) for j in todo], output)
     order = {s.name: i for i, s in enumerate(catalogue.books)}
     results.sort(key=lambda r: order.get(r.name, 0))

@@ -1,11 +1,16 @@
 """Building the catalogue's books: each book is one ``press build`` of its own, into its own output
 folder with its own cache, so it builds incrementally exactly as ``make`` does.
 
-On one machine the books run side by side (``jobs`` at once, all cores by default), each as a fresh
-``press build`` process: no book sees another's state (the active design, the pipeline's work
-list, the cache folder, the signal handlers), and the book's own forked workers (the pipeline's
-chapters, the PDF's layouts) start as they do under ``make``. With ``jobs`` books at once a book
-uses ``cores // jobs`` processes of its own; one book at a time uses them all.
+On one machine the books run side by side (``jobs`` at once, all cores by default), each in a
+process forked from a warm server (``press.preview.jobs``, the preview's: it imported the press and
+WeasyPrint and laid out a page once), so a book does not pay for Python's imports, fontconfig and
+WeasyPrint's first layout again: that start is a good part of a short book's build (the catalogue
+bench measures both ways). No book sees another's state (the active design, the pipeline's work
+list, the cache folder): each is a fresh fork of the same server, and its own forked workers (the
+pipeline's chapters, the PDF's layouts) start as they do under ``make``. With ``jobs`` books at
+once a book uses ``cores // jobs`` processes of its own; one book at a time uses them all.
+``build_one`` builds a book as a ``press build`` process instead: on a Dask worker (a daemon
+process, which may not fork a server) and as the bench's "book after book" baseline.
 
 Beyond one machine each book is a task on a Dask cluster (``scheduler``): the client sends the
 manuscript folder as a tar archive, the worker builds it in a scratch folder and sends the output
@@ -93,25 +98,76 @@ def build_one(job: Job, inner_jobs: int, where: str = "local") -> Result:
     return Result(job.name, status, took, editions_in(job.dist), where=where)
 
 
+def _build_here(manuscript: str, dist: str, cache: str, inner: int, send=None) -> int:
+    """In a process forked from the warm server: one book's build with its own cache folder."""
+    os.environ["PRESS_CACHE"] = cache
+    from ..build import build
+    return build(Path(manuscript), Path(dist), jobs=inner)
+
+
+_RUNNING: set = set()  # the forked builds under way, for stop_all
+
+
+def build_warm(job: Job, inner_jobs: int) -> Result:
+    """One book in a process forked from the warm server; what it printed is kept for its report."""
+    from ..preview import jobs as forked
+    started = time.perf_counter()
+    child = forked.Job("catalogue", 0, _build_here, str(job.manuscript), str(job.dist), str(job.cache), inner_jobs)
+    _RUNNING.add(child)
+    printed: dict[str, list[str]] = {"out": [], "err": []}
+    answer = None
+    try:
+        while (message := child.receive()) is not None:
+            if message[0] in printed:
+                printed[message[0]].append(message[1])
+            elif message[0] in ("done", "error"):
+                answer = message
+        child.proc.join()
+    finally:
+        _RUNNING.discard(child)
+    took = time.perf_counter() - started
+    out, err = "".join(printed["out"]), "".join(printed["err"])
+    if answer is None or answer[0] == "error" or answer[1] != 0:
+        said = answer[1] if answer and answer[0] == "error" else child.ended() if answer is None else ""
+        proc = subprocess.CompletedProcess([], child.proc.exitcode or 1, out, "\n".join(x for x in (err, said) if x))
+        return Result(job.name, "failed", took, editions_in(job.dist), _message(proc))
+    status = "up to date" if out.startswith("Up to date") else "built"
+    return Result(job.name, status, took, editions_in(job.dist))
+
+
+def stop_all() -> None:
+    """Interrupted: stop every forked build now (they ignore Ctrl-C; see press.preview.jobs)."""
+    for child in list(_RUNNING):
+        child.stop()
+
+
 def inner_jobs(jobs: int, books: int) -> int:
     """Processes each book may use: the cores shared among the books running at once."""
     return max(1, (os.cpu_count() or 1) // max(1, min(jobs, books)))
 
 
-def run_local(jobs_list: list[Job], jobs: int, on_done=None) -> list[Result]:
-    """Every book on this machine, ``jobs`` at once; ``on_done(result)`` as each one ends."""
+def run_local(jobs_list: list[Job], jobs: int, on_done=None, warm: bool = True) -> list[Result]:
+    """Every book on this machine, ``jobs`` at once; ``on_done(result)`` as each one ends.
+    ``warm``: forked from the warm server (``build_warm``), else a ``press build`` each (``build_one``)."""
     inner = inner_jobs(jobs, len(jobs_list))
+    one = build_warm if warm else build_one
     results = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(build_one, job, inner): job for job in jobs_list}
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except Exception as e:  # the press's own fault around the process: still one book's failure
-                result = Result(futures[future].name, "failed", 0.0, message=f"{type(e).__name__}: {e}")
-            results.append(result)
-            if on_done:
-                on_done(result)
+        futures = {pool.submit(one, job, inner): job for job in jobs_list}
+        try:
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except Exception as e:  # the press's own fault around the process: still one book's failure
+                    result = Result(futures[future].name, "failed", 0.0, message=f"{type(e).__name__}: {e}")
+                results.append(result)
+                if on_done:
+                    on_done(result)
+        except BaseException:  # Ctrl-C or SIGTERM: no book goes on building behind the user's back
+            for future in futures:
+                future.cancel()
+            stop_all()
+            raise
     return results
 
 
