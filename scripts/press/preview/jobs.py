@@ -1,7 +1,7 @@
 """The preview's work (and the catalogue's books: press.catalogue.runner) runs in child processes,
 one per job, forked from a server process that imported the press and WeasyPrint once
-(multiprocessing's ``forkserver`` with ``zygote`` as its
-preload): a job starts in milliseconds with a warm WeasyPrint, its memory is returned when it
+(multiprocessing's ``forkserver`` with ``zygote`` as its preload): a job starts
+in milliseconds with a warm WeasyPrint, its memory is returned when it
 ends (an hour of edits does not grow the preview), a crash in a layout never takes the preview
 down, and nothing is forked from the preview's own threads (its server and watcher).
 
