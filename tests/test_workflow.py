@@ -169,15 +169,21 @@ def test_preview_rebuilds_only_the_editions_an_edit_touches(tmp_path):
     assert editions(styles / "print.css", templates / "html" / "base.html") == {"pdf", "html"}
 
 
-def test_bench_measures_against_the_bare_tools(tmp_path):
+def test_bench_measures_against_the_bare_tools(tmp_path, fixture_book):
     out = tmp_path / "performance.md"
     before = tree_hash(FIXTURE)
-    proc = tool("bench", "--runs", "1", "-m", str(FIXTURE), "--out", str(out))
+    proc = tool("bench", "--runs", "1", "--long-repeats", "3", "-m", str(FIXTURE), "--out", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert tree_hash(FIXTURE) == before  # edits happen on a copy
     for line in ("clean ÷ baseline", "css_pdf ÷ render1", "essay ÷ clean"):
         assert re.search(re.escape(line) + r"\s+\d+\.\d\d\s", proc.stdout), proc.stdout
-    rows = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\| ([^|]+?) \| (\d+\.\d\d) s", proc.stdout, re.M)}
+    short, _, long = proc.stdout.partition("This book's 3 × its parts")
+    # the long book: three times the fixture's parts, built with one worker and with two
+    pages = int(re.search(r"MB of Markdown, (\d+) pages", long).group(1))
+    assert pages >= len(PdfReader(fixture_book.pdf).pages) + 2 * 3, long  # two more parts of 3+ pages
+    walls = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"^\| (\d) \| (\d+\.\d) s \|", long, re.M)}
+    assert set(walls) == {1, 2} and all(v > 0 for v in walls.values()), long
+    rows = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\| ([^|]+?) \| (\d+\.\d\d) s", short, re.M)}
     assert len(rows) == 14 and all(v > 0 for v in rows.values()), rows
     for measure in ("style edit → visible page", "text edit → visible page", "style edit → whole book updated"):
         assert rows[f"preview: {measure}"] > 0

@@ -5,7 +5,9 @@ folder, and runs in one session, each as a fresh child process: a clean build, a
 CSS edit rebuilt (all editions, then the PDF only), one WeasyPrint render of the press's own print
 HTML, a one-essay text edit rebuilt, the baseline a user would get from the bare tools (pandoc
 → one standalone HTML, WeasyPrint on that HTML with tokens.css, base.css and print.css, pandoc's
-own EPUB writer), and how soon ``press preview`` shows a style and a text edit (bench_preview).
+own EPUB writer), how soon ``press preview`` shows a style and a text edit (bench_preview), and a
+long book, the manuscript's parts repeated to about 1,000 pages, built clean with one worker and
+with two (bench_long; ``--no-long`` leaves it out).
 Prints wall time, CPU time (user+sys of the child and everything it waited for), peak memory and
 the ratios against the floors, and writes them with the machine to
 ``docs/performance.md`` (``--no-write``: print only). The real manuscript and styles are never
@@ -128,14 +130,16 @@ class Session:
         self.chapters = 0
         self.load = [os.getloadavg()]
         self.preview: dict[str, list[float]] = {}  # press preview's figures (bench_preview)
+        self.long: dict = {}  # the long book's figures (bench_long)
+        self.last_log = ""
 
-    def run(self, name: str, cmd: list[str], cwd: Path | None = None, keep: bool = True) -> dict:
+    def run(self, name: str, cmd: list[str], cwd: Path | None = None, keep: bool = True, env=None) -> dict:
         self.n += 1
         out, log = self.work / f"m{self.n}.json", self.work / f"m{self.n}.log"
         subprocess.run([sys.executable, "-c", WRAPPER, str(out), str(log), *cmd], cwd=cwd or self.work,
-                       env=self.env, check=True)
+                       env=env or self.env, check=True)
         fig = json.loads(out.read_text())
-        text = log.read_text(encoding="utf-8", errors="replace")
+        text = self.last_log = log.read_text(encoding="utf-8", errors="replace")
         if fig["rc"] != 0:
             raise RuntimeError(f"{name}: `{' '.join(cmd)}` exited {fig['rc']}:\n{text[-3000:]}")
         if keep:
@@ -194,7 +198,8 @@ def _edit_essay(book, n: int) -> Path:
     return path
 
 
-def session(manuscript: Path, runs: int, work: Path) -> Session:
+def session(manuscript: Path, runs: int, work: Path, long: int = 0) -> Session:
+    """``long``: how many times the long book repeats the parts (0: no long book)."""
     import pypandoc
 
     from .book import load_book
@@ -232,6 +237,9 @@ def session(manuscript: Path, runs: int, work: Path) -> Session:
         s.press("essay")
     from . import bench_preview
     s.preview = bench_preview.measure(s.work, s.ms, s.styles, s.env, runs, _edit_essay, s.notes)
+    if long:
+        from . import bench_long
+        s.long = bench_long.measure(s, long)
     s.load.append(os.getloadavg())
     s.results["baseline"] = [{k: (max if k in ("rss", "tree") else sum)(s.results[m][i][k]
                                                                           for m in ("base_html", "base_pdf", "base_epub"))
@@ -292,7 +300,7 @@ def table(f: dict[str, dict]) -> list[str]:
 
 
 def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
-    from . import bench_preview
+    from . import bench_long, bench_preview
     f = summary(s.results)
     out = ["# Performance", "",
            "Written by `press bench` (scripts/press/bench.py); do not edit by hand, run it again.", "",
@@ -312,6 +320,7 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "`press preview` on the same copy: from a save to the new image of the page in view, and "
             "until the whole book is updated (see How it is measured).", "",
             *bench_preview.table(s.preview), "",
+            "## A long book", "", *bench_long.table(s.long, stages), "",
             "## Where a build spends its time", "",
             "The stages the build itself reports (last run).", "",
             "| stage | clean | one-essay edit | print.css edit |", "|---|---:|---:|---:|"]
@@ -335,6 +344,11 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "- The press builds two PDFs (screen PDF/UA-1 and print PDF/X-4), the EPUB (with a page list "
             "from the PDF) and the HTML site with subset web fonts; the baseline builds one plain PDF, "
             "a plain EPUB and one HTML page.",
+            "- The long book (scripts/press/bench_long.py): the manuscript's front and back matter once and its "
+            "parts repeated, each copy's ids suffixed so they stay unique; built clean with `press build -j 1` "
+            "and `-j 2` in fresh processes, once each. `-j` sets the pipeline's workers (chapters through pandoc "
+            "and the filters); a clean build lays the book out in one process, whatever `-j` says (both PDFs "
+            "are written from that one layout).",
             "- `one WeasyPrint render` renders the press's own print HTML once (the screen variant, "
             "in a fresh process) with the press's stylesheets: the floor for a CSS-only rebuild.",
             "- The one-essay edit appends a sentence to one paragraph of an essay in the middle of the book; "
@@ -354,12 +368,15 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import bench_preview
+    from . import bench_long, bench_preview
     ap = argparse.ArgumentParser(prog="press bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
     ap.add_argument("--runs", type=int, default=1, help="repeat every measure N times (median)")
     ap.add_argument("--out", type=Path, default=Path("docs/performance.md"))
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
+    ap.add_argument("--no-long", action="store_true", help="leave out the long book (about 4 minutes on 2 cores)")
+    ap.add_argument("--long-repeats", type=int, default=bench_long.REPEATS,
+                    help=f"the long book: the parts this many times (default {bench_long.REPEATS}: about 1,000 pages)")
     args = ap.parse_args(argv)
     if not (args.manuscript / "book.yaml").is_file():
         print(f"press bench: {args.manuscript}/book.yaml not found", file=sys.stderr)
@@ -372,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"press bench: the machine is busy (load average {busy:.1f} on {cpus} CPUs); wall times "
                   "will be longer than on a quiet machine", file=sys.stderr)
         try:
-            s = session(args.manuscript, runs, Path(tmp))
+            s = session(args.manuscript, runs, Path(tmp), long=0 if args.no_long else max(1, args.long_repeats))
         except RuntimeError as e:
             print(f"press bench: {e}", file=sys.stderr)
             return 1
@@ -380,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(table(f)))
         print()
         print("\n".join(bench_preview.table(s.preview)))
+        print()
+        print("\n".join(bench_long.table(s.long, stages)))
         print()
         print(f"{'floor':<40} {'measured as':<34} {'wall':>8}  {'limit':<8} {'':<8} {'CPU':>6}")
         for what, how, v, lim, ok, cpu in floors(f) + bench_preview.floors(s.preview, f["css_all"]):
