@@ -111,6 +111,28 @@ def test_opds2_feed_passes_the_schema(built):
     assert list(validator.iter_errors(broken))
 
 
+def test_each_publication_links_to_its_own_publication_document(built):
+    """The published OPDS 2.0 schema asks every publication for a ``self`` link: the book's own
+    publication document, which validates alone and links to the same files as the feed."""
+    from jsonschema import Draft202012Validator
+    _, out, _ = built
+    registry = _registry()
+    validator = Draft202012Validator(registry.contents("https://press.invalid/opds/publication.schema.json"),
+                                     registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    feed_url = (out / "opds.json").as_uri()
+    for pub in json.loads((out / "opds.json").read_text(encoding="utf-8"))["publications"]:
+        own = next(link for link in pub["links"] if link["rel"] == "self")
+        assert own["type"] == "application/opds-publication+json"
+        doc_url = urljoin(feed_url, own["href"])
+        doc = json.loads(Path(unquote(urlparse(doc_url).path)).read_text(encoding="utf-8"))
+        assert not [e.message for e in validator.iter_errors(doc)]
+        assert doc["metadata"] == pub["metadata"]
+        files = lambda p, base: sorted(urljoin(base, link["href"]) for link in p["links"] + p["images"])  # noqa: E731
+        assert files(doc, doc_url) == files(pub, feed_url)
+    no_self = {**pub, "links": [link for link in pub["links"] if link["rel"] != "self"]}
+    assert list(validator.iter_errors(no_self))  # the schema asks for it
+
+
 def test_opds1_feed_is_atom_with_the_opds_relations(built):
     _, out, _ = built
     feed = etree.parse(str(out / "opds.xml")).getroot()  # well-formed, or this raises

@@ -10,7 +10,9 @@ links and identifiers are absolute under the catalogue's ``base_url``.
   ``http://opds-spec.org/image`` and ``…/image/thumbnail``, and an ``http://opds-spec.org/acquisition``
   link per edition (``application/epub+zip``, ``application/pdf``).
 - OPDS 2.0 (https://drafts.opds.io/opds-2.0): ``opds.json``, ``application/opds+json`` with
-  ``metadata``, ``links`` (``self``) and ``publications``, each with its own metadata, links and images.
+  ``metadata``, ``links`` (``self``) and ``publications``, each with its own metadata, links and images;
+  a publication's ``self`` is its own publication document, ``books/<name>.json``
+  (``application/opds-publication+json``), as the published schema asks.
 """
 from __future__ import annotations
 
@@ -67,28 +69,41 @@ def opds1(catalogue, entries: list[dict], updated: str) -> bytes:
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
+PUBLICATION_TYPE = "application/opds-publication+json"
+
+
+def publication(b: dict, root: str = "") -> dict:
+    """One book as an OPDS 2.0 publication; ``root`` is put before every link (the feed's ``""``,
+    or ``"../"`` in the book's own publication document, ``books/<name>.json``, its ``self``)."""
+    metadata = {"@type": "http://schema.org/Book", "title": b["title"], "identifier": b["identifier"],
+                "author": [{"name": n} for n in b["authors"]], "language": b["lang"],
+                "publisher": {"name": b["publisher"]}, "modified": b["updated"]}
+    if b["subtitle"]:
+        metadata["subtitle"] = b["subtitle"]
+    if b["date"]:
+        metadata["published"] = b["date"]
+    if b["description"]:
+        metadata["description"] = b["description"]
+    links = [{"rel": "self", "href": root + b["opds"], "type": PUBLICATION_TYPE}]
+    links += [{"rel": ACQUISITION, "href": root + href, "type": MEDIA[kind]} for kind, href in b["files"]]
+    links.append({"rel": "alternate", "href": root + b["page"], "type": "text/html"})
+    pub = {"metadata": metadata, "links": links}
+    if b["cover"]:
+        pub["images"] = [
+            {"href": root + b["cover"], "type": "image/png", "width": b["cover_size"][0], "height": b["cover_size"][1]},
+            {"href": root + b["thumbnail"], "type": "image/png", "width": b["thumbnail_size"][0],
+             "height": b["thumbnail_size"][1], "rel": "thumbnail"}]
+    return pub
+
+
+def publication_document(b: dict) -> bytes:
+    """The book's own OPDS 2.0 publication document (``books/<name>.json``, beside its page)."""
+    return (json.dumps(publication(b, "../"), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
 def opds2(catalogue, entries: list[dict], updated: str) -> bytes:
     """The OPDS 2.0 feed."""
-    publications = []
-    for b in entries:
-        metadata = {"@type": "http://schema.org/Book", "title": b["title"], "identifier": b["identifier"],
-                    "author": [{"name": n} for n in b["authors"]], "language": b["lang"],
-                    "publisher": {"name": b["publisher"]}, "modified": b["updated"]}
-        if b["subtitle"]:
-            metadata["subtitle"] = b["subtitle"]
-        if b["date"]:
-            metadata["published"] = b["date"]
-        if b["description"]:
-            metadata["description"] = b["description"]
-        links = [{"rel": ACQUISITION, "href": href, "type": MEDIA[kind]} for kind, href in b["files"]]
-        links.append({"rel": "alternate", "href": b["page"], "type": "text/html"})
-        pub = {"metadata": metadata, "links": links}
-        if b["cover"]:
-            pub["images"] = [
-                {"href": b["cover"], "type": "image/png", "width": b["cover_size"][0], "height": b["cover_size"][1]},
-                {"href": b["thumbnail"], "type": "image/png", "width": b["thumbnail_size"][0],
-                 "height": b["thumbnail_size"][1], "rel": "thumbnail"}]
-        publications.append(pub)
+    publications = [publication(b) for b in entries]
     feed = {
         "metadata": {"title": catalogue.title, "modified": updated, "numberOfItems": len(entries)},
         "links": [{"rel": "self", "href": catalogue.base_url + "opds.json", "type": JSON_TYPE},

@@ -95,7 +95,7 @@ def entries(books: list[tuple[str, Path, Path]], out: Path) -> list[dict]:
                  "authors": list(meta.get("authors") or []), "lang": meta["lang"],
                  "identifier": meta["identifier"], "publisher": meta.get("publisher") or "",
                  "date": meta.get("date"), "description": " ".join((meta.get("description") or "").split()),
-                 "files": files, "page": f"books/{name}.html",
+                 "files": files, "page": f"books/{name}.html", "opds": f"books/{name}.json",
                  "html": f"{rel}/html/index.html" if "html" in names else None,
                  "updated": _stamp(dist / ".press-manifest.json"), "cover": None, "thumbnail": None}
         if pdf or (dist / "html" / "assets" / "cover.svg").is_file():
@@ -117,6 +117,7 @@ def write(catalogue, books: list[tuple[str, Path, Path]], out: Path) -> list[dic
     fsio.write(out / "index.html", env.get_template("catalogue/index.html").render(**common, root=""))
     for entry in found:
         fsio.write(out / entry["page"], env.get_template("catalogue/book.html").render(**common, book=entry, root="../"))
+        fsio.write(out / entry["opds"], feeds.publication_document(entry))
     fsio.write(out / "opds.xml", feeds.opds1(catalogue, found, updated))
     fsio.write(out / "opds.json", feeds.opds2(catalogue, found, updated))
     return found
