@@ -2,7 +2,10 @@
 load another page (script, iframe, event handlers, ``javascript:`` …) cleaned by nh3 (ammonia),
 and every ``javascript:``/``data:`` link or image reduced to its text, raw ``<img>`` (images come
 from Markdown, where they are checked and cleaned) and styles that load anything (``url()``)
-removed; reports HTML-001 for each.
+removed; reports HTML-001 for each. A fragment is dangerous when the text says so (``DANGER``,
+which reads it as it stands, whatever a parser would make of it) or when lxml, parsing it, finds an
+element, an event handler, a style or an address that runs or loads something (``_parsed_danger``:
+it sees through character references such as ``jav&#x09;ascript:``, which the text does not show).
 Harmless raw HTML (``<b>``, ``<br>``) passes unchanged. ``clean_fragment`` is the second line of
 defence: the pipeline runs each chapter's finished HTML through nh3 with the press's allowlist."""
 from __future__ import annotations
@@ -21,9 +24,46 @@ SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|/|\\)", re.I)
 BAD_SCHEME = re.compile(r"^\s*(javascript|vbscript|data):", re.I)
 
 
-def _describe(raw: str) -> str:
+TAGS_THAT_RUN = frozenset({"script", "iframe", "object", "embed", "frame", "frameset", "style", "link", "meta",
+                           "base", "form", "img", "image", "svg", "video", "audio", "source", "picture", "track",
+                           "input"})
+C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what a browser strips from both ends of an address
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "data", "background", "cite",
+                            "srcset", "xlink:href", "ping"})
+
+
+def _parsed_danger(raw: str) -> str | None:
+    """What lxml reads in a raw fragment that would run code or load something, or None. An address
+    is read as a browser reads it: tabs and line breaks inside it dropped, control characters and
+    spaces around it ignored."""
+    import lxml.etree
+
+    from ..htmltext import fragment
+    try:
+        root = fragment(raw)
+    except (lxml.etree.ParserError, ValueError):  # nothing but an end tag or white space
+        return None
+    for el in root.iter():
+        if not isinstance(el.tag, str):  # a comment or processing instruction
+            continue
+        if el.tag.lower() in TAGS_THAT_RUN:
+            return f"<{el.tag.lower()}"
+        for name, value in el.attrib.items():
+            name = name.lower()
+            address = re.sub(r"[\t\n\r]", "", value).strip(C0_AND_SPACE)
+            if name.startswith("on") or (name in URL_ATTRIBUTES and BAD_SCHEME.match(address)) or \
+                    (name == "style" and LOADS.search(value)):
+                return f"{name}={(address if name in URL_ATTRIBUTES else value.strip())[:30]}"
+    return None
+
+
+def _danger(raw: str) -> str | None:
+    """The token that makes a raw fragment dangerous (the text's, else the parsed tree's), or None."""
     m = DANGER.search(raw)
-    token = m.group(0).strip() if m else raw[:40]
+    return m.group(0).strip() if m else _parsed_danger(raw)
+
+
+def _describe(raw: str, token: str) -> str:
     return f"'{token}' in “{raw.strip()[:60]}”"
 
 
@@ -33,9 +73,10 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             if elem.format not in ("html", "html5", "html4"):
                 return [] if isinstance(elem, pf.RawInline) else []
             raw = elem.text
-            if not DANGER.search(raw):
+            token = _danger(raw)
+            if token is None:
                 return None
-            ctx.report("HTML-001", needle=raw.strip().split("\n")[0][:40], detail=_describe(raw))
+            ctx.report("HTML-001", needle=raw.strip().split("\n")[0][:40], detail=_describe(raw, token))
             clean = nh3.clean(raw, tags=RAW_TAGS, link_rel=None, url_schemes=SCHEMES, attribute_filter=_attribute)
             if not clean.strip():
                 return []
