@@ -27,6 +27,16 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def _needle(elem: pf.Link, ctx) -> str:
+    """What to look for in the chapter to find a link's line: its address as written, else as pandoc
+    decoded it (a character reference or a space in the source), else its text in brackets."""
+    from urllib.parse import unquote
+    for candidate in (elem.url[:40], unquote(elem.url)[:40], f"[{pf.stringify(elem)[:38]}"):
+        if candidate.strip("[") and ctx.line_of(candidate):
+            return candidate
+    return elem.url[:40]
+
+
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     def action(elem, doc):
         if not isinstance(elem, pf.Link):
@@ -36,7 +46,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             return None
         if url.lower().startswith("mailto:"):
             if not EMAIL.match(url[7:].split("?")[0]):
-                ctx.report("LINK-005", needle=url[:40], url=url)
+                ctx.report("LINK-005", needle=_needle(elem, ctx), url=url)
             return None
         scheme = urlparse(url).scheme
         if scheme in ("http", "https"):
@@ -44,7 +54,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         else:
             problem = "a link must be #id (in this book), https://… or mailto:…"
         if problem:
-            ctx.report("LINK-004", needle=url[:40], url=url, detail=problem)
+            ctx.report("LINK-004", needle=_needle(elem, ctx), url=url, detail=problem)
         return None
 
     doc.walk(action)
