@@ -279,6 +279,7 @@ def test_an_interrupted_catalogue_stops_every_book_and_writes_none(catalogue_fil
     proc.send_signal(signal.SIGTERM)
     said = proc.communicate(timeout=60)[0]
     assert proc.returncode != 0 and "interrupted" in said, said
+    assert "books were built or up to date before it stopped" in said and f"{out}/ are as they were" in said, said
     deadline = time.time() + 3  # the fork server ends when it sees its parent gone
     while time.time() < deadline and any(_alive(pid) for pid in seen):
         time.sleep(0.1)

@@ -70,7 +70,11 @@ def build(file: Path, output: Path, cache: Path | None = None, jobs: int | None 
             continue
         todo.append(runner.Job(source.name, manuscript, output / "books" / source.name, cache / "books" / source.name))
 
+    finished: list[str] = []
+
     def done(result: runner.Result):
+        if result.status != "failed":
+            finished.append(result.name)
         if not quiet:
             print(f"  {result.name}: {result.status} in {result.seconds:.1f} s"
                   + (f" ({result.where})" if result.where not in ("", "local") else ""), file=out, flush=True)
@@ -78,10 +82,16 @@ def build(file: Path, output: Path, cache: Path | None = None, jobs: int | None 
     where = f"on the Dask cluster at {scheduler}" if scheduler else f"here, {min(jobs, len(todo))} at a time"
     if not quiet:
         print(f"Building {len(todo)} books {where}:", file=out, flush=True)
-    if scheduler:
-        results += runner.run_dask(todo, scheduler, shared=shared, on_done=done)
-    else:
-        results += runner.run_local(todo, jobs, on_done=done, warm=warm)
+    try:
+        if scheduler:
+            results += runner.run_dask(todo, scheduler, shared=shared, on_done=done)
+        else:
+            results += runner.run_local(todo, jobs, on_done=done, warm=warm)
+    except BaseException as e:  # interrupted: say what the output folder holds (the command line prints it)
+        e.failed = (f"{len(finished)} of {len(todo)} books were built or up to date before it stopped "
+                    f"({', '.join(finished) or 'none'}); every other book, the site and the feeds in "
+                    f"{output}/ are as they were.")
+        raise
     listed = site.write(catalogue, [(j.name, j.manuscript, j.dist) for j in todo], output)
     order = {s.name: i for i, s in enumerate(catalogue.books)}
     results.sort(key=lambda r: order.get(r.name, 0))
