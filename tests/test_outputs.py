@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -59,9 +60,14 @@ def test_a_changed_tool_version_rebuilds_everything_with_a_whole_layout(tmp_path
 def test_the_package_runs_from_an_installed_copy_without_the_repository(tmp_path):
     """Styles, templates, assets and locales are package data: a non-editable install builds a book
     from a working folder that is not the repository."""
-    site = tmp_path / "site"
+    site, source = tmp_path / "site", tmp_path / "source"
+    # from a copy without setuptools' build/ and egg-info folders: files an earlier install left there would be
+    # installed again and hide a file the package data no longer lists
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        "build", "*.egg-info", "dist", ".venv", ".git", ".cache", "node_modules", ".hypothesis", "*_cache", "manuscript",
+        "docs"))
     pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check",
-                          "--target", str(site), str(ROOT)], capture_output=True, text=True)
+                          "--target", str(site), str(source)], capture_output=True, text=True)
     assert pip.returncode == 0, pip.stderr
     work = tmp_path / "work"
     work.mkdir()
