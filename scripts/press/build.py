@@ -194,10 +194,20 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
 
 def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force, dump_ast, quiet, jobs,
            progress) -> int:
-    from . import pipeline
-    # WeasyPrint loads while pandoc parses: the thread starts once the pipeline's workers are
+    from . import fonts, pipeline
+    from .design import styles
+    # WeasyPrint loads, and the faces are checked (fontTools reads each whole: a second or more
+    # with an empty cache), while pandoc parses: the thread starts once the pipeline's workers are
     # forked and is joined before the PDF worker is forked from this process.
-    preload = threading.Thread(target=lambda: __import__("weasyprint"), daemon=True)
+    early: dict[str, list] = {}
+
+    def preload_work():
+        __import__("weasyprint")
+        try:
+            early["fonts"] = fonts.problems(styles())
+        except Exception:  # a mistake in fonts.yaml: the check below, in the main thread, reports it
+            pass
+    preload = threading.Thread(target=preload_work, daemon=True)
     start_preload = preload.start if ("pdf" in todo or "epub" in todo) else None
     with progress.stage(f"pandoc and filters ({len(book.chapters)} chapters)"):
         results, findings = pipeline.process(book, dump_dir=dump_ast, jobs=jobs, on_forked=start_preload)
@@ -207,9 +217,8 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
     _show_warnings(warnings)
     pipeline.require_clean(findings)
 
-    from . import fonts
-    from .design import styles
-    unusable = fonts.problems(styles())  # every face is checked before any edition loads it
+    # every face is checked before any edition loads it (here, if the thread did not or failed)
+    unusable = early["fonts"] if "fonts" in early else fonts.problems(styles())
     if unusable:
         raise ManuscriptError(unusable)
     dist = out.dist
