@@ -1,5 +1,5 @@
-"""Building the catalogue's books: each book is one ``press build`` of its own, into its own output
-folder with its own cache, so it builds incrementally exactly as ``make`` does.
+"""Building the catalogue's books: each book is a build of its own, in a process of its own, into its
+own output folder with its own cache, so it builds incrementally exactly as ``make`` does.
 
 On one machine the books run side by side (``jobs`` at once, all cores by default), each in a
 process forked from a warm server (``press.preview.jobs``, the preview's: it imported the press and
@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ def _build_here(manuscript: str, dist: str, cache: str, inner: int, send=None) -
 
 
 _RUNNING: set = set()  # the forked builds under way, for stop_all
+_STOPPING = threading.Event()  # set by stop_all: a build that starts after it is stopped at once
 
 
 def build_warm(job: Job, inner_jobs: int) -> Result:
@@ -114,6 +116,8 @@ def build_warm(job: Job, inner_jobs: int) -> Result:
     started = time.perf_counter()
     child = forked.Job("catalogue", 0, _build_here, str(job.manuscript), str(job.dist), str(job.cache), inner_jobs)
     _RUNNING.add(child)
+    if _STOPPING.is_set():  # started while stop_all went through the others
+        child.stop()
     printed: dict[str, list[str]] = {"out": [], "err": []}
     answer = None
     try:
@@ -137,6 +141,7 @@ def build_warm(job: Job, inner_jobs: int) -> Result:
 
 def stop_all() -> None:
     """Interrupted: stop every forked build now (they ignore Ctrl-C; see press.preview.jobs)."""
+    _STOPPING.set()
     for child in list(_RUNNING):
         child.stop()
 
@@ -151,6 +156,7 @@ def run_local(jobs_list: list[Job], jobs: int, on_done=None, warm: bool = True) 
     ``warm``: forked from the warm server (``build_warm``), else a ``press build`` each (``build_one``)."""
     inner = inner_jobs(jobs, len(jobs_list))
     one = build_warm if warm else build_one
+    _STOPPING.clear()
     results = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(one, job, inner): job for job in jobs_list}
