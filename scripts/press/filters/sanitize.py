@@ -15,8 +15,10 @@ import re
 import nh3
 import panflute as pf
 
-DANGER = re.compile(r"<\s*(script|iframe|object|embed|frame|frameset|style|link|meta|base|form"
-                    r"|img|image|svg|video|audio|source|picture|track|input)\b"
+TAGS_THAT_RUN = frozenset({"script", "iframe", "object", "embed", "frame", "frameset", "style", "link", "meta",
+                           "base", "form", "img", "image", "svg", "video", "audio", "source", "picture", "track",
+                           "input"})
+DANGER = re.compile(r"<\s*(" + "|".join(sorted(TAGS_THAT_RUN)) + r")\b"
                     r"|\son[a-z]+\s*=|javascript:|vbscript:|data:text/html"
                     r"|\sstyle\s*=\s*(\"[^\"]*|'[^']*)(url\s*\(|image-set|expression|@import|\\)", re.I)
 LOADS = re.compile(r"url\s*\(|image-set|expression|@import|\\|behavior|binding", re.I)
@@ -24,9 +26,6 @@ SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|/|\\)", re.I)
 BAD_SCHEME = re.compile(r"^\s*(javascript|vbscript|data):", re.I)
 
 
-TAGS_THAT_RUN = frozenset({"script", "iframe", "object", "embed", "frame", "frameset", "style", "link", "meta",
-                           "base", "form", "img", "image", "svg", "video", "audio", "source", "picture", "track",
-                           "input"})
 C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what a browser strips from both ends of an address
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "data", "background", "cite",
                             "srcset", "xlink:href", "ping"})
