@@ -20,14 +20,14 @@ from pathlib import Path
 import yaml
 
 REPEATS = 10   # this book (125 pages) becomes about 1,070 pages
-ATTRIBUTES = re.compile(r"\{[^{}\n]*\}")          # {#id .class key=value}: pandoc's attributes
-GIVEN = re.compile(r"(?<=[{\s])#([^\s}]+)(?=[\s}])")  # an id an editor gave, inside them
+ATTRIBUTES = re.compile(r"\{[^{}\n]*\}")  # {#id .class key=value}: pandoc's attributes, where ids are given
 LINKED = re.compile(r"\]\(#([^)\s]+)\)")
 
 
 def generate(manuscript: Path, folder: Path, repeats: int = REPEATS) -> int:
     """The long manuscript in ``folder``; returns the size of its chapters' Markdown in bytes."""
     from .book import load_book
+    from .filters import ids  # ids.GIVEN: an id an editor gave, as the press reads it
     shutil.copytree(manuscript, folder)
     meta = yaml.safe_load((folder / "book.yaml").read_text(encoding="utf-8"))
     items = meta["contents"]
@@ -38,7 +38,7 @@ def generate(manuscript: Path, folder: Path, repeats: int = REPEATS) -> int:
         if r == 1:
             return name
         text = (manuscript / name).read_text(encoding="utf-8")
-        text = ATTRIBUTES.sub(lambda a: GIVEN.sub(lambda m: f"#{m.group(1)}-r{r}", a.group(0)), text)
+        text = ATTRIBUTES.sub(lambda a: ids.GIVEN.sub(lambda m: f"#{m.group(1)}-r{r}", a.group(0)), text)
         text = LINKED.sub(lambda m: f"](#{m.group(1)}-r{r})", text)
         (folder / f"{Path(name).stem}-r{r}.md").write_text(text, encoding="utf-8")
         return f"{Path(name).stem}-r{r}.md"
