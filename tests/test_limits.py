@@ -108,7 +108,12 @@ def test_damaged_font_is_a_finding(tmp_path, monkeypatch):
     broken.write_bytes(data[: len(data) // 3])
     garbage = tmp_path / "Garbage-Regular.otf"
     garbage.write_bytes(b"OTTO" + bytes(2000))
-    for path, reason in ((broken, "fontTools cannot read it"), (garbage, "lacks the table(s)")):
+    # a table fontTools opens lazily and never reads (GPOS) overwritten: the sanitizer finds it
+    damaged = tmp_path / "Damaged-Regular.otf"
+    gpos = TTFont(str(good), lazy=True).reader.tables["GPOS"]
+    damaged.write_bytes(data[:gpos.offset] + b"\xff" * 64 + data[gpos.offset + 64:])
+    for path, reason in ((broken, "fontTools cannot read it"), (garbage, "lacks the table(s)"),
+                         (damaged, "the OpenType Sanitizer says: GPOS: Bad version")):
         found = fonts.validate(path)
         assert [f.code for f in found] == ["FONT-001"] and found[0].path.endswith(path.name)
         assert reason in found[0].message

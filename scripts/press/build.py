@@ -196,8 +196,8 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
            progress) -> int:
     from . import fonts, pipeline
     from .design import styles
-    # WeasyPrint loads, and the faces are checked (fontTools reads each whole: a second or more
-    # with an empty cache), while pandoc parses: the thread starts once the pipeline's workers are
+    # WeasyPrint loads, and the faces are checked (fontTools and the OpenType Sanitizer; cached),
+    # while pandoc parses: the thread starts once the pipeline's workers are
     # forked and is joined before the PDF worker is forked from this process.
     early: dict[str, list] = {}
 
