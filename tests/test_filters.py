@@ -10,7 +10,9 @@ import json
 import shutil
 from pathlib import Path
 
+import panflute as pf
 import pytest
+from conftest import FIXTURE
 
 from press.book import load_book
 from press.pipeline import process
@@ -63,3 +65,37 @@ def test_filter_golden(case: Path, tmp_path: Path, regen: bool, monkeypatch):
     assert html == expected_html.read_text(encoding="utf-8")
     assert found == (expected_found.read_text(encoding="utf-8") if expected_found.exists() else "")
     assert asked == (expected_queries.read_text(encoding="utf-8") if expected_queries.exists() else "")
+
+
+def _walk_actions():
+    """Actions of every kind an action may answer: keep (None), replace, a list, remove ([])."""
+    def upper(e, d):
+        return pf.Str(e.text.upper()) if isinstance(e, pf.Str) and len(e.text) > 6 else None
+
+    def unwrap(e, d):
+        return list(e.content) if isinstance(e, (pf.Emph, pf.Strong)) else None
+
+    def drop_breaks(e, d):
+        return [] if isinstance(e, pf.SoftBreak) else None
+
+    def split_links(e, d):
+        return [pf.Str("["), e, pf.Str("]")] if isinstance(e, pf.Link) else None
+
+    def mark_parents(e, d):  # reads where the element stands, as filters do
+        if isinstance(e, pf.Str) and e.parent is not None and e.index == 0:
+            e.text = f"{type(e.parent).__name__}:{e.text}"
+    return [upper, unwrap, drop_breaks, split_links, mark_parents]
+
+
+@pytest.mark.parametrize("action", _walk_actions(), ids=lambda a: a.__name__)
+def test_the_fast_walk_gives_what_panflutes_walk_gives(action):
+    """press.filters.walk answers as panflute's ``walk`` does, on every chapter of the fixture book."""
+    from press import pandoc
+    from press.filters import walk
+    for chapter in load_book(FIXTURE).chapters:
+        ast = pandoc.markdown_to_ast(chapter.source or chapter.body, chapter.rel)
+        theirs = pandoc.as_doc(json.loads(json.dumps(ast)))
+        mine = pandoc.as_doc(json.loads(json.dumps(ast)))
+        theirs = theirs.walk(action)
+        mine = walk(mine, action)
+        assert pandoc.as_json(mine) == pandoc.as_json(theirs), chapter.rel

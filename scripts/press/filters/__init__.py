@@ -58,6 +58,38 @@ def parts(elem) -> tuple[str, ...]:
     return found
 
 
+def walk(elem, action, doc=None):
+    """``elem.walk(action, doc)`` as panflute does it — children first, then ``action(elem, doc)``,
+    whose answer replaces the element (None keeps it, a list splices its items in, [] removes
+    it) — without rebuilding every list on the way: panflute builds each container anew after
+    walking it, which was most of what the chapter filters cost; here a container is rebuilt (by
+    panflute's own setter, as its walk does) only when an action answered for one of its items.
+    Returns what the action answered for ``elem`` itself, or ``elem``."""
+    if doc is None:
+        doc = elem.doc
+    for name in parts(elem):
+        child = getattr(elem, name)
+        if isinstance(child, pf.ListContainer):
+            answers, changed, i = [], False, 0
+            while i < len(child.list):  # as panflute iterates: by index, each item attached to its place
+                item = child[i]
+                out = walk(item, action, doc)
+                if out is not item:
+                    changed = True
+                answers.append(out)
+                i += 1
+            if changed:
+                setattr(elem, name, [x for out in answers for x in (out if type(out) is list else (out,))])
+        elif isinstance(child, pf.DictContainer):
+            setattr(elem, name, child.walk(action, doc))
+        elif child is not None:
+            out = walk(child, action, doc)
+            if out is not child:
+                setattr(elem, name, out)
+    altered = action(elem, doc)
+    return elem if altered is None else altered
+
+
 def elements(elem):
     """Every element under ``elem`` and then ``elem`` itself, in the order panflute's ``walk``
     visits them (children first), without rebuilding every list on the way as ``walk`` does:

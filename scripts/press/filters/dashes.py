@@ -12,6 +12,8 @@ import re
 
 import panflute as pf
 
+from . import walk
+
 GAPS = (pf.Space, pf.SoftBreak, pf.LineBreak)
 DASHES = ("\u2013", "\u2014")  # en dash, em dash (spaced, as some styles set it)
 NBSP = "\u00a0"
@@ -62,7 +64,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         elif isinstance(elem, (pf.Space, pf.SoftBreak)) and _binds(elem):
             return pf.Str(NBSP)
 
-    doc.walk(action)
+    walk(doc, action)
     if found[0]:
         lines = _source_lines(ctx)
         for n in range(found[0]):

@@ -17,6 +17,8 @@ import re
 
 import panflute as pf
 
+from . import walk
+
 KNOWN = ("sidebar", "pullquote", "query")
 CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 DIV_FENCE = re.compile(r"^(?P<colons>:{3,})\s*(?P<attrs>.*?)$")
@@ -86,7 +88,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             cls = elem.classes[0]
             ctx.report("DIV-001", needle=cls, cls=cls, known=", ".join(KNOWN))
 
-    doc.walk(action)
+    walk(doc, action)
     for code, i, what in fences(ctx.lines):
         line = ctx.chapter.body_line + i
         if code == "DIV-003":

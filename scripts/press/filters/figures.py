@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 import panflute as pf
 
 from .. import images as checker
+from . import walk
 
 FORMATS = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
@@ -82,7 +83,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             elem.content = [pf.Str(explicit)]
         return None
 
-    return doc.walk(action)
+    return walk(doc, action)
 
 
 def _listing(items: list[str], most: int = 12) -> str:

@@ -11,6 +11,7 @@ import re
 import panflute as pf
 
 from . import notes as notes_filter
+from . import walk
 
 MAX_TABLE_ROWS = 1_000
 MAX_TABLE_CELLS = 10_000
@@ -61,4 +62,4 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
                 return pf.Note(pf.Para(pf.Str("…")))
         return None
 
-    return doc.walk(action)
+    return walk(doc, action)

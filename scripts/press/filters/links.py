@@ -9,6 +9,8 @@ from urllib.parse import urlparse
 
 import panflute as pf
 
+from . import walk
+
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 HOST = re.compile(r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(:\d+)?$", re.I)
 
@@ -57,5 +59,5 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             ctx.report("LINK-004", needle=_needle(elem, ctx), url=url, detail=problem)
         return None
 
-    doc.walk(action)
+    walk(doc, action)
     return doc

@@ -11,6 +11,8 @@ import re
 
 import panflute as pf
 
+from . import walk
+
 CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.M)
 CODE = re.compile(r"`[^`\n]*`")
@@ -65,7 +67,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
                        classes=["noteref"], attributes={"role": "doc-noteref"})
         return pf.Superscript(link)
 
-    doc = doc.walk(action)
+    doc = walk(doc, action)
     if notes:
         doc.content.extend(_section(cid, notes, words))
     ctx.data.notes = [{k: v for k, v in note.items() if k != "blocks"} for note in notes]
@@ -80,7 +82,7 @@ def _mark_pending(note: pf.Note, text: str) -> bool:
             found.append(elem)
             return pf.Span(pf.Str(text), classes=["pending"])
 
-    note.walk(action)
+    walk(note, action)
     return bool(found)
 
 

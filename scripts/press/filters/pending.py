@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import panflute as pf
 
+from . import walk
+
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
     marker = ctx.labels["pending_text"]
@@ -16,4 +18,4 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             ctx.report("TEXT-001", needle="{.pending}", nth=count[0])
             return pf.Span(pf.Str(marker), classes=["pending"])
 
-    return doc.walk(action)
+    return walk(doc, action)

@@ -7,6 +7,8 @@ import re
 
 import panflute as pf
 
+from . import walk
+
 QUOTES = str.maketrans({c: "" for c in "‘’“”'\"«»„…"})
 
 
@@ -22,7 +24,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         if isinstance(elem, pf.Div) and "pullquote" in elem.classes:
             quotes.append(elem)
 
-    doc.walk(collect)
+    walk(doc, collect)
     if not quotes:
         return doc
     body = normal(" ".join(pf.stringify(b) for b in doc.content if b not in quotes))
@@ -38,4 +40,4 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
         return [pf.RawBlock(f'<aside class="pullquote" role="doc-pullquote"{attrs}>', format="html"),
                 *elem.content, pf.RawBlock("</aside>", format="html")]
 
-    return doc.walk(action)
+    return walk(doc, action)

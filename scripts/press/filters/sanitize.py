@@ -15,6 +15,8 @@ import re
 import nh3
 import panflute as pf
 
+from . import walk
+
 TAGS_THAT_RUN = frozenset({"script", "iframe", "object", "embed", "frame", "frameset", "style", "link", "meta",
                            "base", "form", "img", "image", "svg", "video", "audio", "source", "picture", "track",
                            "input"})
@@ -91,7 +93,7 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             return pf.Str(pf.stringify(elem))
         return None
 
-    return doc.walk(action)
+    return walk(doc, action)
 
 
 SCHEMES = {"http", "https", "mailto"}

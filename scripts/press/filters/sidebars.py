@@ -9,7 +9,7 @@ import re
 
 import panflute as pf
 
-from . import inside_div
+from . import inside_div, walk
 
 
 def run(doc: pf.Doc, ctx) -> pf.Doc:
@@ -41,9 +41,9 @@ def run(doc: pf.Doc, ctx) -> pf.Doc:
             if title.identifier == elem.identifier:
                 title.identifier += "-title"
         for block in blocks:  # headings in a box belong to the box, not to the chapter's outline
-            block.walk(lambda e, d: e.classes.append("boxed") if isinstance(e, pf.Header) else None)
+            walk(block, lambda e, d: e.classes.append("boxed") if isinstance(e, pf.Header) else None)
         box_id = elem.identifier or f"{cid}-sidebar-{count[0]}-box"
         open_tag = (f'<aside class="sidebar" id="{box_id}" aria-labelledby="{title.identifier}">')
         return [pf.RawBlock(open_tag, format="html"), *blocks, pf.RawBlock("</aside>", format="html")]
 
-    return doc.walk(action)
+    return walk(doc, action)
