@@ -132,6 +132,24 @@ def test_damaged_font_is_a_finding(tmp_path, monkeypatch):
     assert not (tmp_path / "out.pdf").exists()
 
 
+def test_a_stopped_font_check_is_not_taken_for_a_damaged_font(tmp_path, monkeypatch):
+    """An interrupted build stops the sanitizer with its process group: that is no verdict on the
+    font, and nothing is cached that would fail the next build with FONT-001."""
+    import subprocess
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    face = tmp_path / "Face-Regular.otf"
+    face.write_bytes(_face_file().read_bytes())
+    real = subprocess.run
+
+    def stopped(args, **kwargs):
+        return subprocess.CompletedProcess(args, -15, b"", b"")
+    monkeypatch.setattr(fonts.subprocess, "run", stopped)
+    with pytest.raises(InterruptedError):
+        fonts.validate(face)
+    monkeypatch.setattr(fonts.subprocess, "run", real)
+    assert fonts.validate(face) == []
+
+
 @covers("FONT-002")
 def test_font_that_forbids_embedding(tmp_path):
     """A face whose licence bits say "restricted": found by fontconfig like any installed font,

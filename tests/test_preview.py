@@ -305,12 +305,29 @@ def sleep(seconds: float, send=None) -> None:
     time.sleep(seconds)
 
 
+def sleep_in(folder: str, send=None) -> None:
+    """A job that holds a staging folder while it works and removes it however it ends, as a build does."""
+    Path(folder).mkdir()
+    try:
+        time.sleep(60)
+    finally:
+        shutil.rmtree(folder)
+
+
 def test_stopping_a_job_leaves_nothing_behind(tmp_path):
     from press.preview.jobs import Job
     job = Job("sleeper", 0, sleep, 60)
     time.sleep(0.5)
     job.stop()
     assert job.proc.exitcode == -signal.SIGTERM and job.receive() is None
+    staging = tmp_path / ".dist.staging"  # a stopped build cleans up before it ends (its finally runs)
+    job = Job("builder", 0, sleep_in, str(staging))
+    deadline = time.time() + 30
+    while not staging.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert staging.exists()
+    job.stop()
+    assert job.proc.exitcode == -signal.SIGTERM and not staging.exists()
 
 
 def test_cleaned_images_are_pruned_like_the_other_entries(tmp_path, monkeypatch):

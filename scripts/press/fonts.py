@@ -223,6 +223,8 @@ def sanitizer_error(path: Path) -> str | None:
         return f"it took longer than {SANITIZER_TIMEOUT} s"
     if done.returncode == 0:
         return None
+    if done.returncode < 0:  # stopped by a signal (an interrupted build): no verdict, and none cached
+        raise InterruptedError(f"the OpenType Sanitizer was stopped (signal {-done.returncode})")
     said = [line.strip() for line in (done.stderr + done.stdout).decode("utf-8", "replace").splitlines()
             if line.strip()]
     errors = [line.removeprefix("ERROR:").strip() for line in said if line.startswith("ERROR:")]

@@ -50,11 +50,17 @@ def _send(conn, message) -> None:
         os._exit(0)
 
 
+def _stopped(signum, frame):
+    """SIGTERM (``Job.stop``) as Ctrl-C: a build removes its staging folder and temporary files."""
+    raise KeyboardInterrupt
+
+
 def _main(conn, fn, args) -> None:
     from jinja2 import TemplateError
 
     from ..rules import ManuscriptError
     os.setpgrp()  # a process group of its own: stopping the job stops its workers and pandoc too
+    signal.signal(signal.SIGTERM, _stopped)  # the fork server left SIGTERM's default, which kills at once
     sys.stdout, sys.stderr = _Lines(conn, "out"), _Lines(conn, "err")
     try:
         value = fn(*args, send=lambda message: _send(conn, message))
@@ -64,8 +70,10 @@ def _main(conn, fn, args) -> None:
     except TemplateError as e:  # a designer's mistake in templates/: where, not a traceback
         where = f"{getattr(e, 'filename', None) or 'templates'}:{getattr(e, 'lineno', None) or 0}"
         _send(conn, ("error", f"{where}: template error: {e.message or e}"))
-    except KeyboardInterrupt:  # stopped by the preview (SIGTERM): it no longer waits for an answer
-        pass
+    except KeyboardInterrupt:  # stopped (SIGTERM), its files removed: it ends as SIGTERM ends a process
+        conn.close()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
     except Exception as e:  # a style or template mistake WeasyPrint or Jinja cannot take, a bug
         _send(conn, ("error", "".join(traceback.format_exception_only(type(e), e)).strip()))
     finally:
