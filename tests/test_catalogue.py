@@ -91,6 +91,29 @@ def test_each_book_has_its_own_cache_and_a_second_run_is_incremental(built, cata
     assert rows["tides"][1] == rows["getijden"][1] == "up to date" and rows["kapot"][1] == "failed"
 
 
+def test_a_book_taken_out_of_the_catalogue_leaves_the_site_with_its_editions(built, catalogue_file, tmp_path):
+    """The output folder holds the books the catalogue names: one taken out goes (page, publication
+    document, covers, editions) once the feeds no longer list it; what the catalogue did not write stays."""
+    _, out, cache = built
+    copy, cache_copy = tmp_path / "out", tmp_path / "cache"
+    shutil.copytree(out, copy)
+    shutil.copytree(cache, cache_copy)
+    (copy / "books" / "notes.txt").write_text("the publisher's own file", encoding="utf-8")
+    smaller = catalogue_file.with_name("smaller.yaml")
+    smaller.write_text(catalogue_file.read_text(encoding="utf-8").replace("  - path: books/tides\n", ""),
+                       encoding="utf-8")
+    theirs = [copy / "books" / "tides", copy / "books" / "tides.html", copy / "books" / "tides.json",
+              copy / "covers" / "tides.png", copy / "covers" / "tides-thumb.png"]
+    assert all(p.exists() for p in theirs)
+    proc = press("catalogue", "build", str(smaller), "-o", str(copy), "--cache", str(cache_copy), "-q")
+    assert "No longer in the catalogue, taken off the site with their editions: tides" in proc.stdout, proc.stdout
+    assert not [p for p in theirs if p.exists()]
+    for feed in ("opds.json", "opds.xml", "index.html"):
+        assert "books/tides" not in (copy / feed).read_text(encoding="utf-8")
+    assert (copy / "books" / "getijden.html").exists() and (copy / "books" / "notes.txt").exists()
+    assert table(proc.stdout)["getijden"][1] == "up to date"
+
+
 def _registry():
     from referencing import Registry, Resource
     resources = [Resource.from_contents(json.loads(p.read_text())) for p in OPDS_SCHEMAS.glob("*.schema.json")]

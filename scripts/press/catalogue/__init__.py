@@ -93,12 +93,15 @@ def build(file: Path, output: Path, cache: Path | None = None, jobs: int | None 
                     f"{output}/ are as they were.")
         raise
     listed = site.write(catalogue, [(j.name, j.manuscript, j.dist) for j in todo], output)
+    retired = site.retire(output, [s.name for s in catalogue.books])
     order = {s.name: i for i, s in enumerate(catalogue.books)}
     results.sort(key=lambda r: order.get(r.name, 0))
     print(summary(results), file=out)
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
         print(f"\n{r.name} failed:\n" + "\n".join(f"  {line}" for line in r.message.splitlines()), file=out)
+    if retired:
+        print(f"\nNo longer in the catalogue, taken off the site with their editions: {', '.join(retired)}", file=out)
     print(f"\n{len(results) - len(failed)} of {len(results)} books built or up to date, {len(failed)} failed, "
           f"in {time.perf_counter() - started:.1f} s; site and feeds ({len(listed)} books): {output}/index.html, "
           f"{output}/opds.xml, {output}/opds.json", file=out)

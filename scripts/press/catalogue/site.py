@@ -7,18 +7,25 @@
     opds.xml, opds.json      the OPDS 1.2 and 2.0 feeds (press.catalogue.feeds)
 
 A book appears when its output folder holds editions (a book whose build failed this time keeps
-its last good editions, as ``press build`` leaves them). Templates: templates/catalogue/, with
+its last good editions, as ``press build`` leaves them). A book taken out of CATALOGUE.yaml is
+taken off the site too (``retire``): its page, publication document, covers and editions, once the
+feeds no longer list it; ``.catalogue.json`` names the books this output folder holds, so nothing
+the catalogue did not write is ever removed. Templates: templates/catalogue/, with
 HTML escaping on; labels in the catalogue's language (locales/*.yaml).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
+import shutil
 from pathlib import Path
 
 from .. import fsio
 from ..book import _load_yaml, read_text
 from ..context import labels_for
+from ..schema import CATALOGUE_NAME
 from . import feeds
 
 COVER_WIDTH, THUMB_WIDTH = 600, 200
@@ -121,3 +128,28 @@ def write(catalogue, books: list[tuple[str, Path, Path]], out: Path) -> list[dic
     fsio.write(out / "opds.xml", feeds.opds1(catalogue, found, updated))
     fsio.write(out / "opds.json", feeds.opds2(catalogue, found, updated))
     return found
+
+
+RECORD = ".catalogue.json"  # the names of the books this output folder holds, written by ``retire``
+
+
+def retire(out: Path, names: list[str]) -> list[str]:
+    """Remove what the catalogue wrote for books it no longer names (``names``: every book of
+    CATALOGUE.yaml now, built or not): their pages, publication documents, covers and output
+    folders. Only books the last run recorded are touched, and only by the paths the catalogue
+    gives them. Call it after the feeds are written, which no longer list them. Returns the
+    books removed."""
+    try:
+        before = json.loads((out / RECORD).read_text(encoding="utf-8")).get("books", [])
+    except (OSError, ValueError, AttributeError):
+        before = []
+    gone = sorted({n for n in before if isinstance(n, str) and re.fullmatch(CATALOGUE_NAME, n)} - set(names))
+    for name in gone:
+        for path in (out / "books" / f"{name}.html", out / "books" / f"{name}.json",
+                     out / "covers" / f"{name}.png", out / "covers" / f"{name}-thumb.png"):
+            path.unlink(missing_ok=True)
+        folder = out / "books" / name
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+    fsio.write(out / RECORD, json.dumps({"books": sorted(names)}, indent=1))
+    return gone
