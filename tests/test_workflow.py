@@ -191,3 +191,7 @@ def test_bench_measures_against_the_bare_tools(tmp_path, fixture_book):
     text = out.read_text(encoding="utf-8")
     assert "`make bench MANUSCRIPT=" in text and "| nproc |" in text and "| WeasyPrint |" in text
     assert re.search(r"^\| PDF .* \| \d+\.\d\d s \|", text, re.M), text  # the build's own stages
+    # the least wall time the clean build's CPU time allows on this machine's cores
+    bound = re.search(r"The clean build used (\d+\.\d\d) s of CPU .*? On (\d+) core\(s\) no schedule finishes "
+                      r"that in less than (\d+\.\d\d) s", text)
+    assert bound and abs(float(bound[1]) / int(bound[2]) - float(bound[3])) <= 0.01, text

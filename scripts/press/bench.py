@@ -272,6 +272,18 @@ def floors(f: dict[str, dict]) -> list[tuple[str, str, float, str, bool, str]]:
     return [(a, b, v, lim, v < top if lim.startswith("<") else v <= top, cpu) for a, b, v, cpu, lim, top in rows]
 
 
+def cpu_bound(f: dict[str, dict], cores: int) -> list[str]:
+    """What the clean build's CPU time allows: no schedule on ``cores`` cores finishes in less than
+    the CPU time divided by the cores, however well the work is spread."""
+    cpu, base = f["clean"]["cpu"], f["baseline"]["wall"]
+    least = cpu / cores
+    return [f"The clean build used {cpu:.2f} s of CPU (all its processes). On {cores} core(s) no schedule "
+            f"finishes that in less than {least:.2f} s: {least / base:.2f} × the baseline's {base:.2f} s, "
+            f"against {f['clean']['wall'] / base:.2f} × measured. The clean-build floor (≤ 1 ×) needs the build's "
+            f"CPU time below {cores * base:.2f} s ({cores} × the baseline's wall time) and that time spread over "
+            f"every core the whole time; the layout is one process (see How it is measured).", ""]
+
+
 def machine() -> dict[str, str]:
     import pypandoc
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
@@ -313,7 +325,8 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
            "|---|---|---:|---|---|---:|"]
     for what, how, v, lim, ok, cpu in floors(f) + bench_preview.floors(s.preview, f["css_all"]):
         out.append(f"| {what} | {how} | {v:.2f} | {lim} | {'yes' if ok else '**no**'} | {cpu} |")
-    out += ["", "## Figures", "",
+    out += ["", "### The clean build's CPU time", "", *cpu_bound(f, len(os.sched_getaffinity(0))),
+            "## Figures", "",
             f"Median of {runs} run(s) (every run listed when more than one); memory is the maximum.", "",
             *table(f), "",
             "## The preview", "",
