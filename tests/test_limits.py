@@ -147,6 +147,12 @@ def test_a_stopped_font_check_is_not_taken_for_a_damaged_font(tmp_path, monkeypa
     with pytest.raises(InterruptedError):
         fonts.validate(face)
     monkeypatch.setattr(fonts.subprocess, "run", real)
+    import ots  # a sanitizer that cannot run is the machine's fault, said as such, and no verdict either
+    monkeypatch.setattr(ots, "OTS_SANITIZE", str(tmp_path / "missing" / "ots-sanitize"))
+    with pytest.raises(OSError, match="OpenType Sanitizer .* cannot run.*make setup"):
+        fonts.validate(face)
+    monkeypatch.undo()
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
     assert fonts.validate(face) == []
 
 

@@ -221,6 +221,9 @@ def sanitizer_error(path: Path) -> str | None:
                               timeout=SANITIZER_TIMEOUT)
     except subprocess.TimeoutExpired:
         return f"it took longer than {SANITIZER_TIMEOUT} s"
+    except OSError as e:  # the machine's fault, not the font's: say which tool and how to get it back
+        raise OSError(f"the OpenType Sanitizer ({ots.OTS_SANITIZE}) cannot run: {e.strerror or e}; "
+                      "`make setup` installs it") from None
     if done.returncode == 0:
         return None
     if done.returncode < 0:  # stopped by a signal (an interrupted build): no verdict, and none cached
