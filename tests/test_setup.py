@@ -16,9 +16,10 @@ from press import system
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = ROOT / "scripts" / "press"
-# Programs that are not system packages: pandoc comes in pypandoc-binary, Python is the venv's,
-# the npm validators are run by node (named), chromium is found through a variable (named).
-NOT_SYSTEM = {"pandoc_path", "executable"}
+# Programs that are not system packages: pandoc comes in pypandoc-binary, ots-sanitize in
+# opentype-sanitizer, Python is the venv's, the npm validators are run by node (named), chromium
+# is found through a variable (named).
+NOT_SYSTEM = {"pandoc_path", "OTS_SANITIZE", "executable"}
 
 
 def _constants(node) -> list[str]:
