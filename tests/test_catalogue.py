@@ -356,3 +356,10 @@ def test_the_same_catalogue_builds_on_a_dask_cluster(catalogue_file, built, tmp_
             len(PdfReader(local_out / "books" / name / f"{slug}.pdf").pages)
     feed = json.loads((tmp_path / "out" / "opds.json").read_text())
     assert len(feed["publications"]) == 2
+
+
+def test_the_bench_will_not_build_into_a_folder_that_holds_something(tmp_path):
+    (tmp_path / "books").mkdir()  # an earlier run's
+    proc = press("catalogue", "bench", "--keep", str(tmp_path), "--books", "2")
+    assert proc.returncode == 2 and f"{tmp_path} is not empty" in proc.stderr, proc.stdout + proc.stderr
+    assert list(tmp_path.iterdir()) == [tmp_path / "books"] and "Traceback" not in proc.stderr

@@ -100,6 +100,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--skip-dask", action="store_true", help="leave out the LocalCluster run")
     ap.add_argument("--keep", type=Path, help="generate and build in this folder and keep it")
     args = ap.parse_args(argv)
+    if args.keep is not None and args.keep.exists() and any(args.keep.iterdir()):
+        print(f"press catalogue bench: {args.keep} is not empty (an earlier run's books and logs?); "
+              "name a new folder with --keep, or remove that one", file=sys.stderr)
+        return 2
     work = args.keep or Path(tempfile.mkdtemp(prefix="press-catalogue-bench-"))
     try:
         catalogue = generate(work, args.books, broken=max(1, args.books // 2))
