@@ -27,11 +27,18 @@ def ancestor(elem, kind):
 
 
 def _children(elem, names):
-    """The elements ``elem`` holds under its parts ``names``, in that order."""
+    """The elements ``elem`` holds under its parts ``names``, in that order, each attached to its
+    place (``parent``, ``location``, ``index``) as panflute's own item access does."""
     for name in names:
         child = getattr(elem, name)
         if isinstance(child, pf.ListContainer):
-            yield from child
+            parent, location, items = child.parent, child.location, child.list
+            i = 0
+            while i < len(items):  # by index, as panflute iterates: items an action adds are seen
+                item = items[i]
+                item.parent, item.location, item.index = parent, location, i
+                yield item
+                i += 1
         elif isinstance(child, pf.DictContainer):
             yield from child.values()
         elif child is not None:
