@@ -79,10 +79,16 @@ def _run(args: list[str], text: str, rel: str) -> tuple[str, str]:
 
 def as_doc(ast: dict):
     """pandoc's JSON AST as a panflute Doc: the press reads and changes ASTs with panflute only."""
+    return doc_from_json(json.dumps(ast))
+
+
+def doc_from_json(text: str):
+    """A panflute Doc from pandoc's JSON text, decoded once (panflute builds each element as the
+    decoder reads it)."""
     import io
 
     import panflute as pf
-    return pf.load(io.StringIO(json.dumps(ast)))
+    return pf.load(io.StringIO(text))
 
 
 def as_json(doc) -> str:

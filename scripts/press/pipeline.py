@@ -149,9 +149,10 @@ def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str
         doc = flt.run(doc, ctx)
         _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
     stub = stubs.of(doc)
-    record = json.dumps({"ast": _to_ast(doc), "data": ctx.data.to_json(),
+    # the ASTs as pandoc's JSON text inside the record: the book stage decodes each once, into panflute
+    record = json.dumps({"ast": _to_json(doc), "data": ctx.data.to_json(),
                          "findings": [(f.code, f.line, dict(f.fields)) for f in ctx.findings],
-                         "stub": _to_ast(stub) if stub is not None else None}, ensure_ascii=False)
+                         "stub": _to_json(stub) if stub is not None else None}, ensure_ascii=False)
     cache.write(path, record)
     return record
 
@@ -171,7 +172,7 @@ def _chapter_stage(ctx: ChapterContext, record: str, whole: bool = True) -> pf.D
     data = json.loads(record)
     ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in data["findings"])
     ctx.data = ChapterData.from_json(data["data"])
-    return _to_doc(data["ast"] if whole or data.get("stub") is None else data["stub"])
+    return pandoc.doc_from_json(data["ast"] if whole or data.get("stub") is None else data["stub"])
 
 
 def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None, jobs: int,
