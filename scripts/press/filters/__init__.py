@@ -32,17 +32,22 @@ def _children(elem, names):
     for name in names:
         child = getattr(elem, name)
         if isinstance(child, pf.ListContainer):
-            parent, location, items = child.parent, child.location, child.list
             i = 0
-            while i < len(items):  # by index, as panflute iterates: items an action adds are seen
-                item = items[i]
-                item.parent, item.location, item.index = parent, location, i
-                yield item
+            while i < len(child.list):  # by index, as panflute iterates: items an action adds are seen
+                yield _item(child, i)
                 i += 1
         elif isinstance(child, pf.DictContainer):
             yield from child.values()
         elif child is not None:
             yield child
+
+
+def _item(container: pf.ListContainer, i: int):
+    """``container[i]`` attached to its place (``parent``, ``location``, ``index``), as panflute's
+    item access does, without its generic checks: the walks below read every element this way."""
+    item = container.list[i]
+    item.parent, item.location, item.index = container.parent, container.location, i
+    return item
 
 
 # The parts of a panflute element that hold other elements, in panflute's order (its ``walk``'s),
@@ -79,7 +84,7 @@ def walk(elem, action, doc=None):
         if isinstance(child, pf.ListContainer):
             answers, changed, i = [], False, 0
             while i < len(child.list):  # as panflute iterates: by index, each item attached to its place
-                item = child[i]
+                item = _item(child, i)
                 out = walk(item, action, doc)
                 if out is not item:
                     changed = True
