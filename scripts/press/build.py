@@ -238,7 +238,9 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
                 pagemap = pdf.write(book, results, {"screen": new.pdf, "print": new.pdf_print}, jobs=jobs,
                                     while_rendering=prepare_fonts, incremental=not force,
                                     record_for={"screen": out.pdf, "print": out.pdf_print})
-            relaid = pagemap.pop("relaid", None)
+            relaid, chunks = pagemap.pop("relaid", None), pagemap.pop("chunks", None)
+            if chunks and not quiet:
+                print(f"    laid out in {chunks} chunks, in parallel", flush=True)
             if relaid is not None and not quiet:
                 print(f"    laid out again: {', '.join(relaid) or 'nothing'}; the rest of the book kept its pages", flush=True)
             _save_pagemap(new, pagemap)

@@ -157,6 +157,28 @@ def can_splice() -> bool:
     return internals()
 
 
+def quicker_page_references() -> None:
+    """pydyf's ``PDF.page_references`` builds the tuple of every page's reference each time it is
+    read, and WeasyPrint reads it once per tagged element and link: for this book's screen PDF
+    7,800 times over 125 pages (0.09 s of the 2.1 s it takes to write). Kept here as pydyf's own, built again only
+    when a page was added (pydyf only appends to ``Kids``); the PDF is byte for byte the same."""
+    if not internals():
+        return
+    import pydyf
+    if getattr(pydyf.PDF.page_references.fget, "press", False):
+        return
+
+    def page_references(pdf):
+        kids = pdf.pages["Kids"]
+        known = pdf.__dict__.get("_press_page_references")
+        if known is None or known[0] != len(kids):
+            known = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+            pdf.__dict__["_press_page_references"] = known
+        return known[1]
+    page_references.press = True
+    pydyf.PDF.page_references = property(page_references)
+
+
 def drop_font_copies(config) -> None:
     """Remove the copies of the @font-face files WeasyPrint made for a font configuration (it
     removes them only when the configuration is collected; Kozea/WeasyPrint#2090). Without the

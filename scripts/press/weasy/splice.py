@@ -52,6 +52,77 @@ def splice(base: Path, replacements: list[Replacement], out: Path) -> None:
             raise SpliceError(f"{kept - len(check.pages)} replaced page(s) still referenced")
 
 
+def join(parts: list[Path], out: Path, nested: list[int]) -> None:
+    """Pieces of one book laid out apart (press.writers.pdfchunks), one after another, as one PDF:
+    the first piece's catalogue (metadata, output intent, language) with every piece's pages, and
+    what WeasyPrint wrote page by page joined as ``splice`` joins it. ``nested[i]``: how many of
+    piece i's first pages hold chapters of a part opened in an earlier piece; their outline
+    entries go under that part's entry (WeasyPrint put them at the top, not knowing the part)."""
+    with pikepdf.open(parts[0]) as pdf:
+        others = [pikepdf.open(p) for p in parts[1:]]
+        try:
+            _join(pdf, others, nested)
+            pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        finally:
+            for other in others:
+                other.close()
+
+
+def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> None:
+    tagged = "/StructTreeRoot" in pdf.Root
+    entries: dict[tuple, tuple] = {}
+    if tagged:
+        parents = _parent_tree(pdf)
+        for page in pdf.pages:
+            entries[page.obj.objgen] = _page_entries(page.obj, parents)
+    dests = _dests(pdf)
+    outline = _outline(pdf)
+    for k, unit in enumerate(others, 1):
+        if tagged != ("/StructTreeRoot" in unit.Root):
+            raise SpliceError("the pieces are not tagged alike")
+        at = len(pdf.pages)
+        unit_parents = _parent_tree(unit) if tagged else {}
+        if tagged:
+            _prefix_ids(unit, f"piece{k}")
+        for page in unit.pages:  # one by one, as splice inserts them (extend warns about what _join redoes)
+            pdf.pages.append(page)
+        new_pages = [pdf.pages[at + i].obj for i in range(len(unit.pages))]
+        if tagged:
+            _unit_entries(pdf, unit, new_pages, unit_parents, entries)
+            doc = _document(pdf)
+            new = [_copy(pdf, e) for e in _document(unit).K]
+            for e in new:
+                e.P = doc
+            doc.K = Array(list(doc.K) + new)
+        for name, dest in _dests(unit).items():
+            dests.setdefault(name, _copy(pdf, dest))
+        items = [_copy_item(pdf, item) for item in _outline(unit)]
+        lead = {p.objgen for p in new_pages[:nested[k]]}
+        while items and lead and _page_of(items[0].dest) in lead:
+            if not outline:
+                raise SpliceError("a part's chapters have no part to go under")
+            outline[-1].children.append(items.pop(0))
+        outline.extend(items)
+    for page in pdf.pages:
+        _foreign_links(page.obj)
+    _write_dests(pdf, dests)
+    _write_outline(pdf, outline)
+    if tagged:
+        _write_parent_tree(pdf, entries)
+
+
+def _unit_entries(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, new_pages: list, unit_parents: dict, entries: dict) -> None:
+    """The parent-tree entries of a unit's pages (content and annotations), copied to their pages in
+    the book."""
+    for src, page in zip(unit.pages, new_pages):
+        nums, annots = _page_entries(src.obj, unit_parents)
+        copied = {}
+        for src_annot, dst_annot in zip(src.obj.get("/Annots", []), page.get("/Annots", [])):
+            if src_annot.objgen in annots:
+                copied[dst_annot.objgen] = _copy(pdf, annots[src_annot.objgen])
+        entries[page.objgen] = (_copy(pdf, nums) if nums is not None else None, copied)
+
+
 def _splice(pdf: pikepdf.Pdf, replacements: list[Replacement], units: list[pikepdf.Pdf]) -> None:
     tagged = "/StructTreeRoot" in pdf.Root
     old_parents = _parent_tree(pdf) if tagged else {}
@@ -77,13 +148,7 @@ def _splice(pdf: pikepdf.Pdf, replacements: list[Replacement], units: list[pikep
             _foreign_links(page)
         _share_fonts(pdf, new_pages)
         if tagged:
-            for src, page in zip(unit.pages, new_pages):
-                nums, annots = _page_entries(src.obj, unit_parents)
-                copied = {}
-                for src_annot, dst_annot in zip(src.obj.get("/Annots", []), page.get("/Annots", [])):
-                    if src_annot.objgen in annots:
-                        copied[dst_annot.objgen] = _copy(pdf, annots[src_annot.objgen])
-                entries[page.objgen] = (_copy(pdf, nums) if nums is not None else None, copied)
+            _unit_entries(pdf, unit, new_pages, unit_parents, entries)
             _replace_elements(pdf, unit, old)
         dests = {k: v for k, v in dests.items() if _page_of(v) not in old}
         for name, dest in _dests(unit).items():

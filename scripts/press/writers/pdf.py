@@ -23,7 +23,7 @@ from ..htmltext import text_of
 from ..pipeline import ChapterResult
 from ..rules import ManuscriptError, finding
 from ..weasy import splice
-from . import pagestarts, pdfimages, pdfunits
+from . import pagestarts, pdfchunks, pdfimages, pdfunits
 from .pdfrender import render, render_both
 from .printhtml import book_html, literal_label_css
 from .printstyle import stylesheet_text
@@ -46,7 +46,9 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     both variants and a record of the last build, only the units an edit touched are laid out
     again (pdfunits); ``incremental=False`` always lays the whole book out. Returns
     {"pages": n, "anchors": {id: page}, "blocks": {chapter: [ids]}, "starts": {page: where it begins}
-    (press.writers.pagestarts), "relaid": [unit ids] or None}.
+    (press.writers.pagestarts), "relaid": [unit ids] or None, "chunks": how many chunks a clean layout
+    was laid out in (pdfchunks) or None}. ``incremental=False`` (``press build --force``) also
+    rules out the chunks: one whole layout.
     ``record_for``: where the files will finally stand when ``targets`` is a staging folder (the
     layout record that later builds splice into is kept per output folder, .cache/pdf)."""
     unusable = fonts.problems(styles())  # not installed (PDF-003), damaged or not embeddable (FONT-00x)
@@ -79,6 +81,13 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             if plan.ok:
                 outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile,
                                     literal_label_css(results[0].ctx.labels if results else {}), record_path)
+        if outcome is None and incremental and key is not None and splicing:  # the book in chunks, in parallel
+            layout = pdfchunks.plan(html, stylesheet_text(), jobs)
+            if layout is not None:
+                record_path.parent.mkdir(parents=True, exist_ok=True)
+                outcome = pdfchunks.lay_out(layout, base_url, temps, identifier, meanwhile,
+                                            literal_label_css(results[0].ctx.labels if results else {}),
+                                            record_path.parent)
         if outcome is None:
             outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile, images.uses(results))
         for v, p in targets.items():
@@ -91,7 +100,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     pdfunits.save(record_path, html, key, outcome["anchors"], outcome["pages"], outcome.get("margins"), targets,
                   outcome["starts"])
     return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks, "starts": outcome["starts"],
-            "relaid": outcome.get("relaid")}
+            "relaid": outcome.get("relaid"), "chunks": outcome.get("chunks")}
 
 
 def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile,

@@ -45,9 +45,10 @@ def finish(document, pdf) -> None:
             obj["BleedBox"] = type(obj["TrimBox"])([left - bleed, top - bleed, right + bleed, bottom + bleed])
 
 
-def with_blank_leaves(doc, base_url: str):
-    """The laid-out book with blank leaves after its last page, up to a multiple of MULTIPLE."""
-    short = -len(doc.pages) % MULTIPLE
+def with_blank_leaves(doc, base_url: str, before: int = 0):
+    """The laid-out book with blank leaves after its last page, up to a multiple of MULTIPLE
+    (``before``: the book's pages before ``doc``'s, when it is the last piece of the book)."""
+    short = -(before + len(doc.pages)) % MULTIPLE
     if not short:
         return doc
     from .pdfrender import layout_document

@@ -96,6 +96,7 @@ def _layout(html: str, base_url: str, variant: str):
 
 
 def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
+    weasy.quicker_page_references()
     finisher = pdfprint.cut_to_trim if cut_to_trim else pdfprint.finish if variant == "print" else None
     doc.write_pdf(out, pdf_identifier=identifier, finisher=finisher, **VARIANT_OPTIONS[variant])
     if variant == "print":
@@ -114,54 +115,116 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
 
 
 def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False,
-                whole: bool = False) -> dict:
+                whole: bool = False, plain: bool = False, before: int = 0) -> dict:
     """Both variants from one layout (runs in a worker process). The book is laid out once with
     the printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves —
     then the printer's PDF/X-4 is written here while a forked child writes the screen's PDF/UA-1
     and cuts its pages to the trim. ``drop_last`` leaves out the last page (a unit's closing
-    element, see pdfunits); a ``whole`` book's printer file ends on blank leaves (pdfprint).
-    Returns the page map and all warnings."""
+    element, see pdfunits); a ``whole`` book's printer file ends on blank leaves (pdfprint), as
+    does the last piece of a book laid out in pieces (``before``: the pages before it). ``plain``:
+    lay the HTML out as it stands (an index whose numbers are set already). Returns the page map
+    and all warnings."""
     with collected() as handler:
-        doc, anchors = _layout(html, base_url, "print")
+        doc = layout_document(html, base_url, "print") if plain else layout_book(html, base_url, "print")
         if drop_last:
             doc = doc.copy(doc.pages[:-1])
-            anchors = {k: v for k, v in anchors.items() if v <= len(doc.pages)}
-        starts = pagestarts.first_words(doc)
-        if starts is not None:
-            starts = {k: v for k, v in starts.items() if int(k) <= len(doc.pages)}
-        result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": weasy.margins(doc),
-                  "starts": starts}
-        if handler.messages:
-            return result
-        read, write = os.pipe()
-        gc.freeze()  # the child's collections leave the inherited layout alone (see press.workers)
-        pid = os.fork()
-        if pid:
-            gc.unfreeze()
-        if pid == 0:  # the child: the screen variant
-            os.close(read)
-            _die_with_parent()
-            code, messages = 0, []
-            try:
-                before = len(handler.messages)
-                _write(doc, "screen", outs["screen"], identifier, cut_to_trim=True)
-                messages = handler.messages[before:]
-            except BaseException as e:
-                code, messages = 1, [f"writing the screen PDF failed: {e}"]
-                Path(outs["screen"]).unlink(missing_ok=True)
-            finally:
-                os.write(write, json.dumps(messages).encode())
-                os.close(write)
-                os._exit(code)
-        os.close(write)
-        try:
-            _write(pdfprint.with_blank_leaves(doc, base_url) if whole else doc, "print", outs["print"], identifier)
-        finally:
-            with os.fdopen(read) as fh:
-                child = json.loads(fh.read() or '["the screen PDF writer stopped"]')
-            os.waitpid(pid, 0)
-        result["log"] = handler.messages + child
+        return _both(doc, handler, base_url, outs, identifier, whole, before)
+
+
+def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: bytes, ghosts: list[str],
+                 channel: tuple[int, int], closed: bool, last: bool) -> dict:
+    """One chunk of a book laid out in parallel (press.writers.pdfchunks; runs in a worker
+    process): laid out while its page numbers are settled with the other chunks over ``channel``
+    (this end's report and answer pipes, press.weasy.chunks), its closing element's page dropped
+    when ``closed``, its links to the ``ghosts`` left for the join to resolve, and both variants
+    written as ``render_both`` does (``last``: the printer's file ends on the book's blank leaves).
+    Returns the page map with the book's page numbers and ``shift`` (the pages before it), or
+    {"failed": why} when the coordinator stopped it."""
+    from ..weasy import chunks
+    from ..weasy.splice import FOREIGN
+    report_fd, answer_fd = channel
+    answers = os.fdopen(answer_fd, "rb", buffering=0, closefd=False)
+    status = None
+
+    def report(pages: int, anchors: dict, strings: dict):
+        _send(report_fd, {"pages": pages, "anchors": anchors, "strings": strings})
+        reply = json.loads(answers.readline() or b'{"abort": true}')
+        if reply.get("abort"):
+            raise chunks.Aborted()
+        if reply.get("done"):
+            status.carried = reply["carried"]
+            return None
+        return reply["shift"], reply["ghosts"]
+    try:
+        with collected() as handler:
+            with chunks.settling(ghosts, report) as status:
+                doc = layout_document(html, base_url, "print")
+            if not status.done:
+                _send(report_fd, {"failed": "the page numbers did not settle"})
+                return {"failed": "the page numbers did not settle"}
+            if closed:
+                doc = doc.copy(doc.pages[:-1])
+            outside = set(ghosts)
+            for page in doc.pages:  # the other chunks' anchors: linked by name after the join
+                page.links = [("external", FOREIGN + target, rect, box) if kind == "internal" and target in outside
+                              else (kind, target, rect, box) for kind, target, rect, box in page.links]
+            result = _both(doc, handler, base_url, outs, identifier, last, status.shift)
+    except chunks.Aborted:
+        return {"failed": "stopped"}
+    except BaseException as e:
+        _send(report_fd, {"failed": f"{type(e).__name__}: {e}"})
+        raise
+    shift = status.shift
+    result["anchors"] = {k: v + shift for k, v in result["anchors"].items()}
+    if result["starts"] is not None:
+        result["starts"] = {str(int(k) + shift): v for k, v in result["starts"].items()}
+    result["shift"] = shift
+    return result
+
+
+def _send(fd: int, message: dict) -> None:
+    data = (json.dumps(message) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _both(doc, handler, base_url: str, outs: dict[str, str], identifier: bytes, leaves: bool, before: int) -> dict:
+    """The page map of a laid-out document, and both its variants written (see ``render_both``)."""
+    anchors = anchors_of(doc)
+    starts = pagestarts.first_words(doc)
+    result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": weasy.margins(doc),
+              "starts": starts}
+    if handler.messages:
         return result
+    read, write = os.pipe()
+    gc.freeze()  # the child's collections leave the inherited layout alone (see press.workers)
+    pid = os.fork()
+    if pid:
+        gc.unfreeze()
+    if pid == 0:  # the child: the screen variant
+        os.close(read)
+        _die_with_parent()
+        code, messages = 0, []
+        try:
+            before_count = len(handler.messages)
+            _write(doc, "screen", outs["screen"], identifier, cut_to_trim=True)
+            messages = handler.messages[before_count:]
+        except BaseException as e:
+            code, messages = 1, [f"writing the screen PDF failed: {e}"]
+            Path(outs["screen"]).unlink(missing_ok=True)
+        finally:
+            os.write(write, json.dumps(messages).encode())
+            os.close(write)
+            os._exit(code)
+    os.close(write)
+    try:
+        _write(pdfprint.with_blank_leaves(doc, base_url, before) if leaves else doc, "print", outs["print"], identifier)
+    finally:
+        with os.fdopen(read) as fh:
+            child = json.loads(fh.read() or '["the screen PDF writer stopped"]')
+        os.waitpid(pid, 0)
+    result["log"] = handler.messages + child
+    return result
 
 
 def render_preview(html: str, base_url: str, drop_last: bool = False) -> dict:

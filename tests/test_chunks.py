@@ -1,0 +1,182 @@
+"""A clean build lays the book out in chunks, in parallel (press.writers.pdfchunks), settling page
+numbers between them while they are laid out (press.weasy.chunks) and joining their PDFs
+(press.weasy.splice.join). A reader must not be able to tell: each test compares the joined PDFs
+with one whole layout of the same book — every page's text, boxes and rendered pixels, the
+outline, the named destinations, the links, the structure tree — and the page map and EPUB."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import APPARATUS, FIXTURE, press
+from test_incremental import EPOCH, facts, rendered_differences, structure_problems
+
+from press.writers import pdfchunks
+
+STYLES = Path(__file__).resolve().parents[1] / "scripts" / "press" / "styles"
+
+
+def built(book: Path, dist: Path, chunks: str, jobs: int = 2, env: dict | None = None):
+    proc = press("build", "-m", str(book), "-d", str(dist), "-j", str(jobs),
+                 env={**EPOCH, "PRESS_CACHE": str(dist.parent / f"{dist.name}-cache"), pdfchunks.SWITCH: chunks,
+                      **(env or {})})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def pdfium_text(path: Path) -> list[str]:
+    """Each page's text as PDFium (Chrome's PDF engine) extracts it."""
+    import pypdfium2 as pdfium
+    doc = pdfium.PdfDocument(path)
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def assert_same_books(chunked: Path, whole: Path) -> None:
+    """WeasyPrint writes a glyph's width as rounded at the size it first drew it in that document,
+    and moves the next glyph by the difference: a chunk that first meets a figure in a note call
+    rather than in a folio writes another width and another offset, and draws the same page.
+    pypdf guesses spaces from those offsets (one space or two); PDFium reads the same text. So
+    pypdf's text is compared with runs of spaces as one, PDFium's exactly, and the pixels."""
+    import re
+    names = sorted(p.name for p in whole.glob("*.pdf"))
+    assert len(names) == 2
+    for name in names:
+        a, b = facts(chunked / name), facts(whole / name)
+        for key in b:
+            if key == "text":
+                a[key], b[key] = ([re.sub(" +", " ", t) for t in x[key]] for x in (a, b))
+            assert a[key] == b[key], f"{name}: {key} differs from a whole layout"
+        assert pdfium_text(chunked / name) == pdfium_text(whole / name)
+        assert rendered_differences(chunked / name, whole / name) == [], f"{name}: pages look different"
+        assert structure_problems(chunked / name) == []
+        with pikepdf.open(chunked / name) as pdf:  # every link to another chunk became a named destination
+            assert not [a for p in pdf.pages for a in p.obj.get("/Annots", []) if "/A" in a
+                        and str(a.A.get("/URI", "")).startswith("press:")]
+    pagemap = lambda d: json.loads((d / "reports" / "pagemap.json").read_text())  # noqa: E731
+    assert pagemap(chunked) == pagemap(whole)
+    epub = next(whole.glob("*.epub")).name
+    assert (chunked / epub).read_bytes() == (whole / epub).read_bytes()
+
+
+@pytest.mark.parametrize("source, jobs", [(FIXTURE, 2), (FIXTURE, 3), (APPARATUS, 2)],
+                         ids=["book-2", "book-3", "apparatus-with-index-2"])
+def test_a_book_laid_out_in_chunks_is_the_book_laid_out_whole(tmp_path, source, jobs):
+    book = tmp_path / "book"
+    shutil.copytree(source, book)
+    proc = built(book, tmp_path / "chunked", "always", jobs)
+    assert f"laid out in {jobs} chunks, in parallel" in proc.stdout
+    whole = built(book, tmp_path / "whole", "off", jobs)
+    assert "laid out in" not in whole.stdout
+    assert_same_books(tmp_path / "chunked", tmp_path / "whole")
+
+
+def test_the_fixture_opens_a_chunk_inside_a_part():
+    """The cases above cover a chunk that opens with a chapter of a part begun in the chunk before
+    (its outline entries must go under the part's, its running head carries the part's title)."""
+    from press.book import load_book
+    from press.pipeline import process
+    from press.writers.printhtml import book_html
+    from press.writers.printstyle import stylesheet_text
+    book = load_book(FIXTURE)
+    html = book_html(book, process(book, jobs=1)[0])[0]
+    layout = pdfchunks.plan(html, stylesheet_text(), 3, min_chars=0)
+    assert layout is not None and any(c.nested is not None for c in layout.chunks[1:]), \
+        "the fixture's chapters changed: choose a number of chunks that splits its part"
+
+
+def test_a_running_head_set_once_carries_into_every_chunk(tmp_path):
+    """A named string set once, in the front matter, and shown on every right-hand page: a chunk
+    laid out alone never sets it, so it takes what the chunks before it left."""
+    styles = tmp_path / "styles"
+    shutil.copytree(STYLES, styles)
+    with (styles / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\n.book-title { string-set: booktitle content(); }\n"
+                  "@page :right { @bottom-right { content: string(booktitle); font-size: 7pt; } }\n")
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURE, book)
+    env = {"PRESS_STYLES": str(styles)}
+    assert "laid out in 3 chunks" in built(book, tmp_path / "chunked", "always", 3, env).stdout
+    built(book, tmp_path / "whole", "off", 3, env)
+    text = facts(tmp_path / "chunked" / "tides-and-harbours.pdf")["text"]
+    assert sum("Tides and Harbours" in page for page in text) > 3
+    assert_same_books(tmp_path / "chunked", tmp_path / "whole")
+
+
+def test_page_numbers_quoted_across_chunks_settle(tmp_path):
+    """The contents (first chunk) quote every chapter's page and a chapter quotes a section of a
+    later one: each chunk starts with every number unknown (0) and none of them may remain."""
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURE, book)
+    built(book, tmp_path / "chunked", "always", 3)
+    pagemap = json.loads((tmp_path / "chunked" / "reports" / "pagemap.json").read_text())
+    text = facts(tmp_path / "chunked" / "tides-and-harbours.pdf")["text"]
+    contents = next(page for page in text if "Contents" in page)
+    assert str(pagemap["anchors"]["people"]) in contents
+    assert "(p. 0)" not in "".join(text) and "p. 0" not in "".join(text)
+
+
+@pytest.mark.parametrize("why, css, jobs, min_chars", [
+    ("one worker", "", 1, 0),
+    ("a short book", "", 2, None),
+    ("running elements", ".x { position: running(head) }", 2, 0),
+])
+def test_what_rules_chunks_out(why, css, jobs, min_chars):
+    html = ("<html><head></head><body>\n" + "".join(
+        f"<!-- press-unit: u{i} -->\n<article id=\"u{i}\"><p>{'word ' * 50}</p></article>\n" for i in range(4))
+        + "</body></html>")
+    assert pdfchunks.plan(html, css, jobs, min_chars) is None, why
+    assert pdfchunks.plan(html, "", 2, 0) is not None
+
+
+def test_the_switch_turns_chunks_off_and_on(monkeypatch):
+    html = ("<html><head></head><body>\n" + "".join(
+        f"<!-- press-unit: u{i} -->\n<article id=\"u{i}\"><p>{'word ' * 50}</p></article>\n" for i in range(4))
+        + "</body></html>")
+    monkeypatch.setenv(pdfchunks.SWITCH, "off")
+    assert pdfchunks.plan(html, "", 2, 0) is None
+    monkeypatch.setenv(pdfchunks.SWITCH, "always")
+    assert pdfchunks.plan(html, "", 2) is not None  # whatever its length
+
+
+def test_units_are_dealt_into_runs_of_about_equal_length():
+    assert pdfchunks._deal([10, 10, 10, 10], 2) == [[0, 1], [2, 3]]
+    assert pdfchunks._deal([1, 40, 10, 10, 10, 10], 2) == [[0, 1], [2, 3, 4, 5]]
+    assert pdfchunks._deal([5, 5, 5], 3) == [[0], [1], [2]]
+    assert pdfchunks._deal([100, 1, 1], 3) == [[0], [1], [2]]  # never an empty run
+    for sizes in ([3, 1, 4, 1, 5, 9, 2, 6], [1] * 20, [50, 1, 1, 1, 50]):
+        for n in (2, 3, 4):
+            runs = pdfchunks._deal(sizes, n)
+            assert [i for run in runs for i in run] == list(range(len(sizes))) and len(runs) == n and all(runs)
+
+
+def test_chunks_that_do_not_settle_give_way_to_a_whole_layout(tmp_path, monkeypatch):
+    """When the chunks' numbers keep moving (here: no second round allowed) the chunks are told
+    to stop, their workers end, nothing is left behind, and the build lays the book out whole."""
+    monkeypatch.setattr(pdfchunks, "ROUNDS", 0)
+    from press.book import load_book
+    from press.pipeline import process
+    from press.writers.printhtml import book_html, literal_label_css
+    from press.writers.printstyle import stylesheet_text
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    book = load_book(FIXTURE)
+    results = process(book, jobs=1)[0]
+    html = book_html(book, results)[0]
+    layout = pdfchunks.plan(html, stylesheet_text(), 2, min_chars=0)
+    temps = {"screen": tmp_path / "s.pdf", "print": tmp_path / "p.pdf"}
+    ran = []
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    outcome = pdfchunks.lay_out(layout, str(FIXTURE.resolve()) + "/", temps, b"0" * 32, lambda: ran.append(1),
+                                literal_label_css(results[0].ctx.labels), scratch)
+    assert outcome is None and ran == [1]
+    assert not any(scratch.iterdir()) and not any(t.exists() for t in temps.values())
+    children = [p for p in os.listdir("/proc") if p.isdigit() and
+                Path(f"/proc/{p}/stat").read_text().split()[3] == str(os.getpid())]
+    assert not [c for c in children if Path(f"/proc/{c}/stat").read_text().split()[2] != "Z"]
