@@ -13,7 +13,15 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import APPARATUS, FIXTURE, press
-from test_incremental import EPOCH, facts, rendered_differences, structure_problems
+from test_incremental import (
+    EPOCH,
+    assert_same_as_whole_layout,
+    edit,
+    facts,
+    rendered_differences,
+    shareable_subsets,
+    structure_problems,
+)
 
 from press.writers import pdfchunks
 
@@ -56,6 +64,8 @@ def assert_same_books(chunked: Path, whole: Path) -> None:
         assert pdfium_text(chunked / name) == pdfium_text(whole / name)
         assert rendered_differences(chunked / name, whole / name) == [], f"{name}: pages look different"
         assert structure_problems(chunked / name) == []
+        # one subset per face: each piece's glyphs were merged into one program (weasy.fontmerge)
+        assert shareable_subsets(chunked / name) == []
         with pikepdf.open(chunked / name) as pdf:  # every link to another chunk became a named destination
             assert not [a for p in pdf.pages for a in p.obj.get("/Annots", []) if "/A" in a
                         and str(a.A.get("/URI", "")).startswith("press:")]
@@ -75,6 +85,21 @@ def test_a_book_laid_out_in_chunks_is_the_book_laid_out_whole(tmp_path, source, 
     whole = built(book, tmp_path / "whole", "off", jobs)
     assert "laid out in" not in whole.stdout
     assert_same_books(tmp_path / "chunked", tmp_path / "whole")
+
+
+def test_an_edit_after_a_chunked_build_splices_into_it(tmp_path):
+    """The joined PDFs are the next edit's base: the edited chapter is laid out alone and spliced
+    in, which fails when anything of the chunks' own structure trees (a margin box's element
+    WeasyPrint keeps out of the Document's /K) still names the replaced pages."""
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURE, book)
+    env = {**EPOCH, "PRESS_CACHE": str(tmp_path / "cache"), pdfchunks.SWITCH: "always"}
+    first = press("build", "-m", str(book), "-d", str(tmp_path / "dist"), "-j", "3", env=env)
+    assert "laid out in 3 chunks" in first.stdout, first.stdout + first.stderr
+    edit(book / "02-harbours.md", "The basin stays full", "The basin, as every harbour master knows, stays full")
+    proc = press("build", "-m", str(book), "-d", str(tmp_path / "dist"), "-j", "3", env=env)
+    assert "laid out again: harbours;" in proc.stdout, proc.stdout + proc.stderr
+    assert_same_as_whole_layout(book, tmp_path)
 
 
 def test_the_fixture_opens_a_chunk_inside_a_part():

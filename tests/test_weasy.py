@@ -117,3 +117,20 @@ def test_no_private_weasyprint_attribute_outside_the_adapter():
     found = subprocess.run(["grep", "-rn", r"_page_box\|formatting_structure\|\._folder", "scripts/press"],
                            cwd=ROOT, capture_output=True, text=True, check=False).stdout.splitlines()
     assert [line for line in found if not line.startswith("scripts/press/weasy/")] == [], sys.version
+
+
+def test_page_references_are_kept_until_a_page_is_added():
+    """pydyf builds the references of every page each time WeasyPrint reads them; the press keeps
+    them between reads (weasy.quicker_page_references), and a page added since must be among them."""
+    import pydyf
+    weasy.quicker_page_references()
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = pdf.page_references
+    assert first is pdf.page_references and len(first) == 3  # kept: the same tuple
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    refs = pdf.page_references
+    assert len(refs) == 4 and refs[:3] == first
+    kids = pdf.pages["Kids"]
+    assert refs == tuple(f"{n} 0 R".encode() for n in kids[::3])  # what pydyf's own property gives

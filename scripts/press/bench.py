@@ -281,7 +281,7 @@ def cpu_bound(f: dict[str, dict], cores: int) -> list[str]:
             f"finishes that in less than {least:.2f} s: {least / base:.2f} × the baseline's {base:.2f} s, "
             f"against {f['clean']['wall'] / base:.2f} × measured. The clean-build floor (≤ 1 ×) needs the build's "
             f"CPU time below {cores * base:.2f} s ({cores} × the baseline's wall time) and that time spread over "
-            f"every core the whole time; the layout is one process (see How it is measured).", ""]
+            f"every core the whole time (see How it is measured).", ""]
 
 
 def machine() -> dict[str, str]:
@@ -359,14 +359,14 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "a plain EPUB and one HTML page.",
             "- The long book (scripts/press/bench_long.py): the manuscript's front and back matter once and its "
             "parts repeated, each copy's ids suffixed so they stay unique; built clean with `press build -j 1` "
-            "and `-j 2` in fresh processes, once each. `-j` sets the pipeline's workers (chapters through pandoc "
-            "and the filters); a clean build lays the book out in one process, whatever `-j` says (both PDFs "
-            "are written from that one layout).",
+            "and `-j 2` in fresh processes, once each. `-j` sets the workers: chapters through pandoc and the "
+            "filters, and the chunks a clean build lays the book out in (one with `-j 1`; see docs/architecture.md, "
+            "\"A clean build lays out in parallel\"), each chunk writing its two PDFs.",
             "- `one WeasyPrint render` renders the press's own print HTML once (the screen variant, "
             "in a fresh process) with the press's stylesheets: the floor for a CSS-only rebuild.",
             "- The one-essay edit appends a sentence to one paragraph of an essay in the middle of the book; "
             "the build parses that essay again, lays out only its pages and splices them into the last PDFs "
-            "(a print.css edit lays out the whole book; see docs/architecture.md).",
+            "(a print.css edit lays out the whole book, in chunks like a clean build; see docs/architecture.md).",
             "- The preview: `press preview` runs on the copy and is told the page shows the opening page of "
             "that essay; each run saves a `--colour-ink` change (the PDFs' text colour) to `tokens.css` "
             "(a rename, as editors save), "

@@ -77,6 +77,7 @@ def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> Non
             entries[page.obj.objgen] = _page_entries(page.obj, parents)
     dests = _dests(pdf)
     outline = _outline(pdf)
+    pieces = [[p.obj for p in pdf.pages]]
     for k, unit in enumerate(others, 1):
         if tagged != ("/StructTreeRoot" in unit.Root):
             raise SpliceError("the pieces are not tagged alike")
@@ -87,13 +88,13 @@ def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> Non
         for page in unit.pages:  # one by one, as splice inserts them (extend warns about what _join redoes)
             pdf.pages.append(page)
         new_pages = [pdf.pages[at + i].obj for i in range(len(unit.pages))]
+        pieces.append(new_pages)
         if tagged:
             _unit_entries(pdf, unit, new_pages, unit_parents, entries)
             doc = _document(pdf)
             new = [_copy(pdf, e) for e in _document(unit).K]
-            for e in new:
-                e.P = doc
             doc.K = Array(list(doc.K) + new)
+            _adopt(pdf, unit, new_pages, entries)
         for name, dest in _dests(unit).items():
             dests.setdefault(name, _copy(pdf, dest))
         items = [_copy_item(pdf, item) for item in _outline(unit)]
@@ -105,10 +106,28 @@ def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> Non
         outline.extend(items)
     for page in pdf.pages:
         _foreign_links(page.obj)
+    _one_subset_per_face(pdf, pieces)
     _write_dests(pdf, dests)
     _write_outline(pdf, outline)
     if tagged:
         _write_parent_tree(pdf, entries)
+
+
+def _one_subset_per_face(pdf: pikepdf.Pdf, pieces: list[list]) -> None:
+    """Each piece brought its own subset of every face it uses: merge them (press.weasy.fontmerge);
+    where a face cannot be merged, a piece's subset gives way to another's that has every glyph it
+    uses (as a spliced unit's does)."""
+    from . import fontmerge
+    pages = [p.obj for p in pdf.pages]
+    faces: dict[str, list[_Face]] = {}
+    for font in _fonts_of(pages).values():
+        face = _face(font)
+        if face is not None:
+            faces.setdefault(str(font.BaseFont).split("+", 1)[-1], []).append(face)
+    seen: set = set()
+    fontmerge.merge(pdf, faces, [res for page in pages for res in _resources(page.get("/Resources"), seen)])
+    for piece in pieces:
+        _share_fonts(pdf, piece)
 
 
 def _unit_entries(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, new_pages: list, unit_parents: dict, entries: dict) -> None:
@@ -121,6 +140,32 @@ def _unit_entries(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, new_pages: list, unit_par
             if src_annot.objgen in annots:
                 copied[dst_annot.objgen] = _copy(pdf, annots[src_annot.objgen])
         entries[page.objgen] = (_copy(pdf, nums) if nums is not None else None, copied)
+
+
+def _adopt(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, new_pages: list, entries: dict) -> None:
+    """The unit's elements whose parent is the unit's Document element become the book's: those
+    in its /K, and those WeasyPrint leaves out of it (a margin box's NonStruct, reached only
+    through the parent tree), which would otherwise keep the unit's whole tree — and the pages it
+    names — in the file."""
+    doc, theirs = _document(pdf), _copy(pdf, _document(unit)).objgen
+    seen: set = set()
+
+    def up(elem) -> None:
+        while isinstance(elem, Dictionary) and elem.objgen not in seen:
+            seen.add(elem.objgen)
+            parent = elem.get("/P")
+            if parent is None:
+                return
+            if parent.objgen == theirs:
+                elem.P = doc
+                return
+            elem = parent
+    for page in new_pages:
+        nums, annots = entries[page.objgen]
+        for elem in list(nums or ()) + list(annots.values()):
+            up(elem)
+    for elem in doc.K:
+        up(elem)
 
 
 def _splice(pdf: pikepdf.Pdf, replacements: list[Replacement], units: list[pikepdf.Pdf]) -> None:
@@ -150,6 +195,7 @@ def _splice(pdf: pikepdf.Pdf, replacements: list[Replacement], units: list[pikep
         if tagged:
             _unit_entries(pdf, unit, new_pages, unit_parents, entries)
             _replace_elements(pdf, unit, old)
+            _adopt(pdf, unit, new_pages, entries)
         dests = {k: v for k, v in dests.items() if _page_of(v) not in old}
         for name, dest in _dests(unit).items():
             dests[name] = _copy(pdf, dest)

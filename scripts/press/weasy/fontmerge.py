@@ -1,0 +1,143 @@
+"""One font subset per face in a PDF joined from pieces laid out apart (press.weasy.splice.join).
+
+Each piece of a chunked layout embeds its own subset of every face it uses, so the joined book
+carries two or three subsets of the same face. WeasyPrint subsets with HarfBuzz keeping glyph
+ids (``HB_SUBSET_FLAGS_RETAIN_GIDS``), so the subsets of one face are the same font with different
+glyphs left empty: the glyphs one piece uses can be copied into another's program under the same
+id, and every page can then use that one font. Takes the joined ``pikepdf.Pdf``; changes it in
+place, and returns the number of font dictionaries it made unnecessary.
+
+A subset is merged into the face's largest only when nothing could change on a page: the programs
+are CFF (``FontFile3``, what this press's faces are), desubroutinised (no subroutines to carry),
+with the same glyph names at the same ids and the same private dictionaries (the widths in the
+charstrings count from them), no ``CIDSet``, and for every glyph both use the same width (``/W``;
+WeasyPrint rounds a glyph's width at the size it first drew it in that document) and the same
+text (``ToUnicode``). Anything else keeps its own subset: the file is larger, never different.
+"""
+from __future__ import annotations
+
+import io
+import zlib
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+
+def merge(pdf: pikepdf.Pdf, faces: dict[str, list], fonts_of_pages) -> int:
+    """``faces``: per face name, its fonts' ``splice._Face`` records.
+    ``fonts_of_pages``: resource dictionaries to rewrite (``splice._resources`` over every page)."""
+    swap: dict[tuple, Dictionary] = {}
+    for records in faces.values():
+        if len(records) < 2:
+            continue
+        programs = {id(r): _program(r.font) for r in records}
+        usable = [r for r in records if programs[id(r)] is not None]
+        if len(usable) < 2:
+            continue
+        # the subset with the most glyph ids takes the others' glyphs
+        base, *others = sorted(usable, key=lambda r: -len(programs[id(r)].getGlyphOrder()))
+        program = programs[id(base)]
+        widths, text = dict(base.widths), dict(base.text)
+        taken = []
+        for other in others:
+            theirs = programs[id(other)]
+            if not _compatible(program, theirs):
+                continue
+            if any(widths.get(g, w) != w for g, w in other.widths.items()) or \
+                    any(text.get(g, t) != t for g, t in other.text.items()):
+                continue
+            _copy_glyphs(program, theirs, other.widths)
+            widths.update(other.widths)
+            text.update(other.text)
+            taken.append(other)
+        if not taken:
+            continue
+        _write_program(base.font, program)
+        _write_widths(base.font, widths)
+        _write_text(pdf, base.font, text)
+        for other in taken:
+            swap[other.font.objgen] = base.font
+    if swap:
+        for resources in fonts_of_pages:
+            fonts = resources.get("/Font")
+            for key, font in list(fonts.items()) if isinstance(fonts, Dictionary) else ():
+                if font.objgen in swap:
+                    fonts[key] = swap[font.objgen]
+    return len(swap)
+
+
+def _descriptor(font: Dictionary) -> Dictionary:
+    return font.DescendantFonts[0].FontDescriptor
+
+
+def _program(font: Dictionary):
+    """The font's program as a fontTools font, when it is one this module can merge."""
+    from fontTools.ttLib import TTFont
+    descriptor = _descriptor(font)
+    stream = descriptor.get("/FontFile3")
+    if stream is None or stream.get("/Subtype") != "/OpenType" or "/CIDSet" in descriptor:
+        return None
+    try:
+        program = TTFont(io.BytesIO(stream.read_bytes()))
+        top = program["CFF "].cff[0]
+    except Exception:  # not an OpenType CFF font fontTools reads: keep it as it is
+        return None
+    if hasattr(top, "FDArray") or getattr(top.Private, "Subrs", None) or len(program["CFF "].cff.GlobalSubrs):
+        return None
+    return program
+
+
+def _private(program) -> dict:
+    private = program["CFF "].cff[0].Private
+    return {k: v for k, v in private.rawDict.items() if k != "Subrs"}
+
+
+def _compatible(a, b) -> bool:
+    order_a, order_b = a.getGlyphOrder(), b.getGlyphOrder()
+    return order_b == order_a[:len(order_b)] and _private(a) == _private(b) and \
+        a["head"].unitsPerEm == b["head"].unitsPerEm
+
+
+def _copy_glyphs(into, source, gids) -> None:
+    order = source.getGlyphOrder()
+    target, theirs = into["CFF "].cff[0].CharStrings, source["CFF "].cff[0].CharStrings
+    metrics, their_metrics = into["hmtx"].metrics, source["hmtx"].metrics
+    for gid in gids:
+        name = order[int(gid)]
+        charstring = theirs[name]
+        charstring.decompile()
+        charstring.private = into["CFF "].cff[0].Private
+        target[name] = charstring
+        metrics[name] = their_metrics[name]
+
+
+def _write_program(font: Dictionary, program) -> None:
+    data = io.BytesIO()
+    program.save(data)
+    stream = _descriptor(font).FontFile3
+    stream.write(zlib.compress(data.getvalue()), filter=Name.FlateDecode)
+    stream.Subtype = Name("/OpenType")
+
+
+def _write_widths(font: Dictionary, widths: dict[int, float]) -> None:
+    w = Array()
+    for gid in sorted(widths):
+        w.append(int(gid))
+        w.append(Array([widths[gid]]))
+    font.DescendantFonts[0].W = w
+
+
+def _write_text(pdf: pikepdf.Pdf, font: Dictionary, text: dict[int, str]) -> None:
+    """A ToUnicode CMap of single glyphs (``text``: glyph id → UTF-16BE hex), as WeasyPrint writes."""
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+             "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+             "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange"]
+    items = sorted(text.items())
+    for start in range(0, len(items), 100):
+        block = items[start:start + 100]
+        lines.append(f"{len(block)} beginbfchar")
+        lines += [f"<{gid:04x}> <{hex_text}>" for gid, hex_text in block]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    font.ToUnicode = pdf.make_stream(zlib.compress("\n".join(lines).encode("ascii")), Filter=Name.FlateDecode)
