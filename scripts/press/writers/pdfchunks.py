@@ -153,7 +153,7 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
             html = pdfunits.unit_html(layout.head, body, layout.tail, total + 1, anchors, literal_css, last=True)
             pieces.append({v: str(work / f"index-{v}.pdf") for v in temps})
             index_future = pool.submit(render_both, html, base_url, pieces[-1], identifier, plain=True, before=total,
-                                       whole=True)
+                                       whole=True, fix_id=False)
         try:
             results = [f.result() for f in futures]
             index = index_future.result() if index_future is not None else None
@@ -170,15 +170,16 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
             results.append(index)
         if any("failed" in r or r["log"] or r["margins"] is None for r in results):
             return None
-        pool.shutdown()
-        pool = None
         nested = [0] + [_nested_pages(layout, c, r) for c, r in zip(chunks[1:], results[1:])]
         nested += [0] * (len(pieces) - len(nested))
-        for variant, out in temps.items():
-            splice.join([Path(p[variant]) for p in pieces], out, nested)
-        if "print" in temps:
-            from .pdfprint import fixed_document_id
-            fixed_document_id(str(temps["print"]), identifier)
+        # the two files joined side by side; the first piece's catalogue and metadata (its fixed
+        # document id too) are the book's, and the join writes a deterministic /ID
+        joins = [pool.submit(splice.join, [Path(p[variant]) for p in pieces], out, nested)
+                 for variant, out in temps.items()]
+        for future in joins:
+            future.result()
+        pool.shutdown()
+        pool = None
         merged: dict[str, int] = {}
         for r in results:
             for k, v in r["anchors"].items():

@@ -95,11 +95,13 @@ def _layout(html: str, base_url: str, variant: str):
     return doc, anchors_of(doc)
 
 
-def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
+def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False, fix_id: bool = True) -> None:
+    """``fix_id=False``: a piece of a book laid out in chunks that is not its first (the joined
+    file takes the first piece's metadata, press.weasy.splice.join)."""
     weasy.quicker_page_references()
     finisher = pdfprint.cut_to_trim if cut_to_trim else pdfprint.finish if variant == "print" else None
     doc.write_pdf(out, pdf_identifier=identifier, finisher=finisher, **VARIANT_OPTIONS[variant])
-    if variant == "print":
+    if variant == "print" and fix_id:
         pdfprint.fixed_document_id(out, identifier)
 
 
@@ -115,7 +117,7 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
 
 
 def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False,
-                whole: bool = False, plain: bool = False, before: int = 0) -> dict:
+                whole: bool = False, plain: bool = False, before: int = 0, fix_id: bool = True) -> dict:
     """Both variants from one layout (runs in a worker process). The book is laid out once with
     the printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves —
     then the printer's PDF/X-4 is written here while a forked child writes the screen's PDF/UA-1
@@ -128,7 +130,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
         doc = layout_document(html, base_url, "print") if plain else layout_book(html, base_url, "print")
         if drop_last:
             doc = doc.copy(doc.pages[:-1])
-        return _both(doc, handler, base_url, outs, identifier, whole, before)
+        return _both(doc, handler, base_url, outs, identifier, whole, before, fix_id)
 
 
 def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: bytes, ghosts: list[str],
@@ -168,7 +170,7 @@ def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: byt
             for page in doc.pages:  # the other chunks' anchors: linked by name after the join
                 page.links = [("external", FOREIGN + target, rect, box) if kind == "internal" and target in outside
                               else (kind, target, rect, box) for kind, target, rect, box in page.links]
-            result = _both(doc, handler, base_url, outs, identifier, last, status.shift)
+            result = _both(doc, handler, base_url, outs, identifier, last, status.shift, fix_id=status.shift == 0)
     except chunks.Aborted:
         return {"failed": "stopped"}
     except BaseException as e:
@@ -188,7 +190,8 @@ def _send(fd: int, message: dict) -> None:
         data = data[os.write(fd, data):]
 
 
-def _both(doc, handler, base_url: str, outs: dict[str, str], identifier: bytes, leaves: bool, before: int) -> dict:
+def _both(doc, handler, base_url: str, outs: dict[str, str], identifier: bytes, leaves: bool, before: int,
+          fix_id: bool = True) -> dict:
     """The page map of a laid-out document, and both its variants written (see ``render_both``)."""
     anchors = anchors_of(doc)
     starts = pagestarts.first_words(doc)
@@ -218,7 +221,8 @@ def _both(doc, handler, base_url: str, outs: dict[str, str], identifier: bytes, 
             os._exit(code)
     os.close(write)
     try:
-        _write(pdfprint.with_blank_leaves(doc, base_url, before) if leaves else doc, "print", outs["print"], identifier)
+        _write(pdfprint.with_blank_leaves(doc, base_url, before) if leaves else doc, "print", outs["print"], identifier,
+               fix_id=fix_id)
     finally:
         with os.fdopen(read) as fh:
             child = json.loads(fh.read() or '["the screen PDF writer stopped"]')
