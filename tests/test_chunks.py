@@ -205,3 +205,43 @@ def test_chunks_that_do_not_settle_give_way_to_a_whole_layout(tmp_path, monkeypa
     children = [p for p in os.listdir("/proc") if p.isdigit() and
                 Path(f"/proc/{p}/stat").read_text().split()[3] == str(os.getpid())]
     assert not [c for c in children if Path(f"/proc/{c}/stat").read_text().split()[2] != "Z"]
+
+
+def test_many_cores_do_not_cut_a_book_into_tiny_chunks():
+    """Each chunk costs a layout's set-up (the style sheets, the fonts): a book gets no more chunks
+    than it has CHUNK_CHARS of text, whatever the number of cores (unless chunks are asked for)."""
+    def book(units: int, chars: int) -> str:
+        unit = f"<p>{'word ' * (chars // 5)}</p>"
+        return ("<html><head></head><body>\n" + "".join(
+            f"<!-- press-unit: u{i} -->\n<article id=\"u{i}\">{unit}</article>\n" for i in range(units))
+            + "</body></html>")
+    half = book(8, pdfchunks.CHUNK_CHARS // 2)   # 4 × CHUNK_CHARS in all, above MIN_CHARS
+    assert 4 * pdfchunks.CHUNK_CHARS >= pdfchunks.MIN_CHARS
+    assert len(pdfchunks.plan(half, "", 64).chunks) == 4
+    assert len(pdfchunks.plan(half, "", 3).chunks) == 3
+    assert len(pdfchunks.plan(half, "", 64, min_chars=0).chunks) == 8  # asked for: one per unit
+
+
+def broken_chunk(*args, **kwargs):
+    raise ValueError("a broken chunk")
+
+
+def test_a_chunk_that_fails_gives_way_to_a_whole_layout(tmp_path, monkeypatch, capfd):
+    """An error in a chunk's worker is said on stderr, the other chunks are stopped, and None
+    tells the caller to lay the book out whole."""
+    from press.writers import pdfrender
+    monkeypatch.setattr(pdfrender, "render_chunk", broken_chunk)
+    from press.book import load_book
+    from press.pipeline import process
+    from press.writers.printhtml import book_html, literal_label_css
+    from press.writers.printstyle import stylesheet_text
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    book = load_book(FIXTURE)
+    results = process(book, jobs=1)[0]
+    layout = pdfchunks.plan(book_html(book, results)[0], stylesheet_text(), 2, min_chars=0)
+    temps = {"screen": tmp_path / "s.pdf", "print": tmp_path / "p.pdf"}
+    outcome = pdfchunks.lay_out(layout, str(FIXTURE.resolve()) + "/", temps, b"0" * 32, lambda: None,
+                                literal_label_css(results[0].ctx.labels), tmp_path)
+    assert outcome is None
+    assert "laying the book out in chunks failed (ValueError: a broken chunk); laying it out whole" in capfd.readouterr().err
+    assert not any(t.exists() for t in temps.values())

@@ -37,6 +37,7 @@ from . import pdfunits
 from .indexpages import has_index
 
 MIN_CHARS = 150_000   # a book shorter than this is laid out whole (two layouts cost more than one)
+CHUNK_CHARS = 60_000  # no chunk shorter than this on a machine with many cores: each costs a layout's set-up
 SWITCH = "PRESS_CHUNKS"  # "off": always one whole layout; "always": chunks whatever the book's length
 ROUNDS = 6            # reports per chunk before the chunks are taken not to settle
 UNSAFE = ("running(", "element(")
@@ -82,7 +83,8 @@ def plan(html: str, css: str, jobs: int, min_chars: int | None = None) -> Layout
     sizes = [len(units[i][1]) for i in body]
     if sum(sizes) < (MIN_CHARS if min_chars is None else min_chars) or len(body) < 2:
         return None
-    runs = _deal(sizes, min(jobs, len(body)))
+    most = len(body) if switch == "always" or min_chars is not None else max(2, sum(sizes) // CHUNK_CHARS)
+    runs = _deal(sizes, min(jobs, len(body), most))
     chunks = []
     for k, run in enumerate(runs):
         last = k == len(runs) - 1 and index is None
@@ -144,6 +146,9 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
         meanwhile()  # the workers are forked by now
         settled = _settle(layout, futures, [r for r, _ in reports], [w for _, w in answers])
         if settled is None:
+            for future in futures:  # a chunk's error, if one ended in an error: said, and re-raised if fatal
+                if future.done() and future.exception() is not None:
+                    return _failed(future.exception())
             return None
         anchors, total = settled
         pieces = [outs[k] for k in range(len(chunks))]
@@ -157,12 +162,8 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
         try:
             results = [f.result() for f in futures]
             index = index_future.result() if index_future is not None else None
-        except OUT_OF_ROOM:
-            raise  # a whole layout would run out of room too: PDF-004
-        except Exception as e:  # a chunk failed: the whole layout does what it can, and reports it
-            print(f"press: laying the book out in chunks failed ({type(e).__name__}: {e}); laying it out whole",
-                  file=sys.stderr)
-            return None
+        except Exception as e:
+            return _failed(e)
         if index is not None:
             index["anchors"] = {k: v + total for k, v in index["anchors"].items()}
             if index["starts"] is not None:
@@ -196,6 +197,16 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
         if pool is not None:
             workers.stop(pool)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _failed(error: BaseException) -> None:
+    """A chunk's error: out of memory or nesting depth is the whole layout's too (PDF-004, raised);
+    anything else is said, and the whole layout does what it can and reports it."""
+    if isinstance(error, OUT_OF_ROOM):
+        raise error
+    print(f"press: laying the book out in chunks failed ({type(error).__name__}: {error}); laying it out whole",
+          file=sys.stderr)
+    return None
 
 
 def _settle(layout: Layout, futures, reads: list[int], writes: list[int]) -> tuple[dict[str, int], int] | None:
