@@ -158,7 +158,7 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
             html = pdfunits.unit_html(layout.head, body, layout.tail, total + 1, anchors, literal_css, last=True)
             pieces.append({v: str(work / f"index-{v}.pdf") for v in temps})
             index_future = pool.submit(render_both, html, base_url, pieces[-1], identifier, plain=True, before=total,
-                                       whole=True, fix_id=False)
+                                       whole=True)
         try:
             results = [f.result() for f in futures]
             index = index_future.result() if index_future is not None else None

@@ -1,15 +1,13 @@
 """Laying the print HTML out with WeasyPrint and writing its PDFs; these functions run in worker
 processes (press.workers). One layout gives both variants: the book is laid out with the printer's
-bleed, the printer's PDF/X-4 is written from it and a forked child writes the screen's PDF/UA-1
-with its pages cut to the trim (press.writers.pdfprint). Returns the page map and everything
-WeasyPrint logged at warning level or above (the caller fails the build on it, PDF-001)."""
+bleed, WeasyPrint writes the screen's PDF/UA-1 with its pages cut to the trim, and the printer's
+PDF/X-4 is derived from that file (press.writers.pdfprint.derive). Returns the page map and
+everything WeasyPrint logged at warning level or above (the caller fails the build on it, PDF-001)."""
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
-import signal
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -95,13 +93,11 @@ def _layout(html: str, base_url: str, variant: str):
     return doc, anchors_of(doc)
 
 
-def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False, fix_id: bool = True) -> None:
-    """``fix_id=False``: a piece of a book laid out in chunks that is not its first (the joined
-    file takes the first piece's metadata, press.weasy.splice.join)."""
+def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
     weasy.quicker_page_references()
     finisher = pdfprint.cut_to_trim if cut_to_trim else pdfprint.finish if variant == "print" else None
     doc.write_pdf(out, pdf_identifier=identifier, finisher=finisher, **VARIANT_OPTIONS[variant])
-    if variant == "print" and fix_id:
+    if variant == "print":
         pdfprint.fixed_document_id(out, identifier)
 
 
@@ -117,11 +113,10 @@ def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) 
 
 
 def render_both(html: str, base_url: str, outs: dict[str, str], identifier: bytes, drop_last: bool = False,
-                whole: bool = False, plain: bool = False, before: int = 0, fix_id: bool = True) -> dict:
-    """Both variants from one layout (runs in a worker process). The book is laid out once with
-    the printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves —
-    then the printer's PDF/X-4 is written here while a forked child writes the screen's PDF/UA-1
-    and cuts its pages to the trim. ``drop_last`` leaves out the last page (a unit's closing
+                whole: bool = False, plain: bool = False, before: int = 0) -> dict:
+    """Both variants from one layout (runs in a worker process): the book laid out once with the
+    printer's bleed — bleed and crop marks lie outside the trim, so nothing inside it moves — and
+    written as ``_both`` writes it. ``drop_last`` leaves out the last page (a unit's closing
     element, see pdfunits); a ``whole`` book's printer file ends on blank leaves (pdfprint), as
     does the last piece of a book laid out in pieces (``before``: the pages before it). ``plain``:
     lay the HTML out as it stands (an index whose numbers are set already). Returns the page map
@@ -130,7 +125,7 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
         doc = layout_document(html, base_url, "print") if plain else layout_book(html, base_url, "print")
         if drop_last:
             doc = doc.copy(doc.pages[:-1])
-        return _both(doc, handler, base_url, outs, identifier, whole, before, fix_id)
+        return _both(doc, handler, base_url, outs, identifier, whole, before)
 
 
 def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: bytes, ghosts: list[str],
@@ -170,7 +165,7 @@ def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: byt
             for page in doc.pages:  # the other chunks' anchors: linked by name after the join
                 page.links = [("external", FOREIGN + target, rect, box) if kind == "internal" and target in outside
                               else (kind, target, rect, box) for kind, target, rect, box in page.links]
-            result = _both(doc, handler, base_url, outs, identifier, last, status.shift, fix_id=status.shift == 0)
+            result = _both(doc, handler, base_url, outs, identifier, last, status.shift)
     except chunks.Aborted:
         return {"failed": "stopped"}
     except BaseException as e:
@@ -190,44 +185,25 @@ def _send(fd: int, message: dict) -> None:
         data = data[os.write(fd, data):]
 
 
-def _both(doc, handler, base_url: str, outs: dict[str, str], identifier: bytes, leaves: bool, before: int,
-          fix_id: bool = True) -> dict:
-    """The page map of a laid-out document, and both its variants written (see ``render_both``)."""
+def _both(doc, handler, base_url: str, outs: dict[str, str], identifier: bytes, leaves: bool, before: int) -> dict:
+    """The page map of a laid-out document, and both its variants written: the screen's PDF/UA-1 by
+    WeasyPrint (cut to the trim), the printer's PDF/X-4 derived from it (``pdfprint.derive``;
+    ``leaves``: it ends on the book's blank leaves, ``before`` pages coming before it)."""
     anchors = anchors_of(doc)
     starts = pagestarts.first_words(doc)
     result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": weasy.margins(doc),
               "starts": starts}
     if handler.messages:
         return result
-    read, write = os.pipe()
-    gc.freeze()  # the child's collections leave the inherited layout alone (see press.workers)
-    pid = os.fork()
-    if pid:
-        gc.unfreeze()
-    if pid == 0:  # the child: the screen variant
-        os.close(read)
-        _die_with_parent()
-        code, messages = 0, []
-        try:
-            before_count = len(handler.messages)
-            _write(doc, "screen", outs["screen"], identifier, cut_to_trim=True)
-            messages = handler.messages[before_count:]
-        except BaseException as e:
-            code, messages = 1, [f"writing the screen PDF failed: {e}"]
-            Path(outs["screen"]).unlink(missing_ok=True)
-        finally:
-            os.write(write, json.dumps(messages).encode())
-            os.close(write)
-            os._exit(code)
-    os.close(write)
+    _write(doc, "screen", outs["screen"], identifier, cut_to_trim=True)
+    if handler.messages or "print" not in outs:
+        return result
+    leaf = outs["print"] + ".leaf.pdf"
     try:
-        _write(pdfprint.with_blank_leaves(doc, base_url, before) if leaves else doc, "print", outs["print"], identifier,
-               fix_id=fix_id)
+        pdfprint.template(doc, base_url, leaf, identifier)
+        pdfprint.derive(outs["screen"], leaf, outs["print"], -(before + len(doc.pages)) % pdfprint.MULTIPLE if leaves else 0)
     finally:
-        with os.fdopen(read) as fh:
-            child = json.loads(fh.read() or '["the screen PDF writer stopped"]')
-        os.waitpid(pid, 0)
-    result["log"] = handler.messages + child
+        Path(leaf).unlink(missing_ok=True)
     return result
 
 
@@ -241,13 +217,3 @@ def render_preview(html: str, base_url: str, drop_last: bool = False) -> dict:
         if drop_last and len(doc.pages) > 1:
             doc = doc.copy(doc.pages[:-1])
         return {"pdf": doc.write_pdf(finisher=pdfprint.cut_to_trim), "pages": len(doc.pages), "log": handler.messages}
-
-
-def _die_with_parent() -> None:
-    """Linux: the forked writer gets SIGTERM when its parent worker is stopped (an interrupted build)."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
