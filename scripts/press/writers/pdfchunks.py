@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .. import workers
 from ..htmltext import fragment
-from . import pdfunits
+from . import pdfprint, pdfunits
 from .indexpages import has_index
 
 MIN_CHARS = 150_000   # a book shorter than this is laid out whole (two layouts cost more than one)
@@ -139,9 +139,12 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
     try:
         # one worker per chunk, all at once (they wait for each other's numbers), and one for the index
         pool = workers.pool(len(chunks) + (layout.index is not None), memory=workers.LAYOUT_MEMORY)
-        outs = [{v: str(work / f"{k}-{v}.pdf") for v in temps} for k in range(len(chunks))]
+        # each piece writes the screen's file; the printer's is derived from the joined book, with the
+        # template the first chunk writes (pdfprint.derive)
+        outs = [{"screen": str(work / f"{k}-screen.pdf")} for k in range(len(chunks))]
+        outs[0]["leaf"] = str(work / "leaf.pdf")
         futures = [pool.submit(render_chunk, c.html, base_url, outs[k], identifier, c.ghosts,
-                               (reports[k][1], answers[k][0]), c.closed, k == len(chunks) - 1 and c.closed is False)
+                               (reports[k][1], answers[k][0]), c.closed)
                    for k, c in enumerate(chunks)]
         meanwhile()  # the workers are forked by now
         settled = _settle(layout, futures, [r for r, _ in reports], [w for _, w in answers])
@@ -156,9 +159,8 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
         if layout.index is not None:
             uid, body = layout.units[layout.index]
             html = pdfunits.unit_html(layout.head, body, layout.tail, total + 1, anchors, literal_css, last=True)
-            pieces.append({v: str(work / f"index-{v}.pdf") for v in temps})
-            index_future = pool.submit(render_both, html, base_url, pieces[-1], identifier, plain=True, before=total,
-                                       whole=True)
+            pieces.append({"screen": str(work / "index-screen.pdf")})
+            index_future = pool.submit(render_both, html, base_url, pieces[-1], identifier, plain=True)
         try:
             results = [f.result() for f in futures]
             index = index_future.result() if index_future is not None else None
@@ -173,14 +175,13 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
             return None
         nested = [0] + [_nested_pages(layout, c, r) for c, r in zip(chunks[1:], results[1:])]
         nested += [0] * (len(pieces) - len(nested))
-        # the two files joined side by side; the first piece's catalogue and metadata (its fixed
-        # document id too) are the book's, and the join writes a deterministic /ID
-        joins = [pool.submit(splice.join, [Path(p[variant]) for p in pieces], out, nested)
-                 for variant, out in temps.items()]
-        for future in joins:
-            future.result()
         pool.shutdown()
         pool = None
+        # the first piece's catalogue and metadata are the book's; the join writes a deterministic /ID
+        splice.join([Path(p["screen"]) for p in pieces], temps["screen"], nested)
+        if "print" in temps:
+            pdfprint.derive(str(temps["screen"]), outs[0]["leaf"], str(temps["print"]),
+                            -sum(r["pages"] for r in results) % pdfprint.MULTIPLE)
         merged: dict[str, int] = {}
         for r in results:
             for k, v in r["anchors"].items():

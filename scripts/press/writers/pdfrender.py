@@ -129,12 +129,12 @@ def render_both(html: str, base_url: str, outs: dict[str, str], identifier: byte
 
 
 def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: bytes, ghosts: list[str],
-                 channel: tuple[int, int], closed: bool, last: bool) -> dict:
+                 channel: tuple[int, int], closed: bool) -> dict:
     """One chunk of a book laid out in parallel (press.writers.pdfchunks; runs in a worker
     process): laid out while its page numbers are settled with the other chunks over ``channel``
     (this end's report and answer pipes, press.weasy.chunks), its closing element's page dropped
-    when ``closed``, its links to the ``ghosts`` left for the join to resolve, and both variants
-    written as ``render_both`` does (``last``: the printer's file ends on the book's blank leaves).
+    when ``closed``, its links to the ``ghosts`` left for the join to resolve, and written as
+    ``_both`` writes it (the chunks write the screen's file; the printer's comes from the join).
     Returns the page map with the book's page numbers and ``shift`` (the pages before it), or
     {"failed": why} when the coordinator stopped it."""
     from ..weasy import chunks
@@ -165,7 +165,7 @@ def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: byt
             for page in doc.pages:  # the other chunks' anchors: linked by name after the join
                 page.links = [("external", FOREIGN + target, rect, box) if kind == "internal" and target in outside
                               else (kind, target, rect, box) for kind, target, rect, box in page.links]
-            result = _both(doc, handler, base_url, outs, identifier, last, status.shift)
+            result = _both(doc, handler, base_url, outs, identifier, False, status.shift)
     except chunks.Aborted:
         return {"failed": "stopped"}
     except BaseException as e:
@@ -186,9 +186,10 @@ def _send(fd: int, message: dict) -> None:
 
 
 def _both(doc, handler, base_url: str, outs: dict[str, str], identifier: bytes, leaves: bool, before: int) -> dict:
-    """The page map of a laid-out document, and both its variants written: the screen's PDF/UA-1 by
+    """The page map of a laid-out document, and its variants written: the screen's PDF/UA-1 by
     WeasyPrint (cut to the trim), the printer's PDF/X-4 derived from it (``pdfprint.derive``;
-    ``leaves``: it ends on the book's blank leaves, ``before`` pages coming before it)."""
+    ``leaves``: it ends on the book's blank leaves, ``before`` pages coming before it), when
+    ``outs`` names it; ``outs["leaf"]``: write the printer's template there (``pdfprint.template``)."""
     anchors = anchors_of(doc)
     starts = pagestarts.first_words(doc)
     result = {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages, "margins": weasy.margins(doc),
@@ -196,6 +197,8 @@ def _both(doc, handler, base_url: str, outs: dict[str, str], identifier: bytes, 
     if handler.messages:
         return result
     _write(doc, "screen", outs["screen"], identifier, cut_to_trim=True)
+    if "leaf" in outs:  # a chunk: the template the joined book's printer file is derived with
+        pdfprint.template(doc, base_url, outs["leaf"], identifier)
     if handler.messages or "print" not in outs:
         return result
     leaf = outs["print"] + ".leaf.pdf"
