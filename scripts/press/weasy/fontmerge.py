@@ -78,7 +78,9 @@ def _program(font: Dictionary):
     if stream is None or stream.get("/Subtype") != "/OpenType" or "/CIDSet" in descriptor:
         return None
     try:
-        program = TTFont(io.BytesIO(stream.read_bytes()))
+        # bounding boxes and the timestamp as the subset has them: recomputing the boxes runs every
+        # charstring (HarfBuzz kept an empty one for each glyph id), most of the merge's time
+        program = TTFont(io.BytesIO(stream.read_bytes()), recalcBBoxes=False, recalcTimestamp=False)
         top = program["CFF "].cff[0]
     except Exception:  # not an OpenType CFF font fontTools reads: keep it as it is
         return None
