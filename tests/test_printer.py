@@ -7,6 +7,7 @@ import json
 
 import pikepdf
 import pytest
+from PIL import ImageChops
 from pypdf import PdfReader
 
 from press import render
@@ -114,3 +115,27 @@ def test_print_pdf_sets_the_text_in_pure_black_and_neutral_greys(built):
             assert op == "rg", (font, op, values)
             if max(values) - min(values) < 0.03:   # a grey: neutral, and no near-black in four inks
                 assert len(set(values)) == 1 and not 0 < values[0] <= 0.25, (font, values)
+
+
+def test_derived_blank_leaves_are_one_blank_leaf_each(built, tmp_path):
+    """The print PDF is derived from the screen PDF (pdfprint.derive) and ends on copies of one
+    blank leaf. WeasyPrint, asked to repeat a leaf's page, drew its crop marks once more on every
+    repetition (darker marks on the third leaf); derived leaves must each render as the first."""
+    from press.writers import pdfprint
+    laid_out = json.loads((built.dist / "reports" / "pagemap.json").read_text())["pages"]
+    model = tmp_path / "leaf.pdf"
+    with pikepdf.open(built.pdf_print) as printed, pikepdf.new() as leaf:
+        leaf.pages.append(printed.pages[laid_out])  # the book's first blank leaf, as the model
+        leaf.Root.Metadata = leaf.copy_foreign(printed.Root.Metadata)
+        leaf.Root.OutputIntents = pdfprint._copy(leaf, printed.Root.OutputIntents)
+        leaf.trailer.Info = pdfprint._copy(leaf, printed.trailer.Info)
+        leaf.save(model)
+    out = tmp_path / "derived.pdf"
+    pdfprint.derive(str(built.pdf), str(model), str(out), leaves=3)
+    assert render.page_count(out) == laid_out + 3
+    first, *others = render.pages(out, [laid_out + 1, laid_out + 2, laid_out + 3], DPI)
+    reference = render.pages(built.pdf_print, [laid_out + 1], DPI)[0]
+    assert inked(first, boxes(out, laid_out + 1)["MediaBox"], boxes(out, laid_out + 1)["TrimBox"]) == 0
+    assert ImageChops.difference(first, reference).getbbox() is None
+    for image in others:
+        assert ImageChops.difference(image, first).getbbox() is None

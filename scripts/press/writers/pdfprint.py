@@ -8,10 +8,14 @@ applied to WeasyPrint's output of the book's layout.
   the lines of the trim. WeasyPrint puts the BleedBox at most 10 pt beyond the trim whatever the
   CSS says; ``finish`` sets it to the designer's bleed.
 - A stable document id: WeasyPrint's PDF/X metadata carries a random one (rewritten with pikepdf).
-- The screen file from the same layout: ``cut_to_trim`` leaves only the trimmed page.
-- Page count. ``with_blank_leaves`` appends blank leaves (no folio, no running head; crop marks)
-  after the last page of the book, up to a multiple of 4: a printer folds sheets of 4, 8 or 16
-  pages, and says where blanks go when they are left to it. Only a whole book gets them.
+- The screen file from the same layout: ``cut_to_trim`` leaves only the trimmed page; and the
+  printer's file from the screen's (``derive``): the boxes given back, the tags dropped, the
+  PDF/X-4 catalogue taken from a one-page file WeasyPrint writes with the book's metadata
+  (``template``).
+- Page count. Blank leaves (no folio, no running head; crop marks) follow the last page of the
+  book, up to a multiple of 4 (``derive``'s ``leaves``; ``with_blank_leaves`` for a file WeasyPrint
+  writes itself): a printer folds sheets of 4, 8 or 16 pages, and says where blanks go when they
+  are left to it. Only a whole book gets them.
 """
 from __future__ import annotations
 
