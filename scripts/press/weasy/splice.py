@@ -38,18 +38,7 @@ class Replacement:
 
 
 def splice(base: Path, replacements: list[Replacement], out: Path) -> None:
-    with pikepdf.open(base) as pdf:
-        units = [pikepdf.open(r.path) for r in replacements]
-        try:
-            _splice(pdf, replacements, units)
-            pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        finally:
-            for u in units:
-                u.close()
-    with pikepdf.open(out) as check:  # nothing of a replaced page may survive
-        kept = sum(1 for o in check.objects if isinstance(o, Dictionary) and o.get("/Type") == "/Page")
-        if kept != len(check.pages):
-            raise SpliceError(f"{kept - len(check.pages)} replaced page(s) still referenced")
+    _rewrite(base, [r.path for r in replacements], out, lambda pdf, units: _splice(pdf, replacements, units))
 
 
 def join(parts: list[Path], out: Path, nested: list[int]) -> None:
@@ -58,14 +47,25 @@ def join(parts: list[Path], out: Path, nested: list[int]) -> None:
     what WeasyPrint wrote page by page joined as ``splice`` joins it. ``nested[i]``: how many of
     piece i's first pages hold chapters of a part opened in an earlier piece; their outline
     entries go under that part's entry (WeasyPrint put them at the top, not knowing the part)."""
-    with pikepdf.open(parts[0]) as pdf:
-        others = [pikepdf.open(p) for p in parts[1:]]
+    _rewrite(parts[0], parts[1:], out, lambda pdf, others: _join(pdf, others, nested))
+
+
+def _rewrite(base: Path, others: list[Path], out: Path, work) -> None:
+    """``work(pdf, opened)`` changes the base PDF with the others open beside it; the result is
+    saved to ``out`` and checked: a page object outside the page tree means something of a page
+    that was replaced or of a piece's own tree survived (SpliceError)."""
+    with pikepdf.open(base) as pdf:
+        opened = [pikepdf.open(p) for p in others]
         try:
-            _join(pdf, others, nested)
+            work(pdf, opened)
             pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         finally:
-            for other in others:
+            for other in opened:
                 other.close()
+    with pikepdf.open(out) as check:  # nothing of a replaced page may survive
+        kept = sum(1 for o in check.objects if isinstance(o, Dictionary) and o.get("/Type") == "/Page")
+        if kept != len(check.pages):
+            raise SpliceError(f"{kept - len(check.pages)} page(s) outside the page tree still referenced")
 
 
 def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> None:
