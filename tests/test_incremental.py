@@ -51,7 +51,7 @@ def shareable_subsets(path: Path) -> list[str]:
     glyph they show, with the same width and text): a spliced unit that brought its own copy for
     nothing. A unit that shows a glyph the book's subset lacks (a page number's figure no page had,
     a width WeasyPrint rounded otherwise) keeps its own."""
-    from press.weasy.splice import _face
+    from press.weasy.fontmerge import _face
     from visual import glyphs
     with pikepdf.open(path) as pdf:
         used, fonts = glyphs.used_gids(pdf)
@@ -327,7 +327,7 @@ def test_a_running_head_carried_in_from_the_front_matter_means_a_whole_layout(bo
 def test_the_splice_reads_each_fonts_text_from_its_tounicode_cmap(fixture_book):
     """The splice shares a unit's font with the book's only where both map each glyph to the same
     text: every letter a page shows must be among the texts read from that page's fonts' CMaps."""
-    from press.weasy.splice import _face
+    from press.weasy.fontmerge import _face
     reader, letters = PdfReader(fixture_book.pdf), set()
     with pikepdf.open(fixture_book.pdf) as pdf:
         for number in range(min(12, len(pdf.pages))):

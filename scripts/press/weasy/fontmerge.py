@@ -1,4 +1,9 @@
-"""One font subset per face in a PDF joined from pieces laid out apart (press.weasy.splice.join).
+"""The font subsets of a PDF made of pieces laid out apart: a unit spliced into the book
+(press.weasy.splice.splice), chunks joined into it (press.weasy.splice.join).
+
+``share_fonts``: a piece's subset gives way to another of the same face that has every glyph it
+uses, with the same width and text. ``one_subset_per_face`` (a joined book): the subsets of a face
+are merged into one program (``merge``) where they can be, shared where they cannot.
 
 Each piece of a chunked layout embeds its own subset of every face it uses, so the joined book
 carries two or three subsets of the same face. WeasyPrint subsets with HarfBuzz keeping glyph
@@ -18,14 +23,32 @@ from __future__ import annotations
 
 import io
 import zlib
+from dataclasses import dataclass
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 
+def one_subset_per_face(pdf: pikepdf.Pdf, pieces: list[list]) -> None:
+    """Each piece brought its own subset of every face it uses: merge them (``merge``);
+    where a face cannot be merged, a piece's subset gives way to another's that has every glyph it
+    uses (as a spliced unit's does)."""
+    pages = [p.obj for p in pdf.pages]
+    faces: dict[str, list[_Face]] = {}
+    for font in _fonts_of(pages).values():
+        face = _face(font)
+        if face is not None:
+            faces.setdefault(str(font.BaseFont).split("+", 1)[-1], []).append(face)
+    seen: set = set()
+    merge(pdf, faces, [res for page in pages for res in _resources(page.get("/Resources"), seen)])
+    for piece in pieces:
+        share_fonts(pdf, piece)
+
+
+
 def merge(pdf: pikepdf.Pdf, faces: dict[str, list], fonts_of_pages) -> int:
-    """``faces``: per face name, its fonts' ``splice._Face`` records.
-    ``fonts_of_pages``: resource dictionaries to rewrite (``splice._resources`` over every page)."""
+    """``faces``: per face name, its fonts' ``_Face`` records.
+    ``fonts_of_pages``: resource dictionaries to rewrite (``_resources`` over every page)."""
     swap: dict[tuple, Dictionary] = {}
     for records in faces.values():
         if len(records) < 2:
@@ -143,3 +166,90 @@ def _write_text(pdf: pikepdf.Pdf, font: Dictionary, text: dict[int, str]) -> Non
         lines.append("endbfchar")
     lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
     font.ToUnicode = pdf.make_stream(zlib.compress("\n".join(lines).encode("ascii")), Filter=Name.FlateDecode)
+
+
+@dataclass
+class _Face:
+    font: Dictionary
+    widths: dict[int, float]
+    text: dict[int, str]
+
+
+def _face(font: Dictionary) -> _Face | None:
+    """A Type0 font's glyphs: widths (/W) and text (/ToUnicode), by glyph id."""
+    if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font:
+        return None
+    widths: dict[int, float] = {}
+    w = list(font.DescendantFonts[0].get("/W", []))
+    i = 0
+    while i < len(w):
+        if isinstance(w[i + 1], Array):
+            for k, width in enumerate(w[i + 1]):
+                widths[int(w[i]) + k] = float(width)
+            i += 2
+        else:
+            for cid in range(int(w[i]), int(w[i + 1]) + 1):
+                widths[cid] = float(w[i + 2])
+            i += 3
+    text: dict[int, str] = {}
+    # The CMap is PostScript; qpdf's content-stream tokeniser reads it: each ``endbfchar`` "operator"
+    # gets the block's source and destination strings as its operands, in pairs.
+    for operands, operator in pikepdf.parse_content_stream(font.ToUnicode):
+        if str(operator) == "endbfchar":
+            for src, dst in zip(operands[0::2], operands[1::2]):
+                text[int.from_bytes(bytes(src), "big")] = bytes(dst).hex()
+        elif str(operator) == "endbfrange" and operands:
+            return None  # ranges are not written by WeasyPrint; do not guess
+    return _Face(font, widths, text)
+
+
+def _resources(resources, seen: set):
+    """A page's resource dictionary and those of the form XObjects it draws, each once."""
+    if not isinstance(resources, Dictionary):
+        return
+    if resources.is_indirect:
+        if resources.objgen in seen:
+            return
+        seen.add(resources.objgen)
+    yield resources
+    for xobject in resources.get("/XObject", Dictionary()).values():
+        if xobject.objgen not in seen and xobject.get("/Subtype") == "/Form":
+            seen.add(xobject.objgen)
+            yield from _resources(xobject.get("/Resources"), seen)
+
+
+def _fonts_of(pages: list) -> dict:
+    """Every font the pages use: {objgen: font}."""
+    seen: set = set()
+    return {font.objgen: font for page in pages for res in _resources(page.get("/Resources"), seen)
+            for font in res.get("/Font", Dictionary()).values()}
+
+
+def share_fonts(pdf: pikepdf.Pdf, new_pages: list) -> None:
+    """The fonts of ``new_pages`` give way to a font of the other pages of the same face that has
+    every glyph they use, with the same width and text (a spliced unit's, a joined piece's)."""
+    new_ids = {p.objgen for p in new_pages}
+    mine = _fonts_of(new_pages)
+    theirs = _fonts_of([p.obj for p in pdf.pages if p.obj.objgen not in new_ids])
+    by_name: dict[str, list[_Face]] = {}
+    for font in theirs.values():
+        face = _face(font)
+        if face is not None:
+            by_name.setdefault(str(font.BaseFont).split("+", 1)[-1], []).append(face)
+    swap = {}
+    for key, font in mine.items():
+        face = _face(font)
+        if face is None:
+            continue
+        for other in sorted(by_name.get(str(font.BaseFont).split("+", 1)[-1], []), key=lambda f: -len(f.widths)):
+            if all(other.widths.get(cid) == w for cid, w in face.widths.items()) and \
+                    all(other.text.get(cid) == t for cid, t in face.text.items()):
+                swap[key] = other.font
+                break
+    seen: set = set()
+    for page in new_pages:
+        for res in _resources(page.get("/Resources"), seen):
+            fonts = res.get("/Font")
+            for key, font in list(fonts.items()) if isinstance(fonts, Dictionary) else ():
+                if font.objgen in swap:
+                    fonts[key] = swap[font.objgen]

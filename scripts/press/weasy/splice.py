@@ -23,6 +23,8 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
+from . import fontmerge
+
 FOREIGN = "press:"  # how a unit laid out alone links to an anchor in another unit
 
 
@@ -106,28 +108,11 @@ def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> Non
         outline.extend(items)
     for page in pdf.pages:
         _foreign_links(page.obj)
-    _one_subset_per_face(pdf, pieces)
+    fontmerge.one_subset_per_face(pdf, pieces)
     _write_dests(pdf, dests)
     _write_outline(pdf, outline)
     if tagged:
         _write_parent_tree(pdf, entries)
-
-
-def _one_subset_per_face(pdf: pikepdf.Pdf, pieces: list[list]) -> None:
-    """Each piece brought its own subset of every face it uses: merge them (press.weasy.fontmerge);
-    where a face cannot be merged, a piece's subset gives way to another's that has every glyph it
-    uses (as a spliced unit's does)."""
-    from . import fontmerge
-    pages = [p.obj for p in pdf.pages]
-    faces: dict[str, list[_Face]] = {}
-    for font in _fonts_of(pages).values():
-        face = _face(font)
-        if face is not None:
-            faces.setdefault(str(font.BaseFont).split("+", 1)[-1], []).append(face)
-    seen: set = set()
-    fontmerge.merge(pdf, faces, [res for page in pages for res in _resources(page.get("/Resources"), seen)])
-    for piece in pieces:
-        _share_fonts(pdf, piece)
 
 
 def _unit_entries(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, new_pages: list, unit_parents: dict, entries: dict) -> None:
@@ -191,7 +176,7 @@ def _splice(pdf: pikepdf.Pdf, replacements: list[Replacement], units: list[pikep
         del pdf.pages[rep.first + count:rep.first + 2 * count]
         for page in new_pages:
             _foreign_links(page)
-        _share_fonts(pdf, new_pages)
+        fontmerge.share_fonts(pdf, new_pages)
         if tagged:
             _unit_entries(pdf, unit, new_pages, unit_parents, entries)
             _replace_elements(pdf, unit, old)
@@ -391,90 +376,3 @@ def _write_parent_tree(pdf: pikepdf.Pdf, entries: dict[tuple, tuple]) -> None:
         nums.append(key)
         nums.append(elem)
     pdf.Root.StructTreeRoot.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
-
-
-# --- fonts --------------------------------------------------------------------------------------
-
-@dataclass
-class _Face:
-    font: Dictionary
-    widths: dict[int, float]
-    text: dict[int, str]
-
-
-def _face(font: Dictionary) -> _Face | None:
-    """A Type0 font's glyphs: widths (/W) and text (/ToUnicode), by glyph id."""
-    if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font:
-        return None
-    widths: dict[int, float] = {}
-    w = list(font.DescendantFonts[0].get("/W", []))
-    i = 0
-    while i < len(w):
-        if isinstance(w[i + 1], Array):
-            for k, width in enumerate(w[i + 1]):
-                widths[int(w[i]) + k] = float(width)
-            i += 2
-        else:
-            for cid in range(int(w[i]), int(w[i + 1]) + 1):
-                widths[cid] = float(w[i + 2])
-            i += 3
-    text: dict[int, str] = {}
-    # The CMap is PostScript; qpdf's content-stream tokeniser reads it: each ``endbfchar`` "operator"
-    # gets the block's source and destination strings as its operands, in pairs.
-    for operands, operator in pikepdf.parse_content_stream(font.ToUnicode):
-        if str(operator) == "endbfchar":
-            for src, dst in zip(operands[0::2], operands[1::2]):
-                text[int.from_bytes(bytes(src), "big")] = bytes(dst).hex()
-        elif str(operator) == "endbfrange" and operands:
-            return None  # ranges are not written by WeasyPrint; do not guess
-    return _Face(font, widths, text)
-
-
-def _resources(resources, seen: set):
-    """A page's resource dictionary and those of the form XObjects it draws, each once."""
-    if not isinstance(resources, Dictionary):
-        return
-    if resources.is_indirect:
-        if resources.objgen in seen:
-            return
-        seen.add(resources.objgen)
-    yield resources
-    for xobject in resources.get("/XObject", Dictionary()).values():
-        if xobject.objgen not in seen and xobject.get("/Subtype") == "/Form":
-            seen.add(xobject.objgen)
-            yield from _resources(xobject.get("/Resources"), seen)
-
-
-def _fonts_of(pages: list) -> dict:
-    """Every font the pages use: {objgen: font}."""
-    seen: set = set()
-    return {font.objgen: font for page in pages for res in _resources(page.get("/Resources"), seen)
-            for font in res.get("/Font", Dictionary()).values()}
-
-
-def _share_fonts(pdf: pikepdf.Pdf, new_pages: list) -> None:
-    new_ids = {p.objgen for p in new_pages}
-    mine = _fonts_of(new_pages)
-    theirs = _fonts_of([p.obj for p in pdf.pages if p.obj.objgen not in new_ids])
-    by_name: dict[str, list[_Face]] = {}
-    for font in theirs.values():
-        face = _face(font)
-        if face is not None:
-            by_name.setdefault(str(font.BaseFont).split("+", 1)[-1], []).append(face)
-    swap = {}
-    for key, font in mine.items():
-        face = _face(font)
-        if face is None:
-            continue
-        for other in sorted(by_name.get(str(font.BaseFont).split("+", 1)[-1], []), key=lambda f: -len(f.widths)):
-            if all(other.widths.get(cid) == w for cid, w in face.widths.items()) and \
-                    all(other.text.get(cid) == t for cid, t in face.text.items()):
-                swap[key] = other.font
-                break
-    seen: set = set()
-    for page in new_pages:
-        for res in _resources(page.get("/Resources"), seen):
-            fonts = res.get("/Font")
-            for key, font in list(fonts.items()) if isinstance(fonts, Dictionary) else ():
-                if font.objgen in swap:
-                    fonts[key] = swap[font.objgen]
