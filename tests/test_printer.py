@@ -121,14 +121,15 @@ def test_derived_blank_leaves_are_one_blank_leaf_each(built, tmp_path):
     """The print PDF is derived from the screen PDF (pdfprint.derive) and ends on copies of one
     blank leaf. WeasyPrint, asked to repeat a leaf's page, drew its crop marks once more on every
     repetition (darker marks on the third leaf); derived leaves must each render as the first."""
+    from press.weasy.splice import copy_in
     from press.writers import pdfprint
     laid_out = json.loads((built.dist / "reports" / "pagemap.json").read_text())["pages"]
     model = tmp_path / "leaf.pdf"
     with pikepdf.open(built.pdf_print) as printed, pikepdf.new() as leaf:
         leaf.pages.append(printed.pages[laid_out])  # the book's first blank leaf, as the model
         leaf.Root.Metadata = leaf.copy_foreign(printed.Root.Metadata)
-        leaf.Root.OutputIntents = pdfprint._copy(leaf, printed.Root.OutputIntents)
-        leaf.trailer.Info = pdfprint._copy(leaf, printed.trailer.Info)
+        leaf.Root.OutputIntents = copy_in(leaf, printed.Root.OutputIntents)
+        leaf.trailer.Info = copy_in(leaf, printed.trailer.Info)
         leaf.save(model)
     out = tmp_path / "derived.pdf"
     pdfprint.derive(str(built.pdf), str(model), str(out), leaves=3)

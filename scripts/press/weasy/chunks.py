@@ -42,7 +42,6 @@ class Status:
     ghosts: dict[str, int] = field(default_factory=dict)
     carried: dict[str, str] = field(default_factory=dict)
     done: bool = False   # the last report was answered with "everything agrees"
-    rounds: int = 0
 
 
 @contextlib.contextmanager
@@ -72,7 +71,6 @@ def settling(ghosts: list[str], report):
         if status.done or _changed(context):
             return  # WeasyPrint lays out again anyway; report once its own rounds have settled
         while True:
-            status.rounds += 1
             answer = report(len(made), _anchors(context), _strings(made))
             if answer is None:
                 status.done = True

@@ -94,11 +94,11 @@ def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> Non
         if tagged:
             _unit_entries(pdf, unit, new_pages, unit_parents, entries)
             doc = _document(pdf)
-            new = [_copy(pdf, e) for e in _document(unit).K]
+            new = [copy_in(pdf, e) for e in _document(unit).K]
             doc.K = Array(list(doc.K) + new)
             _adopt(pdf, unit, new_pages, entries)
         for name, dest in _dests(unit).items():
-            dests.setdefault(name, _copy(pdf, dest))
+            dests.setdefault(name, copy_in(pdf, dest))
         items = [_copy_item(pdf, item) for item in _outline(unit)]
         lead = {p.objgen for p in new_pages[:nested[k]]}
         while items and lead and _page_of(items[0].dest) in lead:
@@ -123,8 +123,8 @@ def _unit_entries(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, new_pages: list, unit_par
         copied = {}
         for src_annot, dst_annot in zip(src.obj.get("/Annots", []), page.get("/Annots", [])):
             if src_annot.objgen in annots:
-                copied[dst_annot.objgen] = _copy(pdf, annots[src_annot.objgen])
-        entries[page.objgen] = (_copy(pdf, nums) if nums is not None else None, copied)
+                copied[dst_annot.objgen] = copy_in(pdf, annots[src_annot.objgen])
+        entries[page.objgen] = (copy_in(pdf, nums) if nums is not None else None, copied)
 
 
 def _adopt(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, new_pages: list, entries: dict) -> None:
@@ -132,7 +132,7 @@ def _adopt(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, new_pages: list, entries: dict) 
     in its /K, and those WeasyPrint leaves out of it (a margin box's NonStruct, reached only
     through the parent tree), which would otherwise keep the unit's whole tree — and the pages it
     names — in the file."""
-    doc, theirs = _document(pdf), _copy(pdf, _document(unit)).objgen
+    doc, theirs = _document(pdf), copy_in(pdf, _document(unit)).objgen
     seen: set = set()
 
     def up(elem) -> None:
@@ -183,7 +183,7 @@ def _splice(pdf: pikepdf.Pdf, replacements: list[Replacement], units: list[pikep
             _adopt(pdf, unit, new_pages, entries)
         dests = {k: v for k, v in dests.items() if _page_of(v) not in old}
         for name, dest in _dests(unit).items():
-            dests[name] = _copy(pdf, dest)
+            dests[name] = copy_in(pdf, dest)
         outline = _replace_outline(outline, old, [_copy_item(pdf, item) for item in _outline(unit)])
     _write_dests(pdf, dests)
     _write_outline(pdf, outline)
@@ -245,7 +245,7 @@ def _outline(pdf: pikepdf.Pdf) -> list[Item]:
 
 
 def _copy_item(pdf: pikepdf.Pdf, item: Item) -> Item:
-    return Item(item.title, _copy(pdf, item.dest), item.closed, [_copy_item(pdf, c) for c in item.children])
+    return Item(item.title, copy_in(pdf, item.dest), item.closed, [_copy_item(pdf, c) for c in item.children])
 
 
 def _replace_outline(items: list[Item], old: set, new: list[Item]) -> list[Item]:
@@ -276,15 +276,16 @@ def _page_of(dest) -> tuple | None:
     return dest[0].objgen if isinstance(dest, Array) and len(dest) and isinstance(dest[0], Dictionary) else None
 
 
-def _copy(pdf: pikepdf.Pdf, obj):
-    """An object of a unit's PDF in the book's: indirect objects through qpdf's foreign-object copier
-    (which maps the unit's pages to their copies), direct arrays and dictionaries item by item."""
-    if isinstance(obj, (Array, Dictionary)) and obj.is_indirect:
+def copy_in(pdf: pikepdf.Pdf, obj):
+    """An object of another PDF (a unit's, a piece's, the printer's template) in ``pdf``: indirect
+    objects through qpdf's foreign-object copier (which maps the other file's pages to their
+    copies), direct arrays and dictionaries item by item."""
+    if isinstance(obj, (Array, Dictionary, pikepdf.Stream)) and obj.is_indirect:
         return pdf.copy_foreign(obj)
     if isinstance(obj, Array):
-        return Array([_copy(pdf, x) for x in obj])
+        return Array([copy_in(pdf, x) for x in obj])
     if isinstance(obj, Dictionary):
-        return Dictionary({k: _copy(pdf, v) for k, v in obj.items()})
+        return Dictionary({k: copy_in(pdf, v) for k, v in obj.items()})
     return obj
 
 
@@ -341,7 +342,7 @@ def _replace_elements(pdf: pikepdf.Pdf, unit: pikepdf.Pdf, old: set) -> None:
         kept.append(elem)
     if at is None:
         raise SpliceError("no structure elements on the replaced pages")
-    new = [_copy(pdf, e) for e in _document(unit).K]
+    new = [copy_in(pdf, e) for e in _document(unit).K]
     for e in new:
         e.P = doc
     doc.K = Array(list(kept)[:at] + new + list(kept)[at:])

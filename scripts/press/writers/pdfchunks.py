@@ -89,7 +89,7 @@ def plan(html: str, css: str, jobs: int, min_chars: int | None = None) -> Layout
     for k, run in enumerate(runs):
         last = k == len(runs) - 1 and index is None
         text = "".join(f"<!-- press-unit: {units[i][0]} -->\n{units[i][1]}" for i in run)
-        ghosts = _ghosts(text)
+        ghosts = pdfunits._outside(text)  # ids it links to and does not hold
         chunks.append(Chunk(run, pdfunits._alone(head, text, tail, None, last=last), ghosts, not last,
                             _part_of(units[run[0]][1])))
     return Layout(head, units, tail, chunks, index)
@@ -109,10 +109,6 @@ def _deal(sizes: list[int], n: int) -> list[list[int]]:
         done += size
     runs.append(run)
     return runs
-
-
-def _ghosts(text: str) -> list[str]:
-    return pdfunits._outside(text)
 
 
 def _part_of(body: str) -> str | None:

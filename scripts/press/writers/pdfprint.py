@@ -103,6 +103,8 @@ def derive(screen: str, leaf: str, out: str, leaves: int = 0) -> None:
     (PDF/X-4) with an /ID from the content. Writing the printer's file with WeasyPrint took as long
     as the screen's (1.9 s for this book); this takes a tenth of a second."""
     import pikepdf
+
+    from ..weasy.splice import copy_in
     tmp = fsio.temp_beside(Path(out))
     try:
         with pikepdf.open(screen) as pdf, pikepdf.open(leaf) as model:
@@ -127,8 +129,8 @@ def derive(screen: str, leaf: str, out: str, leaves: int = 0) -> None:
                         if key in annot:
                             del annot[key]
             root.Metadata = pdf.copy_foreign(model.Root.Metadata)
-            root.OutputIntents = _copy(pdf, model.Root.OutputIntents)
-            pdf.trailer.Info = _copy(pdf, model.trailer.Info)
+            root.OutputIntents = copy_in(pdf, model.Root.OutputIntents)
+            pdf.trailer.Info = copy_in(pdf, model.trailer.Info)
             if leaves:
                 blank = pdf.copy_foreign(first)
                 for _ in range(leaves):  # one page object each, sharing the leaf's content and resources
@@ -138,19 +140,6 @@ def derive(screen: str, leaf: str, out: str, leaves: int = 0) -> None:
         fsio.publish(tmp, Path(out))
     finally:
         Path(tmp).unlink(missing_ok=True)
-
-
-def _copy(pdf, obj):
-    """An object of another file in ``pdf``: indirect ones through qpdf's copier, direct arrays and
-    dictionaries item by item (qpdf copies only indirect objects)."""
-    import pikepdf
-    if isinstance(obj, (pikepdf.Array, pikepdf.Dictionary, pikepdf.Stream)) and obj.is_indirect:
-        return pdf.copy_foreign(obj)
-    if isinstance(obj, pikepdf.Array):
-        return pikepdf.Array([_copy(pdf, x) for x in obj])
-    if isinstance(obj, pikepdf.Dictionary):
-        return pikepdf.Dictionary({k: _copy(pdf, v) for k, v in obj.items()})
-    return obj
 
 
 def cut_to_trim(document, pdf) -> None:
