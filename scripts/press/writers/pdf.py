@@ -74,19 +74,18 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     key = pdfunits.layout_key(head, tail, stylesheet_text(), list(targets), pagestarts.reader_key()) if both else None
     record_path = pdfunits.record_path(book.root, record_for or targets)
     temps = {v: fsio.temp_name(p) for v, p in targets.items()}  # created by WeasyPrint, removed below
+    literal_css = literal_label_css(results[0].ctx.labels if results else {})  # a unit's links to other units
     try:
         outcome = None
         if incremental and key is not None and splicing:  # without WeasyPrint's internals, no splicing
             plan = pdfunits.Plan(html, pdfunits.load(record_path, targets), key)
             if plan.ok:
-                outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile,
-                                    literal_label_css(results[0].ctx.labels if results else {}), record_path)
+                outcome = _relayout(plan, base_url, temps, identifier, jobs, meanwhile, literal_css, record_path)
         if outcome is None and incremental and key is not None and splicing:  # the book in chunks, in parallel
             layout = pdfchunks.plan(html, stylesheet_text(), jobs)
             if layout is not None:
                 record_path.parent.mkdir(parents=True, exist_ok=True)
-                outcome = pdfchunks.lay_out(layout, base_url, temps, identifier, meanwhile,
-                                            literal_label_css(results[0].ctx.labels if results else {}),
+                outcome = pdfchunks.lay_out(layout, base_url, temps, identifier, meanwhile, literal_css,
                                             record_path.parent)
         if outcome is None:
             outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile, images.uses(results))
@@ -105,20 +104,24 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
 
 def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile,
            where: dict) -> dict:
-    """The whole book in one layout (one worker; the two files are written in parallel)."""
-    both = set(targets) == {"screen", "print"}
-    pool = workers.pool(1 if both else len(targets), memory=workers.LAYOUT_MEMORY)
+    """The whole book in one layout, in one worker: the screen's file, and the printer's derived
+    from it (a printer's file alone is derived from a screen file written beside it)."""
+    pool = workers.pool(1, memory=workers.LAYOUT_MEMORY)
     try:
-        if both:  # one layout, two files
-            futures = {"both": pool.submit(render_both, html, base_url,
-                                           {v: str(t) for v, t in temps.items()}, identifier, whole=True)}
+        if "print" in targets:
+            outs = {"screen": str(temps.get("screen", temps["print"].with_name(temps["print"].name + ".screen"))),
+                    "print": str(temps["print"])}
+            futures = {"both": pool.submit(render_both, html, base_url, outs, identifier, whole=True)}
         else:
-            futures = {v: pool.submit(render, html, base_url, v, str(temps[v]), identifier) for v in targets}
+            futures = {"screen": pool.submit(render, html, base_url, "screen", str(temps["screen"]), identifier)}
         meanwhile()  # the workers are forked by now: other work may run here
         outcome = {v: f.result() for v, f in futures.items()}
     except BaseException:
         workers.stop(pool)
         raise
+    finally:
+        if "screen" not in targets:
+            temps["print"].with_name(temps["print"].name + ".screen").unlink(missing_ok=True)
     pool.shutdown()
     messages = sorted({m for o in outcome.values() for m in o["log"]})
     if messages:

@@ -11,8 +11,9 @@ own worker; the chunks settle their page numbers together while they are laid ou
 (press.weasy.chunks): a chunk reports its page count and anchors when WeasyPrint's rounds have
 settled, this process answers with the pages before it and the pages of the anchors it quotes from
 other chunks, and the chunk lays out again only the pages whose quoted numbers moved. When every
-answer agrees, each chunk makes its running heads and folios, writes its two PDFs, and the PDFs are
-joined (press.weasy.splice.join). A book whose last unit is its index has the index laid out last,
+answer agrees, each chunk makes its running heads and folios and writes its screen PDF, the PDFs
+are joined (press.weasy.splice.join), and the printer's PDF is derived from the joined book
+(press.writers.pdfprint.derive). A book whose last unit is its index has the index laid out last,
 alone, with every page known (as a whole layout does, pdfunits.index_apart).
 
 Nothing here is a guess the reader could see: when a chunk fails, logs a warning, or the rounds
@@ -163,10 +164,12 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
         except Exception as e:
             return _failed(e)
         if index is not None:
-            index["anchors"] = {k: v + total for k, v in index["anchors"].items()}
-            if index["starts"] is not None:
-                index["starts"] = {str(int(k) + total): v for k, v in index["starts"].items()}
-            results.append(index)
+            results.append({**index, "shift": total})
+        for r in results:  # each piece counted its pages from its first: the book's numbers
+            if "failed" not in r:
+                r["anchors"] = {k: v + r["shift"] for k, v in r["anchors"].items()}
+                if r["starts"] is not None:
+                    r["starts"] = {str(int(k) + r["shift"]): v for k, v in r["starts"].items()}
         if any("failed" in r or r["log"] or r["margins"] is None for r in results):
             return None
         nested = [0] + [_nested_pages(layout, c, r) for c, r in zip(chunks[1:], results[1:])]

@@ -13,9 +13,8 @@ applied to WeasyPrint's output of the book's layout.
   PDF/X-4 catalogue taken from a one-page file WeasyPrint writes with the book's metadata
   (``template``).
 - Page count. Blank leaves (no folio, no running head; crop marks) follow the last page of the
-  book, up to a multiple of 4 (``derive``'s ``leaves``; ``with_blank_leaves`` for a file WeasyPrint
-  writes itself): a printer folds sheets of 4, 8 or 16 pages, and says where blanks go when they
-  are left to it. Only a whole book gets them.
+  book, up to a multiple of 4 (``derive``'s ``leaves``): a printer folds sheets of 4, 8 or 16
+  pages, and says where blanks go when they are left to it. Only a whole book gets them.
 """
 from __future__ import annotations
 
@@ -47,17 +46,6 @@ def finish(document, pdf) -> None:
         if isinstance(obj, dict) and obj.get("Type") == "/Page" and "TrimBox" in obj:
             left, top, right, bottom = (float(v) for v in obj["TrimBox"])
             obj["BleedBox"] = type(obj["TrimBox"])([left - bleed, top - bleed, right + bleed, bottom + bleed])
-
-
-def with_blank_leaves(doc, base_url: str, before: int = 0):
-    """The laid-out book with blank leaves after its last page, up to a multiple of MULTIPLE
-    (``before``: the book's pages before ``doc``'s, when it is the last piece of the book)."""
-    short = -(before + len(doc.pages)) % MULTIPLE
-    if not short:
-        return doc
-    from .pdfrender import layout_document
-    leaf = layout_document(BLANK_LEAF, base_url, "print").pages[0]
-    return doc.copy(list(doc.pages) + [leaf] * short)
 
 
 def fixed_document_id(path: str, identifier: bytes) -> None:

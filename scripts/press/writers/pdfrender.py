@@ -102,12 +102,13 @@ def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = F
 
 
 def render(html: str, base_url: str, variant: str, out: str, identifier: bytes) -> dict:
-    """Render and write one PDF (runs in a worker process; the offprints use it too). Returns the
-    page map and everything WeasyPrint logged at warning level or above."""
+    """Render and write one PDF as WeasyPrint writes it (runs in a worker process; the screen file
+    of a book without its printer's, the offprints; a printer's file is derived, ``render_both``).
+    Returns the page map and everything WeasyPrint logged at warning level or above."""
     with collected() as handler:
         doc, anchors = _layout(html, base_url, variant)
-        if not handler.messages:  # a whole book: the printer's file ends on blank leaves
-            _write(pdfprint.with_blank_leaves(doc, base_url) if variant == "print" else doc, variant, out, identifier)
+        if not handler.messages:
+            _write(doc, variant, out, identifier)
         return {"anchors": anchors, "pages": len(doc.pages), "log": handler.messages,
                 "starts": pagestarts.first_words(doc)}
 
@@ -135,8 +136,8 @@ def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: byt
     (this end's report and answer pipes, press.weasy.chunks), its closing element's page dropped
     when ``closed``, its links to the ``ghosts`` left for the join to resolve, and written as
     ``_both`` writes it (the chunks write the screen's file; the printer's comes from the join).
-    Returns the page map with the book's page numbers and ``shift`` (the pages before it), or
-    {"failed": why} when the coordinator stopped it."""
+    Returns the page map, its pages counted from the chunk's first, and ``shift`` (the pages
+    before it), or {"failed": why} when the coordinator stopped it."""
     from ..weasy import chunks
     from ..weasy.splice import FOREIGN
     report_fd, answer_fd = channel
@@ -171,11 +172,7 @@ def render_chunk(html: str, base_url: str, outs: dict[str, str], identifier: byt
     except BaseException as e:
         _send(report_fd, {"failed": f"{type(e).__name__}: {e}"})
         raise
-    shift = status.shift
-    result["anchors"] = {k: v + shift for k, v in result["anchors"].items()}
-    if result["starts"] is not None:
-        result["starts"] = {str(int(k) + shift): v for k, v in result["starts"].items()}
-    result["shift"] = shift
+    result["shift"] = status.shift
     return result
 
 
