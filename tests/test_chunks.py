@@ -257,3 +257,59 @@ def test_a_chunk_that_fails_gives_way_to_a_whole_layout(tmp_path, monkeypatch, c
     assert outcome is None
     assert "laying the book out in chunks failed (ValueError: a broken chunk); laying it out whole" in capfd.readouterr().err
     assert not any(t.exists() for t in temps.values())
+
+
+def chunked_layout(tmp_path, monkeypatch):
+    """The fixture's print HTML planned in two chunks, with what ``lay_out`` takes besides."""
+    from press.book import load_book
+    from press.pipeline import process
+    from press.writers.printhtml import book_html, literal_label_css
+    from press.writers.printstyle import stylesheet_text
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    book = load_book(FIXTURE)
+    results = process(book, jobs=1)[0]
+    layout = pdfchunks.plan(book_html(book, results)[0], stylesheet_text(), 2, min_chars=0)
+    temps = {"screen": tmp_path / "s.pdf", "print": tmp_path / "p.pdf"}
+    return layout, temps, literal_label_css(results[0].ctx.labels)
+
+
+def test_the_pages_are_told_while_a_worker_joins_the_pieces(tmp_path, monkeypatch):
+    """``when_laid_out`` runs in the build's process while a worker joins the chunks' files: here it
+    waits for the joined file to appear, which it could not if the join came after it."""
+    import time
+    layout, temps, literal_css = chunked_layout(tmp_path, monkeypatch)
+    seen = []
+
+    def when_laid_out(laid):
+        deadline = time.monotonic() + 60
+        while not temps["screen"].exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append((laid["pages"], temps["screen"].exists()))
+    outcome = pdfchunks.lay_out(layout, str(FIXTURE.resolve()) + "/", temps, b"0" * 32, lambda: None, literal_css,
+                                tmp_path, when_laid_out)
+    assert outcome is not None and seen == [(outcome["pages"], True)]
+    with pikepdf.open(temps["print"]) as pdf:  # the printer's file was derived in the worker too
+        assert len(pdf.pages) >= outcome["pages"]
+
+
+def test_a_page_map_that_was_not_the_last_is_told_again(tmp_path, monkeypatch):
+    """The chunks told their page map, then their join failed and the book was laid out whole: the
+    last page map ``when_laid_out`` gets is the one the build returns (the EPUB is written again)."""
+    from press.book import load_book
+    from press.pipeline import process
+    from press.writers import pdf
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv(pdfchunks.SWITCH, "always")
+
+    def joined_badly(*args):
+        when_laid_out = args[-1]
+        when_laid_out({"pages": 1, "anchors": {}, "starts": None})  # told, then the join fails
+        return None
+    monkeypatch.setattr(pdfchunks, "lay_out", joined_badly)
+    book = load_book(FIXTURE)
+    results = process(book, jobs=1)[0]
+    told = []
+    pagemap = pdf.write(book, results, {"screen": tmp_path / "s.pdf", "print": tmp_path / "p.pdf"},
+                        when_laid_out=told.append)
+    assert [t["pages"] for t in told] == [1, pagemap["pages"]] and pagemap["pages"] > 1
+    assert told[-1] == {k: pagemap[k] for k in ("pages", "anchors", "blocks", "starts")}

@@ -64,3 +64,23 @@ def test_web_font_bytes_do_not_depend_on_the_clock(tmp_path, monkeypatch):
         stale.write_bytes(b"stale")
     monkeypatch.setattr(fonts, "SUBSETTER", fonts.SUBSETTER + 1)
     assert fonts.subset_font(face, "Het gat", "woff2") == made[0]
+
+
+def test_web_fonts_are_compressed_at_the_press_s_quality(tmp_path, monkeypatch):
+    """WOFF2 subsets are compressed at brotli quality WOFF2_QUALITY (fontTools would take 11: twice
+    the time for 0.4 % fewer bytes) and hold the same glyphs as the OpenType subset."""
+    import io
+
+    import brotli
+    from fontTools.ttLib import TTFont
+
+    from press import STYLES, fonts
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path))
+    asked = []
+    real = brotli.compress
+    monkeypatch.setattr(brotli, "compress", lambda data, **k: asked.append(k) or real(data, **k))
+    face = next(f for f in fonts.faces(STYLES) if f.path is not None)
+    woff2 = fonts.subset_font(face, "Het gat tussen denken en doen", "woff2")
+    assert asked and all(k["quality"] == fonts.WOFF2_QUALITY for k in asked)
+    otf = fonts.subset_font(face, "Het gat tussen denken en doen")
+    assert TTFont(io.BytesIO(woff2)).getGlyphOrder() == TTFont(io.BytesIO(otf)).getGlyphOrder()

@@ -44,6 +44,9 @@ def programs_the_code_runs() -> dict[str, str]:
             elif name in ("run", "Popen", "check_output", "check_call") and args \
                     and getattr(node.func, "value", None) is not None and getattr(node.func.value, "id", "") == "subprocess":
                 first = args[0]
+                executable = next((k.value for k in node.keywords if k.arg == "executable"), None)
+                if executable is not None:  # the program run; args[0] is only the name it is given
+                    first = executable
                 if isinstance(first, ast.List) and first.elts:
                     first = first.elts[0]
                 elif isinstance(first, ast.Name) and isinstance(assigned.get(first.id), ast.List):

@@ -156,3 +156,20 @@ def test_no_half_empty_page_before_a_box_a_table_or_a_figure(kind):
     lines, _ = proofs.read_lines(doc)
     short = [f for f in proofs.flags(lines) if f["kind"] == "short-page"]
     assert short == [], [(f["page"], f["fill"]) for f in short]
+
+
+def test_hyphenation_patterns_are_read_before_the_layout_workers_fork(monkeypatch):
+    """The build reads the patterns of the book's language and of every ``lang=`` in its chapters
+    once, in its own process (pyphen keeps them per process), so no layout worker reads them again;
+    WeasyPrint then finds them where pyphen keeps them."""
+    import pyphen
+
+    from press.writers.printstyle import preload_hyphenation
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    preload_hyphenation("nl", ["Zo [New Public Management]{lang=en} en [en masse]{lang=fr}.",
+                               '<span lang="de-AT">Wien</span>', "[x]{lang=zz}"])
+    wanted = {pyphen.LANGUAGES[pyphen.language_fallback(lang)] for lang in ("nl", "en", "fr", "de-AT")}
+    assert set(pyphen.hdcache) == wanted  # an unknown language (zz) is left to WeasyPrint, which skips it
+    before = dict(pyphen.hdcache)
+    pyphen.Pyphen(lang="en")  # as WeasyPrint asks: the same patterns, not read again
+    assert pyphen.hdcache == before

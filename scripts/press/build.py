@@ -49,7 +49,8 @@ class Progress:
     started: float = field(default_factory=time.perf_counter)
     stages: list = field(default_factory=list)
 
-    def stage(self, what: str):
+    def stage(self, what: str, before: float = 0.0):
+        """A ``with`` block timed and reported as a stage; ``before``: seconds of its work done earlier."""
         progress = self
 
         class _Stage:
@@ -58,11 +59,15 @@ class Progress:
                 return self
 
             def __exit__(self, *exc):
-                took = time.perf_counter() - self.t
-                progress.stages.append((what, took))
-                if not progress.quiet and exc[0] is None:
-                    print(f"  {what:<34} {took:6.2f} s", flush=True)
+                if exc[0] is None:
+                    progress.done(what, before + time.perf_counter() - self.t)
         return _Stage()
+
+    def done(self, what: str, took: float) -> None:
+        """A stage's time reported (work done inside another stage is reported after it)."""
+        self.stages.append((what, took))
+        if not self.quiet:
+            print(f"  {what:<34} {took:6.2f} s", flush=True)
 
 
 def inputs_fingerprint(book_root: Path, tools: str = "") -> str:
@@ -196,13 +201,20 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
            progress) -> int:
     from . import fonts, pipeline
     from .design import styles
-    # WeasyPrint loads, and the faces are checked (fontTools and the OpenType Sanitizer; cached),
-    # while pandoc parses: the thread starts once the pipeline's workers are
-    # forked and is joined before the PDF worker is forked from this process.
+    # While pandoc parses: the collation table the index sorts by is read, WeasyPrint loads, its
+    # hyphenation patterns are read, and the faces are checked (fontTools and the OpenType Sanitizer;
+    # cached). The thread starts once the pipeline's workers are forked and is joined before the PDF
+    # worker is forked from this process.
     early: dict[str, list] = {}
 
     def preload_work():
+        if any(ch.generated == "index" for ch in book.chapters):
+            from .filters.index import collator
+            collator()
         __import__("weasyprint")
+        if "pdf" in todo:
+            from .writers.printstyle import preload_hyphenation
+            preload_hyphenation(book.lang, [ch.source or ch.body for ch in book.chapters])
         try:
             early["fonts"] = fonts.problems(styles())
         except Exception:  # a mistake in fonts.yaml: the check below, in the main thread, reports it
@@ -232,12 +244,24 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             if "epub" in todo or "html" in todo:
                 fonts.prepare(styles(), fonts.book_characters(book, results))
 
+        early: dict[str, tuple] = {}  # e-editions written while the PDF was finished: edition → (what, seconds)
+
+        def e_editions(laid: dict) -> None:  # the pages are known; a worker joins the PDF's pieces meanwhile
+            from .writers import epub, html
+            if "epub" in todo:
+                t = time.perf_counter()
+                epub.write(book, results, new.epub, laid)
+                early["epub"] = (laid, time.perf_counter() - t)
+            if "html" in todo and "html" not in early:  # its pages do not depend on the page map
+                t = time.perf_counter()
+                early["html"] = (html.pages(book, results, new.html), time.perf_counter() - t)
+
         if "pdf" in todo or ("epub" in todo and pagemap is None):  # the EPUB's page-list needs the layout
             from .writers import pdf
             with progress.stage("PDF (screen and print) with WeasyPrint"):
                 pagemap = pdf.write(book, results, {"screen": new.pdf, "print": new.pdf_print}, jobs=jobs,
                                     while_rendering=prepare_fonts, incremental=not force,
-                                    record_for={"screen": out.pdf, "print": out.pdf_print})
+                                    record_for={"screen": out.pdf, "print": out.pdf_print}, when_laid_out=e_editions)
             relaid, chunks = pagemap.pop("relaid", None), pagemap.pop("chunks", None)
             if chunks and not quiet:
                 print(f"    laid out in {chunks} chunks, in parallel", flush=True)
@@ -247,15 +271,19 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             made += [(new.pdf, out.pdf), (new.pdf_print, out.pdf_print), (_pagemap_path(new), _pagemap_path(out))]
         if "epub" in todo:
             from .writers import epub
-            with progress.stage("EPUB with ebooklib"):
-                epub.write(book, results, new.epub, pagemap)
+            if "epub" in early:  # written with the final page map (pdf.write's last call)
+                progress.done("EPUB with ebooklib", early["epub"][1])
+            else:
+                with progress.stage("EPUB with ebooklib"):
+                    epub.write(book, results, new.epub, pagemap)
             made.append((new.epub, out.epub))
         if "html" in todo:
             from .writers import html
             downloads = [(new.epub if new.epub.exists() else out.epub, "EPUB"),
                          (new.pdf if new.pdf.exists() else out.pdf, "PDF")]
-            with progress.stage("HTML edition"):
-                html.write(book, results, new.html, downloads)
+            finish, took = early.get("html", (None, 0.0))
+            with progress.stage("HTML edition", took):
+                (finish or html.pages(book, results, new.html))(downloads)
             made.append((new.html, out.html))
         for ed in todo:  # each edition built now: from these inputs, with these tools, in these files
             manifest[ed], manifest["toolchain"] = fp, tools

@@ -259,8 +259,29 @@ def book_characters(book, results) -> str:
     return "".join(sorted(set("".join(parts)) | {chr(c) for c in range(0x20, 0x7F)} | set("IVXLCDM0123456789")))
 
 
-SUBSETTER = 2  # part of a subset's cache key: raise it when a change to the code below changes the bytes
-#               (2: WOFF2 subsets keep the face's date, not the time of saving)
+SUBSETTER = 3  # part of a subset's cache key: raise it when a change to the code below changes the bytes
+#               (2: WOFF2 subsets keep the face's date, not the time of saving; 3: brotli quality 10)
+WOFF2_QUALITY = 10  # brotli's quality for WOFF2: measured on this book's seven faces, 11 (fontTools'
+#                     default) saves 0.4 % of the bytes (560 of 154,000) and takes twice the time (0.65 s)
+
+
+class _Brotli:
+    """brotli as fontTools' WOFF2 writer calls it, compressing at ``WOFF2_QUALITY``."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def compress(self, data, **options):
+        return self.real.compress(data, **{"quality": WOFF2_QUALITY, **options})
+
+
+def _woff2_quality() -> None:
+    from fontTools.ttLib import woff2
+    if not isinstance(woff2.brotli, _Brotli):
+        woff2.brotli = _Brotli(woff2.brotli)
 
 
 def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
@@ -279,6 +300,7 @@ def subset_font(face: Face, text: str, flavor: str | None = None) -> bytes:
     else:
         font = TTFont(io.BytesIO(subset_font(face, chars)), recalcTimestamp=False)  # reproducible bytes
         font.flavor = flavor
+        _woff2_quality()
         out = io.BytesIO()
         font.save(out)
         data = out.getvalue()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -75,6 +76,55 @@ def _run(args: list[str], text: str, rel: str) -> tuple[str, str]:
         detail = "; ".join(lines[-2:]) if lines else f"exit {proc.returncode}"
         raise ManuscriptError([finding("FILE-006", rel, int(where.group(1)) if where else 0, detail=detail)])
     return proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
+
+
+# pandoc's server API, run as a CGI program: the same binary, named pandoc-server.cgi by its
+# argv[0], reads one request on stdin and writes one answer. A batch request converts many
+# documents in one process: the chapters of a clean build cost one start of pandoc (its 160 MB
+# binary paged in, its heap set up: most of what a small conversion costs) instead of one each.
+# The server converts in pandoc's pure monad (no file or network access) and answers each
+# document apart, so one failure leaves the others' outputs.
+CGI = {"REQUEST_METHOD": "POST", "PATH_INFO": "/batch", "SCRIPT_NAME": "", "QUERY_STRING": "",
+       "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+       "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "application/json", "HTTP_ACCEPT": "application/json"}
+HTML_OPTIONS = {"to": "html5", "wrap": "none", "syntax-highlighting": "none"}  # HTML_ARGS, as the server names them
+
+
+def _batch(requests: list[dict]) -> list[str | None]:
+    """Each request's output (``text``, ``from``, ``to`` and options, as pandoc-server's API takes
+    them) from one pandoc process, exactly as the command line writes it; None for a document the
+    server could not convert, and for all of them when the batch itself failed (an old pandoc, a
+    timeout): the caller converts those one by one, with the command line's error messages."""
+    if not requests:
+        return []
+    body = json.dumps(requests, ensure_ascii=False).encode("utf-8")
+    env = dict(os.environ, **CGI, CONTENT_LENGTH=str(len(body)), PANDOC_SERVER_TIMEOUT=str(TIMEOUT))
+    try:
+        proc = subprocess.run(["pandoc-server.cgi"], executable=pandoc_path(), input=body, capture_output=True,
+                              env=env, timeout=TIMEOUT)
+        head, _, answer = re.split(rb"(\r?\n\r?\n)", proc.stdout, maxsplit=1)
+        outputs = json.loads(answer) if proc.returncode == 0 and head.startswith(b"Status: 200") else None
+    except (subprocess.TimeoutExpired, OSError, ValueError):
+        outputs = None
+    if not isinstance(outputs, list) or len(outputs) != len(requests):
+        return [None] * len(requests)
+    return [o["output"] + "\n" if isinstance(o, dict) and isinstance(o.get("output"), str) and not o.get("base64")
+            else None for o in outputs]
+
+
+def prefetch(markdowns: list[str] = (), asts: list[str] = (), citations: bool = False) -> None:
+    """Convert the chapters among ``markdowns`` (to pandoc's AST, as ``markdown_to_ast`` reads
+    them) and ``asts`` (pandoc JSON text, to HTML as ``ast_to_html`` writes it) that the cache does
+    not hold yet, in one pandoc process, into the cache: those functions then find them there."""
+    reader = CITING_READER if citations else READER
+    wanted = [(_key("md2json", reader, md), "json", {"text": md, "from": reader, "to": "json"}) for md in markdowns]
+    wanted += [(_key("json2html", *HTML_ARGS, text), "html", {"text": text, "from": "json", **HTML_OPTIONS})
+               for text in asts]
+    todo = {cache_dir() / f"{key}.{suffix}": request for key, suffix, request in wanted}
+    todo = {path: request for path, request in todo.items() if not cache.hit(path)}
+    for path, out in zip(todo, _batch(list(todo.values()))):
+        if out is not None:
+            cache.write(path, out)
 
 
 def as_doc(ast: dict):

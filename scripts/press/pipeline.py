@@ -142,8 +142,7 @@ def _chapter_record(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str
     path = cache.folder("filtered") / f"{key}.json"
     if dump_dir is None and cache.hit(path):
         return path.read_text(encoding="utf-8")
-    doc = _to_doc(pandoc.markdown_to_ast(ctx.chapter.source or ctx.chapter.body, ctx.chapter.rel,
-                                         citations=ctx.book.library is not None))
+    doc = _to_doc(pandoc.markdown_to_ast(_markdown(ctx), ctx.chapter.rel, citations=ctx.book.library is not None))
     _dump(dump_dir, ctx, 0, "pandoc", doc)
     for step, flt in enumerate(CHAPTER_FILTERS, 1):
         doc = flt.run(doc, ctx)
@@ -186,12 +185,40 @@ def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None,
         with workers.running(min(jobs, len(todo))) as pool:
             if on_forked is not None:
                 on_forked()
-            records = {i: _outcome(f.result) for i, f in
-                       [(i, pool.submit(_record_of, ctxs[i], keys[i], dump_dir)) for i in todo]}
-    elif on_forked is not None:
-        on_forked()
+            groups = _groups(todo, [len(_markdown(ctxs[i])) for i in todo], min(jobs, len(todo)))
+            futures = [pool.submit(_group_records, [ctxs[i] for i in g], [keys[i] for i in g], dump_dir) for g in groups]
+            for group, future in zip(groups, futures):
+                records.update(zip(group, future.result()))
+    else:
+        if on_forked is not None:
+            on_forked()
+        records = dict(zip(todo, _group_records([ctxs[i] for i in todo], [keys[i] for i in todo], dump_dir)))
     return [records[i] if i in records else _outcome(lambda i=i: _record_of(ctxs[i], keys[i], dump_dir))
             for i in range(len(keys))]
+
+
+def _markdown(ctx: ChapterContext) -> str:
+    return ctx.chapter.source or ctx.chapter.body
+
+
+def _groups(items: list[int], sizes: list[int], n: int) -> list[list[int]]:
+    """``items`` in ``n`` groups of about equal size in all (the largest first, each to the group
+    with least so far), each in the book's order."""
+    groups: list[list[int]] = [[] for _ in range(n)]
+    totals = [0] * n
+    for size, item in sorted(zip(sizes, items), key=lambda p: -p[0]):
+        k = totals.index(min(totals))
+        groups[k].append(item)
+        totals[k] += size
+    return [sorted(g) for g in groups if g]
+
+
+def _group_records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None) -> list:
+    """The records of several chapters (``_record_of``), their Markdown read by one pandoc process
+    (``pandoc.prefetch``); each a record or the ManuscriptError that stopped it."""
+    if ctxs:  # one book: one library, or none
+        pandoc.prefetch(markdowns=[_markdown(c) for c in ctxs], citations=ctxs[0].book.library is not None)
+    return [_outcome(lambda c=c, k=k: _record_of(c, k, dump_dir)) for c, k in zip(ctxs, keys)]
 
 
 def _outcome(get):
@@ -250,9 +277,12 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
         docs = flt.run(docs, ctxs)
         for ctx, doc in zip(ctxs, docs):
             _dump(dump_dir, ctx, step, flt.__name__.rsplit(".", 1)[-1], doc)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        htmls = list(pool.map(lambda dc: pandoc.ast_to_html(_to_json(dc[0]), dc[1].chapter.rel)
-                              if focus is None or dc[1].chapter.id == focus else None, zip(docs, ctxs)))
+    texts = [_to_json(doc) if focus is None or ctx.chapter.id == focus else None for doc, ctx in zip(docs, ctxs)]
+    wanted = [i for i, t in enumerate(texts) if t is not None]
+    batches = _groups(wanted, [len(texts[i]) for i in wanted], max(1, min(jobs, len(wanted))))
+    with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:  # one pandoc process per batch
+        list(pool.map(lambda batch: pandoc.prefetch(asts=[texts[i] for i in batch]), batches))
+    htmls = [pandoc.ast_to_html(t, ctx.chapter.rel) if t is not None else None for t, ctx in zip(texts, ctxs)]
     bodies, titles = [], []
     for ctx, html in zip(ctxs, htmls):
         if html is None:  # a chapter out of focus

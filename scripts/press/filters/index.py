@@ -17,8 +17,8 @@ and INDEX-004 (a cross-reference to a term that is never marked).
 """
 from __future__ import annotations
 
+import threading
 import unicodedata
-from functools import lru_cache
 
 import panflute as pf
 
@@ -26,13 +26,19 @@ from ..book import display_path
 from ..rules import finding
 from . import elements
 
+_COLLATOR: list = []
+_READING = threading.Lock()
 
-@lru_cache(maxsize=1)
+
 def collator():
     """The Unicode collation table, read once per process (a tenth of a second: the preview's
-    fork server reads it before it forks any job)."""
-    from pyuca import Collator
-    return Collator()
+    fork server reads it before it forks any job, a build in a thread while pandoc parses; a caller
+    that comes meanwhile waits for that reading rather than reading it again)."""
+    with _READING:
+        if not _COLLATOR:
+            from pyuca import Collator
+            _COLLATOR.append(Collator())
+        return _COLLATOR[0]
 
 
 def sort_key(term: str):

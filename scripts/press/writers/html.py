@@ -12,13 +12,13 @@ import re
 import shutil
 from pathlib import Path
 
-from .. import ASSETS, fonts, images, l10n
+from .. import ASSETS, fonts, fsio, images, l10n
 from ..book import Book
 from ..design import styles
 from ..htmltext import fragment, inner_html
 from ..pipeline import ChapterResult
 from . import indexpages
-from .common import atomic_dir, byline, cover_svg, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
+from .common import byline, cover_svg, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .screen import hyphenate_headings, soft_hyphens, wide_regions
 
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
@@ -79,53 +79,79 @@ def _plain(text: str) -> str:
 
 
 def write(book: Book, results: list[ChapterResult], target: Path, downloads: list[tuple[Path, str]]) -> None:
+    pages(book, results, target)(downloads)
+
+
+def pages(book: Book, results: list[ChapterResult], target: Path):
+    """The edition's chapter pages, assets and search index, written under a temporary name beside
+    ``target``; returns ``finish(downloads)``, which copies the finished EPUB and PDF into
+    ``downloads/``, writes the download page that lists them, and swaps the folder into place. A
+    build writes the pages while its PDF's pieces are joined (press.build); the download page waits
+    for the files it lists."""
     env = environment()
     labels = results[0].ctx.labels
     meta = book.meta
     items = parts_view(book, results)
     common = {"lang": book.lang, "meta": meta, "labels": labels}
-    with atomic_dir(target) as out:
-        (out / "assets").mkdir()
-        (out / "images").mkdir()
-        (out / "downloads").mkdir()
-        titles = {r.chapter.id: r.chapter.title for r in results}
+    out = fsio.temp_dir_beside(target)
+    try:
+        _pages(book, results, out, env, common)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
 
-        bodies, pages = {}, {}  # a chapter's HTML as the search index reads it, and as its page shows it
-        for r in results:
-            root = fragment(r.html)
-            rewrite_links(root, r.chapter.id, _href)
-            indexpages.by_chapter(root, lambda h: h.split(".html")[0] if ".html" in h else "",
-                                  lambda c: titles.get(c, ""))  # each chapter a term occurs in
-            fill_pagerefs(root, labels)
-            wide_regions(root, r.chapter.id, book.root, labels)
-            bodies[r.chapter.id] = inner_html(root)
-            hyphenate_headings(root, book.lang)
-            pages[r.chapter.id] = inner_html(root)
-        _assets(out / "assets", fonts.book_characters(book, results), meta)
-        files = []
-        for path, label in downloads:
-            if path.exists():
-                shutil.copyfile(path, out / "downloads" / path.name)
-                files.append({"name": path.name, "label": label, "size": l10n.size(path.stat().st_size, book.lang)})
-        page = env.get_template("html/index.html").render(items=items, roman=roman, downloads=files, **common)
-        (out / "index.html").write_text(page, encoding="utf-8")
-        chapter_tpl = env.get_template("html/chapter.html")
-        for i, r in enumerate(results):
-            ch = r.chapter
-            prev = results[i - 1].chapter if i > 0 else None
-            nxt = results[i + 1].chapter if i + 1 < len(results) else None
-            page = chapter_tpl.render(
-                chapter=ch, body=markup(pages[ch.id]), prev=prev, next=nxt,
-                title_html=markup(soft_hyphens(ch.title_html, book.lang)),
-                part_title=book.parts[ch.part] if ch.part is not None else None,
-                part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
-            (out / f"{ch.id}.html").write_text(page, encoding="utf-8")
-            for rel in r.ctx.data.images:  # the cleaned image, never the manuscript's file
-                dest = out / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(images.for_edition(book.root, rel, results))
-        index = json.dumps(search_index(results, bodies), ensure_ascii=False, separators=(",", ":"))
-        (out / "assets" / "search-index.js").write_text(f"window.BOOK_INDEX = {index};\n", encoding="utf-8")
+    def finish(downloads: list[tuple[Path, str]]) -> None:
+        try:
+            files = []
+            for path, label in downloads:
+                if path.exists():
+                    shutil.copyfile(path, out / "downloads" / path.name)
+                    files.append({"name": path.name, "label": label, "size": l10n.size(path.stat().st_size, book.lang)})
+            page = env.get_template("html/index.html").render(items=items, roman=roman, downloads=files, **common)
+            (out / "index.html").write_text(page, encoding="utf-8")
+            fsio.replace_dir(out, target)
+        except BaseException:
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+    return finish
+
+
+def _pages(book: Book, results: list[ChapterResult], out: Path, env, common: dict) -> None:
+    labels, meta = common["labels"], common["meta"]
+    (out / "assets").mkdir()
+    (out / "images").mkdir()
+    (out / "downloads").mkdir()
+    titles = {r.chapter.id: r.chapter.title for r in results}
+
+    bodies, shown = {}, {}  # a chapter's HTML as the search index reads it, and as its page shows it
+    for r in results:
+        root = fragment(r.html)
+        rewrite_links(root, r.chapter.id, _href)
+        indexpages.by_chapter(root, lambda h: h.split(".html")[0] if ".html" in h else "",
+                              lambda c: titles.get(c, ""))  # each chapter a term occurs in
+        fill_pagerefs(root, labels)
+        wide_regions(root, r.chapter.id, book.root, labels)
+        bodies[r.chapter.id] = inner_html(root)
+        hyphenate_headings(root, book.lang)
+        shown[r.chapter.id] = inner_html(root)
+    _assets(out / "assets", fonts.book_characters(book, results), meta)
+    chapter_tpl = env.get_template("html/chapter.html")
+    for i, r in enumerate(results):
+        ch = r.chapter
+        prev = results[i - 1].chapter if i > 0 else None
+        nxt = results[i + 1].chapter if i + 1 < len(results) else None
+        page = chapter_tpl.render(
+            chapter=ch, body=markup(shown[ch.id]), prev=prev, next=nxt,
+            title_html=markup(soft_hyphens(ch.title_html, book.lang)),
+            part_title=book.parts[ch.part] if ch.part is not None else None,
+            part_number=roman(ch.part + 1) if ch.part is not None else None, **common)
+        (out / f"{ch.id}.html").write_text(page, encoding="utf-8")
+        for rel in r.ctx.data.images:  # the cleaned image, never the manuscript's file
+            dest = out / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(images.for_edition(book.root, rel, results))
+    index = json.dumps(search_index(results, bodies), ensure_ascii=False, separators=(",", ":"))
+    (out / "assets" / "search-index.js").write_text(f"window.BOOK_INDEX = {index};\n", encoding="utf-8")
 
 
 def _assets(folder: Path, text: str, meta: dict) -> None:

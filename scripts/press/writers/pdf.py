@@ -40,7 +40,8 @@ def out_of_room(book: Book, e: BaseException) -> ManuscriptError:
 
 
 def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jobs: int = 2,
-          while_rendering=None, incremental: bool = True, record_for: dict[str, Path] | None = None) -> dict:
+          while_rendering=None, incremental: bool = True, record_for: dict[str, Path] | None = None,
+          when_laid_out=None) -> dict:
     """Render the variants named in ``targets`` ({"screen": path, "print": path}) in worker
     processes (both from one layout); ``while_rendering()`` runs in this process meanwhile. With
     both variants and a record of the last build, only the units an edit touched are laid out
@@ -50,7 +51,10 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     was laid out in (pdfchunks) or None}. ``incremental=False`` (``press build --force``) also
     rules out the chunks: one whole layout.
     ``record_for``: where the files will finally stand when ``targets`` is a staging folder (the
-    layout record that later builds splice into is kept per output folder, .cache/pdf)."""
+    layout record that later builds splice into is kept per output folder, .cache/pdf).
+    ``when_laid_out(page map)`` runs in this process as soon as the pages are known — while a worker
+    joins a clean build's chunks — and again should the page map it was given not be the final one
+    (a join that failed: the book laid out whole); its last call has the page map returned."""
     unusable = fonts.problems(styles())  # not installed (PDF-003), damaged or not embeddable (FONT-00x)
     if unusable:
         raise ManuscriptError(unusable)
@@ -75,6 +79,11 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
     record_path = pdfunits.record_path(book.root, record_for or targets)
     temps = {v: fsio.temp_name(p) for v, p in targets.items()}  # created by WeasyPrint, removed below
     literal_css = literal_label_css(results[0].ctx.labels if results else {})  # a unit's links to other units
+    told: list[dict] = []  # the page maps when_laid_out was given
+
+    def laid_out(outcome: dict) -> None:
+        told.append(_page_map(outcome, blocks))
+        when_laid_out(told[-1])
     try:
         outcome = None
         if incremental and key is not None and splicing:  # without WeasyPrint's internals, no splicing
@@ -86,7 +95,7 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             if layout is not None:
                 record_path.parent.mkdir(parents=True, exist_ok=True)
                 outcome = pdfchunks.lay_out(layout, base_url, temps, identifier, meanwhile, literal_css,
-                                            record_path.parent)
+                                            record_path.parent, laid_out if when_laid_out is not None else None)
         if outcome is None:
             outcome = _whole(book, html, base_url, targets, temps, identifier, meanwhile, images.uses(results))
         for v, p in targets.items():
@@ -98,8 +107,13 @@ def write(book: Book, results: list[ChapterResult], targets: dict[str, Path], jo
             t.unlink(missing_ok=True)
     pdfunits.save(record_path, html, key, outcome["anchors"], outcome["pages"], outcome.get("margins"), targets,
                   outcome["starts"])
-    return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks, "starts": outcome["starts"],
-            "relaid": outcome.get("relaid"), "chunks": outcome.get("chunks")}
+    if when_laid_out is not None and (not told or told[-1] != _page_map(outcome, blocks)):
+        laid_out(outcome)
+    return {**_page_map(outcome, blocks), "relaid": outcome.get("relaid"), "chunks": outcome.get("chunks")}
+
+
+def _page_map(outcome: dict, blocks: dict) -> dict:
+    return {"pages": outcome["pages"], "anchors": outcome["anchors"], "blocks": blocks, "starts": outcome["starts"]}
 
 
 def _whole(book: Book, html: str, base_url: str, targets: dict, temps: dict, identifier: bytes, meanwhile,

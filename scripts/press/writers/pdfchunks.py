@@ -122,10 +122,11 @@ def _part_of(body: str) -> str | None:
 
 
 def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: bytes, meanwhile,
-            literal_css: str, scratch: Path) -> dict | None:
+            literal_css: str, scratch: Path, when_laid_out=None) -> dict | None:
     """Lay the chunks out in parallel, settle their page numbers, lay the index out, and join the
     pieces into ``temps`` ({"screen": path, "print": path}). Returns the page map (as
-    ``pdf._whole`` does), or None: lay the book out whole instead."""
+    ``pdf._whole`` does), or None: lay the book out whole instead. ``when_laid_out(page map)``
+    runs in this process while a worker joins the pieces (the join may still fail: None)."""
     from ..weasy import splice
     from .pdfrender import render_both, render_chunk
     chunks = layout.chunks
@@ -174,21 +175,23 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
             return None
         nested = [0] + [_nested_pages(layout, c, r) for c, r in zip(chunks[1:], results[1:])]
         nested += [0] * (len(pieces) - len(nested))
-        pool.shutdown()
-        pool = None
-        # the first piece's catalogue and metadata are the book's; the join writes a deterministic /ID
-        splice.join([Path(p["screen"]) for p in pieces], temps["screen"], nested)
-        if "print" in temps:
-            pdfprint.derive(str(temps["screen"]), outs[0]["leaf"], str(temps["print"]),
-                            -sum(r["pages"] for r in results) % pdfprint.MULTIPLE)
+        pages = sum(r["pages"] for r in results)
+        joining = pool.submit(_join, [p["screen"] for p in pieces], {v: str(p) for v, p in temps.items()}, nested,
+                              outs[0]["leaf"], -pages % pdfprint.MULTIPLE)
         merged: dict[str, int] = {}
         for r in results:
             for k, v in r["anchors"].items():
                 merged.setdefault(k, v)
         starts = None if any(r["starts"] is None for r in results) else \
             {k: v for r in results for k, v in r["starts"].items()}
-        return {"pages": sum(r["pages"] for r in results), "anchors": merged, "starts": starts,
+        laid = {"pages": pages, "anchors": merged, "starts": starts,
                 "margins": [m for r in results for m in r["margins"]], "relaid": None, "chunks": len(chunks)}
+        if when_laid_out is not None:
+            when_laid_out(laid)  # this process works while a worker joins the pieces
+        joining.result()
+        pool.shutdown()
+        pool = None
+        return laid
     except splice.SpliceError:
         return None
     finally:
@@ -197,6 +200,16 @@ def lay_out(layout: Layout, base_url: str, temps: dict[str, Path], identifier: b
         if pool is not None:
             workers.stop(pool)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _join(screens: list[str], temps: dict[str, str], nested: list[int], leaf: str, leaves: int) -> None:
+    """The pieces' screen files joined into the book's (runs in a worker process; the first piece's
+    catalogue and metadata are the book's, the join writes a deterministic /ID), and the printer's
+    file derived from it with ``leaves`` blank leaves after the last page."""
+    from ..weasy import splice
+    splice.join([Path(s) for s in screens], Path(temps["screen"]), nested)
+    if "print" in temps:
+        pdfprint.derive(temps["screen"], leaf, temps["print"], leaves)
 
 
 def _failed(error: BaseException) -> None:

@@ -4,6 +4,7 @@ the font configuration WeasyPrint lays out with, and the PDF options of each var
 from __future__ import annotations
 
 import os
+import re
 import weakref
 
 from .. import fonts, weasy
@@ -34,6 +35,20 @@ def font_configuration():
             os.environ.pop("FONTCONFIG_FILE", None)
         else:
             os.environ["FONTCONFIG_FILE"] = before
+
+
+LANG_ATTRIBUTE = re.compile(r"""\blang\s*=\s*["']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)""")
+
+
+def preload_hyphenation(lang: str, texts) -> None:
+    """Read the hyphenation patterns of the book's language and of every ``lang=`` the ``texts``
+    name, as WeasyPrint would on the first word it breaks (pyphen keeps them per process): read
+    once here, before the layout workers are forked, every worker shares them."""
+    import pyphen
+    langs = {lang} | {m.group(1).replace("_", "-") for text in texts for m in LANG_ATTRIBUTE.finditer(text)}
+    for name in sorted(langs):
+        if pyphen.language_fallback(name) is not None:
+            pyphen.Pyphen(lang=name)
 
 
 def release_fonts() -> None:
