@@ -85,3 +85,20 @@ def test_other_files_of_a_declared_family_style_and_weight_are_masked(monkeypatc
     conf = fonts.fontconfig_file(STYLES).read_text()
     assert "<glob>/fonts/EBGaramond08-Regular.otf</glob>" in conf and "Italic" not in conf
     assert "<include" in conf
+
+
+@pytest.mark.parametrize("book", ["book", "apparatus"])
+def test_the_editions_show_no_character_the_sources_and_the_press_do_not_hold(book, tmp_path, monkeypatch):
+    """A build subsets the web fonts to ``fonts.source_characters`` (the book's own text and the
+    characters the press writes, PRESS_CHARACTERS) before the pipeline ends; what the editions show
+    must not go beyond it (notes, an index, citations, smart typography), or that early work is lost:
+    the set then differs, and the subsets are made again after the pipeline."""
+    from conftest import ROOT
+
+    from press import pipeline
+    from press.book import load_book
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path))
+    loaded = load_book(ROOT / "tests" / "fixtures" / book)
+    results, _ = pipeline.process(loaded, jobs=1)
+    beyond = set(fonts.book_characters(loaded, results)) - set(fonts.source_characters(loaded))
+    assert not beyond, f"add {sorted(beyond)} to fonts.PRESS_CHARACTERS (or they come from the sources)"

@@ -118,3 +118,29 @@ def test_chapters_are_grouped_by_size_in_reading_order():
     groups = pipeline._groups([3, 5, 8, 9], [5, 5, 5, 5], 3)
     assert sorted(sum(groups, [])) == [3, 5, 8, 9] and len(groups) == 3 and all(g == sorted(g) for g in groups)
     assert pipeline._groups([1, 2], [1, 1], 5) == [[1], [2]]  # no empty groups
+
+
+def leave_a_mark(path: str) -> None:
+    import os
+    from pathlib import Path
+    Path(path).write_text(str(os.getpid()))
+
+
+def fail_beside() -> None:
+    raise RuntimeError("the work alongside failed")
+
+
+def test_work_alongside_runs_in_a_chapter_worker_and_its_failure_is_ignored(tmp_path, monkeypatch):
+    """``alongside`` runs in a chapter worker once it is free, is done when process() returns, and
+    an error in it does not stop the pipeline (what it was to make is made again when needed)."""
+    import os
+
+    from press.book import load_book
+    book = load_book(FIXTURE)
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "a"))
+    mark = tmp_path / "mark"
+    results, _ = pipeline.process(book, jobs=2, alongside=(leave_a_mark, str(mark)))
+    assert mark.read_text() not in ("", str(os.getpid())) and results
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "b"))
+    again, _ = pipeline.process(book, jobs=2, alongside=(fail_beside,))
+    assert [r.html for r in again] == [r.html for r in results]

@@ -222,7 +222,11 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
     preload = threading.Thread(target=preload_work, daemon=True)
     start_preload = preload.start if ("pdf" in todo or "epub" in todo) else None
     with progress.stage(f"pandoc and filters ({len(book.chapters)} chapters)"):
-        results, findings = pipeline.process(book, dump_dir=dump_ast, jobs=jobs, on_forked=start_preload)
+        # the e-editions' font subsets for the book's own characters, by a chapter worker once it is free
+        web_fonts = (fonts.prepare, styles(), fonts.source_characters(book)) if ("epub" in todo or "html" in todo) \
+            and dump_ast is None else None
+        results, findings = pipeline.process(book, dump_dir=dump_ast, jobs=jobs, on_forked=start_preload,
+                                             alongside=web_fonts)
     if preload.is_alive():
         preload.join()
     warnings = [f for f in findings if f.severity != "error"]

@@ -245,17 +245,42 @@ def font_face_css(styles: Path, url_of) -> str:
     return "\n".join(rules)
 
 
+# Characters the press writes into a book's text itself: pandoc's typography (curly quotes and
+# apostrophes, dashes and the ellipsis for ' " -- --- ...), a no-break space before a spaced dash
+# (press.filters.dashes), a note's way back (↩, which pandoc's HTML writer follows with U+FE0E,
+# text presentation), the index's locator (→). A character missing here costs a build its early
+# font subsets (tests/test_glyphs.py says which), never a glyph.
+PRESS_CHARACTERS = "‘’“”–—…\u00a0↩\ufe0e→"
+
+
+def source_characters(book) -> str:
+    """The characters of the book's own text — its chapters' Markdown, book.yaml's values and part
+    titles, the labels in its language — and the press's own (PRESS_CHARACTERS), plus printable
+    ASCII: known before the pipeline runs, so a build makes its web-font subsets for them while the
+    book filters run (press.pipeline's ``alongside``)."""
+    from .context import labels_for
+    parts = [PRESS_CHARACTERS] + [ch.source or ch.body for ch in book.chapters]
+    parts += [str(v) for v in book.meta.values() if isinstance(v, (str, list))] + list(book.parts)
+    parts += [str(v) for v in labels_for(book.lang).values()]
+    return _charset(parts)
+
+
 def book_characters(book, results) -> str:
-    """Every character an edition of the book can show: its chapters, titles, metadata and labels
-    (plus printable ASCII). Both e-editions subset to this one set, so they share the work."""
+    """The characters the e-editions' fonts are subset to: every character an edition of the book
+    can show (its chapters, titles, metadata and labels) and every one its own text holds
+    (``source_characters``: almost always the same set, and then the subsets made before the
+    pipeline ended are the ones used). Both e-editions subset to this one set, so they share the work."""
     from .htmltext import text_of
-    parts = [text_of(r.html) for r in results]
+    parts = [source_characters(book)] + [text_of(r.html) for r in results]
     for r in results:
         parts += [r.chapter.title, r.chapter.subtitle or "", " ".join(r.chapter.authors),
                   " ".join(c["name"] for c in r.chapter.contributors), r.chapter.first_published or ""]
-    parts += [str(v) for v in book.meta.values() if isinstance(v, (str, list))] + book.parts
     if results:
         parts += [str(v) for v in results[0].ctx.labels.values()]
+    return _charset(parts)
+
+
+def _charset(parts: list[str]) -> str:
     return "".join(sorted(set("".join(parts)) | {chr(c) for c in range(0x20, 0x7F)} | set("IVXLCDM0123456789")))
 
 

@@ -6,6 +6,7 @@ chapters). ``dump`` writes the AST after every filter as JSON, to see what each 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -175,26 +176,37 @@ def _chapter_stage(ctx: ChapterContext, record: str, whole: bool = True) -> pf.D
 
 
 def _records(ctxs: list[ChapterContext], keys: list[str], dump_dir: Path | None, jobs: int,
-             on_forked=None) -> list[str]:
+             on_forked=None, alongside: tuple | None = None) -> tuple[list, object, object]:
     """Every chapter's record. Chapters that need pandoc and the filters run in forked worker
     processes (the filters are Python: threads would share one core); cached ones are read here.
-    ``on_forked()`` runs once no more processes will be forked (a build starts threads there)."""
+    ``on_forked()`` runs once no more processes will be forked (a build starts threads there).
+    Returns the records, and the pool and future of ``alongside`` when a worker runs it still
+    (the caller waits for it and shuts the pool down), else None and None."""
     todo = [i for i, k in enumerate(keys) if dump_dir is not None or not cache.hit(cache.folder("filtered") / f"{k}.json")]
     records: dict[int, str | ManuscriptError] = {}
+    pool = beside = None
     if len(todo) > 1 and jobs > 1:
-        with workers.running(min(jobs, len(todo))) as pool:
+        pool = workers.pool(min(jobs, len(todo)))
+        try:
             if on_forked is not None:
                 on_forked()
             groups = _groups(todo, [len(_markdown(ctxs[i])) for i in todo], min(jobs, len(todo)))
             futures = [pool.submit(_group_records, [ctxs[i] for i in g], [keys[i] for i in g], dump_dir) for g in groups]
+            beside = pool.submit(*alongside) if alongside is not None else None
             for group, future in zip(groups, futures):
                 records.update(zip(group, future.result()))
+        except BaseException:
+            workers.stop(pool)
+            raise
+        if beside is None:
+            pool.shutdown()
+            pool = None
     else:
         if on_forked is not None:
             on_forked()
         records = dict(zip(todo, _group_records([ctxs[i] for i in todo], [keys[i] for i in todo], dump_dir)))
-    return [records[i] if i in records else _outcome(lambda i=i: _record_of(ctxs[i], keys[i], dump_dir))
-            for i in range(len(keys))]
+    return ([records[i] if i in records else _outcome(lambda i=i: _record_of(ctxs[i], keys[i], dump_dir))
+             for i in range(len(keys))], pool, beside)
 
 
 def _markdown(ctx: ChapterContext) -> str:
@@ -229,10 +241,14 @@ def _outcome(get):
         return e
 
 
-def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
-            on_forked=None, proof: bool = False, focus: str | None = None) -> tuple[list[ChapterResult], list]:
+def process(book: Book, dump_dir: Path | None = None, jobs: int = 4, on_forked=None, proof: bool = False,
+            focus: str | None = None, alongside: tuple | None = None) -> tuple[list[ChapterResult], list]:
     """Run the whole pipeline; returns the chapters' results and every finding (errors included).
     ``on_forked()`` is called once the pipeline has forked whatever worker processes it needs.
+    ``alongside``: ``(function, *args)``, picklable, run by the first chapter worker that is free
+    (the build's web-font subsets) while this process runs the book filters, a core the pipeline
+    would leave idle; waited for before the results are returned, its errors ignored (whatever it
+    was to make is made again when it is needed).
     ``proof``: a proofreader's copy, with author queries marked (``press queries``), never an edition.
     ``focus``: the id of the one chapter whose HTML the caller needs (``press preview``'s visible
     page): the book filters read every other chapter as its stub (``press.stubs``), and the other
@@ -259,7 +275,23 @@ def process(book: Book, dump_dir: Path | None = None, jobs: int = 4,
         if on_forked is not None:
             on_forked()
         return _restore(book_cache, ctxs)
-    records = _records(ctxs, keys, dump_dir, jobs, on_forked)
+    records, pool, beside = _records(ctxs, keys, dump_dir, jobs, on_forked, alongside)
+    try:
+        out = _book_stage(book, ctxs, records, dump_dir, jobs, focus, book_cache)
+    except BaseException:
+        if pool is not None:
+            workers.stop(pool)
+        raise
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            beside.result()
+        pool.shutdown()
+    return out
+
+
+def _book_stage(book: Book, ctxs: list[ChapterContext], records: list, dump_dir: Path | None, jobs: int,
+                focus: str | None, book_cache: Path) -> tuple[list[ChapterResult], list]:
+    """The chapters' records applied, the book filters run over them all, each chapter's HTML."""
     failed = [r for r in records if isinstance(r, ManuscriptError)]
     if failed:  # a chapter pandoc could not read: report it with every other chapter's errors
         errors = [f for e in failed for f in e.findings]
