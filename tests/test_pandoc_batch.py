@@ -144,3 +144,29 @@ def test_work_alongside_runs_in_a_chapter_worker_and_its_failure_is_ignored(tmp_
     monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "b"))
     again, _ = pipeline.process(book, jobs=2, alongside=(fail_beside,))
     assert [r.html for r in again] == [r.html for r in results]
+
+
+def test_the_bibliography_is_formatted_while_the_chapters_are_decoded(tmp_path, monkeypatch):
+    """citeproc's run for a book's one bibliography needs only the keys the chapters cite: the
+    pipeline starts it in a thread (bibliography.prepare) before it decodes the chapters' ASTs, and
+    the filter then reads it from the cache. One run of pandoc reads and formats it."""
+    import shutil
+    import threading
+
+    from conftest import APPARATUS
+
+    from press.book import load_book
+    book_dir = tmp_path / "book"
+    shutil.copytree(APPARATUS, book_dir)
+    yaml = (book_dir / "book.yaml").read_text(encoding="utf-8")
+    (book_dir / "book.yaml").write_text(yaml.replace("bibliography: library.bib\n",
+                                                     "bibliography: library.bib\nbibliography-at: book\n"), encoding="utf-8")
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    runs = []
+    real = pandoc._run
+    monkeypatch.setattr(pandoc, "_run", lambda args, text, rel: runs.append(
+        (threading.current_thread() is threading.main_thread(), "--citeproc" in args, rel)) or real(args, text, rel))
+    results, _ = pipeline.process(load_book(book_dir), jobs=1)
+    bib = next(r for r in results if r.chapter.generated == "bibliography")
+    assert 'id="bibliography-refs"' in bib.html and "bibliography-ref-" in bib.html
+    assert [(main, rel) for main, citing, rel in runs if citing and rel == bib.chapter.rel] == [(False, bib.chapter.rel)]

@@ -199,15 +199,16 @@ def ast_to_html(ast: dict | str, rel: str) -> str:
     return _cached(key, "html", lambda: _run(["-f", "json", *HTML_ARGS], text, rel)[0])
 
 
-def citeproc(ast: str, args: list[str], fingerprint: str, rel: str) -> tuple[str, str]:
-    """A chapter's AST (pandoc JSON) with its citations formatted by pandoc's citeproc (``args``:
-    the library's, see press.library); returns the new AST and pandoc's warnings (cached by the
-    AST, the arguments and the library's ``fingerprint``: its files' and style's content)."""
-    key = _key("citeproc", *args, fingerprint, ast)
+def citeproc(ast: str, args: list[str], fingerprint: str, rel: str, reader: str = "json") -> tuple[str, str]:
+    """A chapter's AST (pandoc JSON; or Markdown, read with ``reader``) with its citations formatted
+    by pandoc's citeproc (``args``: the library's, see press.library); returns the new AST and
+    pandoc's warnings (cached by the input, the arguments and the library's ``fingerprint``: its
+    files' and style's content)."""
+    key = _key("citeproc", reader, *args, fingerprint, ast)
     path = cache_dir() / f"{key}.citeproc.json"
     if path.exists():
         data = json.loads(path.read_text(encoding="utf-8"))
         return data["ast"], data["warnings"]
-    out, warnings = _run(["-f", "json", "-t", "json", *args], ast, rel)
+    out, warnings = _run(["-f", reader, "-t", "json", *args], ast, rel)
     cache.write(path, json.dumps({"ast": out, "warnings": warnings}, ensure_ascii=False))
     return out, warnings

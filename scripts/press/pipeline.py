@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from html import escape
@@ -169,9 +170,18 @@ def _record_of(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str:
 def _chapter_stage(ctx: ChapterContext, record: str, whole: bool = True) -> pf.Doc:
     """A chapter's record applied to its context; returns the filtered AST, or with ``whole``
     false its stub (``press.stubs``) when it has one."""
+    return _decoded(_applied(ctx, record), whole)
+
+
+def _applied(ctx: ChapterContext, record: str) -> dict:
+    """A chapter's record read, its findings and data given to its context (the AST not yet decoded)."""
     data = json.loads(record)
     ctx.findings.extend(finding(code, ctx.chapter.rel, line, **fields) for code, line, fields in data["findings"])
     ctx.data = ChapterData.from_json(data["data"])
+    return data
+
+
+def _decoded(data: dict, whole: bool = True) -> pf.Doc:
     return pandoc.doc_from_json(data["ast"] if whole or data.get("stub") is None else data["stub"])
 
 
@@ -303,7 +313,15 @@ def _book_stage(book: Book, ctxs: list[ChapterContext], records: list, dump_dir:
     if focus is not None and not any(c.chapter.id == focus and not c.chapter.generated for c in ctxs):
         focus = None  # a part page, the front or back matter: the whole pipeline
     whole = [focus is None or ctx.chapter.id == focus or bool(ctx.chapter.generated) for ctx in ctxs]
-    docs = [_chapter_stage(ctx, record, w) for ctx, record, w in zip(ctxs, records, whole)]
+    applied = [_applied(ctx, record) for ctx, record in zip(ctxs, records)]
+    # what a book filter can do from the chapters' data alone (the bibliography's citeproc, a pandoc
+    # run) goes on in a thread while the ASTs are decoded
+    early = [threading.Thread(target=flt.prepare, args=(ctxs,)) for flt in BOOK_FILTERS if hasattr(flt, "prepare")]
+    for thread in early:
+        thread.start()
+    docs = [_decoded(data, w) for data, w in zip(applied, whole)]
+    for thread in early:
+        thread.join()
     _image_budget(book, ctxs)
     for step, flt in enumerate(BOOK_FILTERS, len(CHAPTER_FILTERS) + 1):
         docs = flt.run(docs, ctxs)

@@ -1,7 +1,9 @@
 """The pandoc filters, one concern each. Their order lives in ``press.pipeline``, nowhere else.
 
 Every chapter filter is a module with ``run(doc, ctx) -> doc`` (a panflute Doc and a
-``ChapterContext``); every book filter has ``run(docs, ctxs)`` over all chapters at once.
+``ChapterContext``); every book filter has ``run(docs, ctxs)`` over all chapters at once, and may
+have ``prepare(ctxs)``: work it can do from the chapters' data alone (their ``ctx.data``), which the
+pipeline runs in a thread while it decodes the chapters' ASTs (the bibliography's citeproc).
 """
 from __future__ import annotations
 
