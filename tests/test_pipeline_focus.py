@@ -25,9 +25,8 @@ def _compare(root, monkeypatch, tmp_path) -> int:
     returns how many chapters were compared."""
     monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
     stages: list = []
-    stage = pipeline._chapter_stage
-    monkeypatch.setattr(pipeline, "_chapter_stage",
-                        lambda ctx, record, whole=True: stages.append(whole) or stage(ctx, record, whole))
+    stage = pipeline._decoded
+    monkeypatch.setattr(pipeline, "_decoded", lambda data, whole=True: stages.append(whole) or stage(data, whole))
     book = load_book(root)
     ids = [c.id for c in book.chapters if not c.generated]
     focused = {cid: _focused(book, cid, stages) for cid in ids}  # first: the whole run stores the book's result

@@ -134,3 +134,33 @@ def test_page_references_are_kept_until_a_page_is_added():
     assert len(refs) == 4 and refs[:3] == first
     kids = pdf.pages["Kids"]
     assert refs == tuple(f"{n} 0 R".encode() for n in kids[::3])  # what pydyf's own property gives
+
+
+def test_a_face_is_cut_from_its_file_as_weasyprint_cuts_it(tmp_path):
+    """press.weasy.resubset gives back, for the glyphs a document draws, the very subset WeasyPrint
+    embedded (the join relies on it to merge the chunks' subsets of a face), and nothing for a
+    glyph id the face does not have."""
+    import io
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    from press import STYLES, fonts
+    from press.weasy import fontmerge
+    from press.weasy.resubset import Subsetter
+    from press.writers import pdfrender
+    doc = pdfrender.layout_document('<html lang="nl"><body><h1>Het gat</h1><p>tussen <em>denken</em> en '
+                                    '<strong>doen</strong>, 1234.</p></body></html>', "file:///", "screen")
+    out = tmp_path / "x.pdf"
+    doc.write_pdf(out)
+    files = fonts.postscript_files(STYLES)
+    checked = 0
+    with pikepdf.open(out) as pdf:
+        for font in pdf.pages[0].obj.Resources.Font.values():
+            face = fontmerge._face(font)
+            program = font.DescendantFonts[0].FontDescriptor.FontFile3.read_bytes()
+            cutter = Subsetter(files[TTFont(io.BytesIO(program), lazy=True)["name"].getDebugName(6)])
+            assert cutter.subset(set(face.text) | set(face.widths)) == program
+            assert cutter.subset({cutter.glyphs}) is None
+            checked += 1
+    assert checked >= 2

@@ -361,6 +361,19 @@ def _subset(face: Face, chars: str) -> bytes:
 FEATURES = ["onum", "lnum", "pnum", "tnum", "smcp", "c2sc", "case"]  # what the styles ask for
 
 
+def postscript_files(styles: Path) -> dict[str, Path]:
+    """The declared faces' files by PostScript name (name ID 6): what a PDF's embedded subset is
+    named inside (press.weasy.fontmerge cuts a merged subset from the file again)."""
+    found = {}
+    for face in faces(styles):
+        if face.path is not None:
+            try:
+                found.setdefault(TTFont(str(face.path), lazy=True)["name"].getDebugName(6), face.path)
+            except Exception:  # checked before any layout (fonts.problems): nothing to merge from here
+                continue
+    return found
+
+
 def licence_text(face: Face) -> str:
     if face.licence is not None:  # a book's own face: the licence file beside it (press.design)
         return face.licence.read_text(encoding="utf-8", errors="replace")

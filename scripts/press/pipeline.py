@@ -167,12 +167,6 @@ def _record_of(ctx: ChapterContext, key: str, dump_dir: Path | None) -> str:
                            key, dump_dir)
 
 
-def _chapter_stage(ctx: ChapterContext, record: str, whole: bool = True) -> pf.Doc:
-    """A chapter's record applied to its context; returns the filtered AST, or with ``whole``
-    false its stub (``press.stubs``) when it has one."""
-    return _decoded(_applied(ctx, record), whole)
-
-
 def _applied(ctx: ChapterContext, record: str) -> dict:
     """A chapter's record read, its findings and data given to its context (the AST not yet decoded)."""
     data = json.loads(record)
@@ -182,6 +176,8 @@ def _applied(ctx: ChapterContext, record: str) -> dict:
 
 
 def _decoded(data: dict, whole: bool = True) -> pf.Doc:
+    """A chapter's filtered AST from its record, or with ``whole`` false its stub (``press.stubs``)
+    when it has one."""
     return pandoc.doc_from_json(data["ast"] if whole or data.get("stub") is None else data["stub"])
 
 

@@ -18,6 +18,9 @@ with the same glyph names at the same ids and the same private dictionaries (the
 charstrings count from them), no ``CIDSet``, and for every glyph both use the same width (``/W``;
 WeasyPrint rounds a glyph's width at the size it first drew it in that document) and the same
 text (``ToUnicode``). Anything else keeps its own subset: the file is larger, never different.
+Given the faces' files (a join's ``files``), a face whose file gives back every piece's own subset
+byte for byte is not merged program by program: its one subset is cut from the file again for all
+the pieces' glyphs (press.weasy.resubset), the program a whole layout embeds, in milliseconds.
 """
 from __future__ import annotations
 
@@ -29,10 +32,10 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 
-def one_subset_per_face(pdf: pikepdf.Pdf, pieces: list[list]) -> None:
-    """Each piece brought its own subset of every face it uses: merge them (``merge``);
-    where a face cannot be merged, a piece's subset gives way to another's that has every glyph it
-    uses (as a spliced unit's does)."""
+def one_subset_per_face(pdf: pikepdf.Pdf, pieces: list[list], files: dict | None = None) -> None:
+    """Each piece brought its own subset of every face it uses: merge them (``merge``; ``files``:
+    the faces' files by PostScript name, see there); where a face cannot be merged, a piece's subset
+    gives way to another's that has every glyph it uses (as a spliced unit's does)."""
     pages = [p.obj for p in pdf.pages]
     faces: dict[str, list[_Face]] = {}
     for font in _fonts_of(pages).values():
@@ -40,18 +43,25 @@ def one_subset_per_face(pdf: pikepdf.Pdf, pieces: list[list]) -> None:
         if face is not None:
             faces.setdefault(str(font.BaseFont).split("+", 1)[-1], []).append(face)
     seen: set = set()
-    merge(pdf, faces, [res for page in pages for res in _resources(page.get("/Resources"), seen)])
+    merge(pdf, faces, [res for page in pages for res in _resources(page.get("/Resources"), seen)], files)
     for piece in pieces:
         share_fonts(pdf, piece)
 
 
 
-def merge(pdf: pikepdf.Pdf, faces: dict[str, list], fonts_of_pages) -> int:
+def merge(pdf: pikepdf.Pdf, faces: dict[str, list], fonts_of_pages, files: dict | None = None) -> int:
     """``faces``: per face name, its fonts' ``_Face`` records.
-    ``fonts_of_pages``: resource dictionaries to rewrite (``_resources`` over every page)."""
+    ``fonts_of_pages``: resource dictionaries to rewrite (``_resources`` over every page).
+    ``files``: {PostScript name: font file} of the faces the book was laid out with. A face whose
+    file gives back each piece's subset byte for byte (press.weasy.resubset) gets the subset of all
+    their glyphs cut from it, as a whole layout would embed it; any other is merged program by
+    program (fontTools)."""
     swap: dict[tuple, Dictionary] = {}
+    cutters: dict = {}
     for records in faces.values():
         if len(records) < 2:
+            continue
+        if files and _merge_from_file(records, files, cutters, swap, pdf):
             continue
         programs = {id(r): _program(r.font) for r in records}
         usable = [r for r in records if programs[id(r)] is not None]
@@ -87,6 +97,58 @@ def merge(pdf: pikepdf.Pdf, faces: dict[str, list], fonts_of_pages) -> int:
                 if font.objgen in swap:
                     fonts[key] = swap[font.objgen]
     return len(swap)
+
+
+def _merge_from_file(records: list, files: dict, cutters: dict, swap: dict, pdf: pikepdf.Pdf) -> bool:
+    """Merge a face's subsets by cutting the face's file again for the glyphs they all use (see
+    ``merge``); False, with nothing changed, when the file does not give back every piece's own
+    subset (another file, another HarfBuzz, a missing glyph), and the programs are merged instead."""
+    from fontTools.ttLib import TTFont
+
+    from .resubset import Subsetter
+    streams: dict[tuple, list] = {}
+    for r in records:
+        stream = _descriptor(r.font).get("/FontFile3")
+        if stream is None or stream.get("/Subtype") != "/OpenType":
+            return False
+        streams.setdefault(stream.objgen, [stream, set()])[1].update(set(r.text) | set(r.widths))
+    data = {key: stream.read_bytes() for key, (stream, _) in streams.items()}
+    try:
+        names = {TTFont(io.BytesIO(d), lazy=True)["name"].getDebugName(6) for d in data.values()}
+    except Exception:
+        return False
+    path = files.get(names.pop()) if len(names) == 1 else None
+    if path is None:
+        return False
+    if path not in cutters:
+        try:
+            cutters[path] = Subsetter(path)
+        except OSError:
+            cutters[path] = None
+    cutter = cutters[path]
+    if cutter is None or any(cutter.subset(gids) != data[key] for key, (_, gids) in streams.items()):
+        return False
+    base, *others = records
+    widths, text = dict(base.widths), dict(base.text)
+    taken = []
+    for other in others:
+        if any(widths.get(g, w) != w for g, w in other.widths.items()) or \
+                any(text.get(g, t) != t for g, t in other.text.items()):
+            continue
+        widths.update(other.widths)
+        text.update(other.text)
+        taken.append(other)
+    if not taken:
+        return True
+    program = cutter.subset(set(widths) | set(text))
+    if program is None:
+        return False
+    _write_bytes(base.font, program)
+    _write_widths(base.font, widths)
+    _write_text(pdf, base.font, text)
+    for other in taken:
+        swap[other.font.objgen] = base.font
+    return True
 
 
 def _descriptor(font: Dictionary) -> Dictionary:
@@ -139,8 +201,12 @@ def _copy_glyphs(into, source, gids) -> None:
 def _write_program(font: Dictionary, program) -> None:
     data = io.BytesIO()
     program.save(data)
+    _write_bytes(font, data.getvalue())
+
+
+def _write_bytes(font: Dictionary, program: bytes) -> None:
     stream = _descriptor(font).FontFile3
-    stream.write(zlib.compress(data.getvalue()), filter=Name.FlateDecode)
+    stream.write(zlib.compress(program), filter=Name.FlateDecode)
     stream.Subtype = Name("/OpenType")
 
 

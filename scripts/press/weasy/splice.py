@@ -43,13 +43,14 @@ def splice(base: Path, replacements: list[Replacement], out: Path) -> None:
     _rewrite(base, [r.path for r in replacements], out, lambda pdf, units: _splice(pdf, replacements, units))
 
 
-def join(parts: list[Path], out: Path, nested: list[int]) -> None:
+def join(parts: list[Path], out: Path, nested: list[int], files: dict | None = None) -> None:
     """Pieces of one book laid out apart (press.writers.pdfchunks), one after another, as one PDF:
     the first piece's catalogue (metadata, output intent, language) with every piece's pages, and
     what WeasyPrint wrote page by page joined as ``splice`` joins it. ``nested[i]``: how many of
     piece i's first pages hold chapters of a part opened in an earlier piece; their outline
-    entries go under that part's entry (WeasyPrint put them at the top, not knowing the part)."""
-    _rewrite(parts[0], parts[1:], out, lambda pdf, others: _join(pdf, others, nested))
+    entries go under that part's entry (WeasyPrint put them at the top, not knowing the part).
+    ``files``: the faces' files by PostScript name (fontmerge.merge)."""
+    _rewrite(parts[0], parts[1:], out, lambda pdf, others: _join(pdf, others, nested, files))
 
 
 def _rewrite(base: Path, others: list[Path], out: Path, work) -> None:
@@ -70,7 +71,7 @@ def _rewrite(base: Path, others: list[Path], out: Path, work) -> None:
             raise SpliceError(f"{kept - len(check.pages)} page(s) outside the page tree still referenced")
 
 
-def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> None:
+def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int], files: dict | None = None) -> None:
     tagged = "/StructTreeRoot" in pdf.Root
     entries: dict[tuple, tuple] = {}
     if tagged:
@@ -108,7 +109,7 @@ def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int]) -> Non
         outline.extend(items)
     for page in pdf.pages:
         _foreign_links(page.obj)
-    fontmerge.one_subset_per_face(pdf, pieces)
+    fontmerge.one_subset_per_face(pdf, pieces, files)
     _write_dests(pdf, dests)
     _write_outline(pdf, outline)
     if tagged:

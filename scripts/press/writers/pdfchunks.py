@@ -206,8 +206,10 @@ def _join(screens: list[str], temps: dict[str, str], nested: list[int], leaf: st
     """The pieces' screen files joined into the book's (runs in a worker process; the first piece's
     catalogue and metadata are the book's, the join writes a deterministic /ID), and the printer's
     file derived from it with ``leaves`` blank leaves after the last page."""
+    from ..design import styles
+    from ..fonts import postscript_files
     from ..weasy import splice
-    splice.join([Path(s) for s in screens], Path(temps["screen"]), nested)
+    splice.join([Path(s) for s in screens], Path(temps["screen"]), nested, postscript_files(styles()))
     if "print" in temps:
         pdfprint.derive(temps["screen"], leaf, temps["print"], leaves)
 
