@@ -124,3 +124,15 @@ def test_clean_removes_outputs(tmp_path):
     proc = press("clean", "-d", str(dist), env={"PRESS_CACHE": str(cache)})
     assert proc.returncode == 0 and not dist.exists()
     assert os.path.isdir(FIXTURE)  # the manuscript is never touched
+
+
+def test_the_command_leaves_at_once_with_its_exit_handlers_run_and_its_output_flushed(tmp_path):
+    """``press`` (press.cli.run) skips the interpreter's teardown after a command: the exit
+    handlers still run, everything printed is flushed, and the command's status is the process's."""
+    code = ("import atexit, sys\nfrom press import cli\natexit.register(lambda: print('handlers ran'))\n"
+            f"sys.argv = ['press', 'clean', '-m', {str(FIXTURE)!r}, '-d', {str(tmp_path / 'dist')!r}]\n"
+            "print('before', end='')\ncli.run()\nprint('never here')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PRESS_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("before") and "handlers ran" in proc.stdout and "never here" not in proc.stdout

@@ -139,5 +139,21 @@ def _left(error: BaseException, args) -> str:
     return f"nothing was written, {getattr(args, 'dist', 'dist')}/ is as it was."
 
 
+def run() -> None:
+    """The ``press`` command: ``main``, then out of the process at once. A build leaves a few hundred
+    thousand objects behind, and an interpreter that tears itself down frees them one by one (0.15 s
+    after a clean build of this book); here the exit handlers run (temporary folders, logging), the
+    streams are flushed, and the process ends. An exception leaves the usual way, with its report."""
+    import atexit
+    code = main()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more to say
+            pass
+    os._exit(code if isinstance(code, int) else 1)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
