@@ -354,7 +354,8 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "time, CPU time is `getrusage(RUSAGE_CHILDREN)` user + system (the command and every process "
             "it waited for), peak RSS is `ru_maxrss` (the largest single process), peak PSS sums the "
             "proportional set size of the whole process tree, sampled every 0.05 s from `/proc` "
-            "(a command shorter than that may show none).",
+            "(a command shorter than that may show none) by a thread at the lowest priority, so that "
+            "reading the tree's memory maps takes only CPU the command leaves idle.",
             "- Baseline: `pandoc -s -f markdown -t html5` on the chapter files in reading order, "
             "WeasyPrint's `HTML(...).write_pdf` with `tokens.css`, `base.css` and `print.css`, and "
             "`pandoc -t epub3` on the same files; its figure is the sum of the three (memory: the largest).",
