@@ -248,17 +248,17 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             if "epub" in todo or "html" in todo:
                 fonts.prepare(styles(), fonts.book_characters(book, results))
 
-        early: dict[str, tuple] = {}  # e-editions written while the PDF was finished: edition → (what, seconds)
+        beside: dict[str, tuple] = {}  # e-editions written while the PDF was finished: edition → (what, seconds)
 
         def e_editions(laid: dict) -> None:  # the pages are known; a worker joins the PDF's pieces meanwhile
             from .writers import epub, html
             if "epub" in todo:
                 t = time.perf_counter()
                 epub.write(book, results, new.epub, laid)
-                early["epub"] = (laid, time.perf_counter() - t)
-            if "html" in todo and "html" not in early:  # its pages do not depend on the page map
+                beside["epub"] = (laid, time.perf_counter() - t)
+            if "html" in todo and "html" not in beside:  # its pages do not depend on the page map
                 t = time.perf_counter()
-                early["html"] = (html.pages(book, results, new.html), time.perf_counter() - t)
+                beside["html"] = (html.pages(book, results, new.html), time.perf_counter() - t)
 
         if "pdf" in todo or ("epub" in todo and pagemap is None):  # the EPUB's page-list needs the layout
             from .writers import pdf
@@ -275,8 +275,8 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             made += [(new.pdf, out.pdf), (new.pdf_print, out.pdf_print), (_pagemap_path(new), _pagemap_path(out))]
         if "epub" in todo:
             from .writers import epub
-            if "epub" in early:  # written with the final page map (pdf.write's last call)
-                progress.done("EPUB with ebooklib", early["epub"][1])
+            if "epub" in beside:  # written with the final page map (pdf.write's last call)
+                progress.done("EPUB with ebooklib", beside["epub"][1])
             else:
                 with progress.stage("EPUB with ebooklib"):
                     epub.write(book, results, new.epub, pagemap)
@@ -285,7 +285,7 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             from .writers import html
             downloads = [(new.epub if new.epub.exists() else out.epub, "EPUB"),
                          (new.pdf if new.pdf.exists() else out.pdf, "PDF")]
-            finish, took = early.get("html", (None, 0.0))
+            finish, took = beside.get("html", (None, 0.0))
             with progress.stage("HTML edition", took):
                 (finish or html.pages(book, results, new.html))(downloads)
             made.append((new.html, out.html))
