@@ -330,3 +330,24 @@ def test_a_page_map_that_was_not_the_last_is_told_again(tmp_path, monkeypatch):
                         when_laid_out=told.append)
     assert [t["pages"] for t in told] == [1, pagemap["pages"]] and pagemap["pages"] > 1
     assert told[-1] == {k: pagemap[k] for k in ("pages", "anchors", "blocks", "starts")}
+
+
+def test_faces_whose_files_cannot_be_cut_again_are_merged_program_by_program(tmp_path, monkeypatch):
+    """Without the faces' files (or when a file does not give back a piece's subset), the join
+    merges the pieces' programs glyph by glyph (fontTools): still one subset per face, the same pages."""
+    from press import fonts
+    layout, temps, literal_css = chunked_layout(tmp_path, monkeypatch)
+    outcome = pdfchunks.lay_out(layout, str(FIXTURE.resolve()) + "/", temps, b"0" * 32, lambda: None, literal_css,
+                                tmp_path)
+    assert outcome is not None
+    cut = tmp_path / "cut.pdf"
+    shutil.copyfile(temps["screen"], cut)
+    monkeypatch.setattr(fonts, "postscript_files", lambda styles: {})  # the join's worker forks after this
+    (tmp_path / "again").mkdir()
+    temps = {v: tmp_path / "again" / p.name for v, p in temps.items()}
+    assert pdfchunks.lay_out(layout, str(FIXTURE.resolve()) + "/", temps, b"0" * 32, lambda: None, literal_css,
+                             tmp_path) is not None
+    merged = programs(temps["screen"])
+    assert shareable_subsets(temps["screen"]) == [] and any(len(found) == 1 for found in merged.values())
+    assert merged != programs(cut)  # fontTools' programs, not HarfBuzz's
+    assert rendered_differences(temps["screen"], cut) == []

@@ -51,6 +51,16 @@ def _key(*parts: str) -> str:
     return h.hexdigest()
 
 
+def _ast_key(markdown: str, reader: str) -> str:
+    """The cache key of a chapter's Markdown read as pandoc's AST (``markdown_to_ast``, ``prefetch``)."""
+    return _key("md2json", reader, markdown)
+
+
+def _html_key(text: str) -> str:
+    """The cache key of an AST (pandoc JSON text) written as HTML (``ast_to_html``, ``prefetch``)."""
+    return _key("json2html", *HTML_ARGS, text)
+
+
 def _cached(key: str, suffix: str, produce) -> str:
     path = cache_dir() / f"{key}.{suffix}"
     if cache.hit(path):
@@ -117,8 +127,8 @@ def prefetch(markdowns: list[str] = (), asts: list[str] = (), citations: bool = 
     them) and ``asts`` (pandoc JSON text, to HTML as ``ast_to_html`` writes it) that the cache does
     not hold yet, in one pandoc process, into the cache: those functions then find them there."""
     reader = CITING_READER if citations else READER
-    wanted = [(_key("md2json", reader, md), "json", {"text": md, "from": reader, "to": "json"}) for md in markdowns]
-    wanted += [(_key("json2html", *HTML_ARGS, text), "html", {"text": text, "from": "json", **HTML_OPTIONS})
+    wanted = [(_ast_key(md, reader), "json", {"text": md, "from": reader, "to": "json"}) for md in markdowns]
+    wanted += [(_html_key(text), "html", {"text": text, "from": "json", **HTML_OPTIONS})
                for text in asts]
     todo = {cache_dir() / f"{key}.{suffix}": request for key, suffix, request in wanted}
     todo = {path: request for path, request in todo.items() if not cache.hit(path)}
@@ -154,8 +164,7 @@ def as_json(doc) -> str:
 def markdown_to_ast(markdown: str, rel: str, citations: bool = False) -> dict:
     """pandoc's JSON AST of a chapter body (cached); ``citations``: read [@key] as citations."""
     reader = CITING_READER if citations else READER
-    key = _key("md2json", reader, markdown)
-    text = _cached(key, "json", lambda: _run(["-f", reader, "-t", "json"], markdown, rel)[0])
+    text = _cached(_ast_key(markdown, reader), "json", lambda: _run(["-f", reader, "-t", "json"], markdown, rel)[0])
     if json_depth(text) > 3 * MAX_DEPTH:  # refused before the recursive JSON decoder sees it
         raise ManuscriptError([finding("SIZE-004", rel, 0, limit=MAX_DEPTH)])
     ast = json.loads(text)
@@ -195,8 +204,7 @@ def element_depth(ast: dict) -> int:
 def ast_to_html(ast: dict | str, rel: str) -> str:
     """An HTML5 fragment of a filtered AST, given as data or as pandoc's JSON text (cached)."""
     text = ast if isinstance(ast, str) else json.dumps(ast, ensure_ascii=False, sort_keys=True)
-    key = _key("json2html", *HTML_ARGS, text)
-    return _cached(key, "html", lambda: _run(["-f", "json", *HTML_ARGS], text, rel)[0])
+    return _cached(_html_key(text), "html", lambda: _run(["-f", "json", *HTML_ARGS], text, rel)[0])
 
 
 def citeproc(ast: str, args: list[str], fingerprint: str, rel: str, reader: str = "json") -> tuple[str, str]:

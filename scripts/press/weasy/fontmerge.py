@@ -61,31 +61,13 @@ def merge(pdf: pikepdf.Pdf, faces: dict[str, list], fonts_of_pages, files: dict 
     for records in faces.values():
         if len(records) < 2:
             continue
-        if files and _merge_from_file(records, files, cutters, swap, pdf):
+        merged = _from_file(records, files, cutters) if files else None
+        if merged is None:
+            merged = _from_programs(records)
+        if merged is None or not merged[1]:
             continue
-        programs = {id(r): _program(r.font) for r in records}
-        usable = [r for r in records if programs[id(r)] is not None]
-        if len(usable) < 2:
-            continue
-        # the subset with the most glyph ids takes the others' glyphs
-        base, *others = sorted(usable, key=lambda r: -len(programs[id(r)].getGlyphOrder()))
-        program = programs[id(base)]
-        widths, text = dict(base.widths), dict(base.text)
-        taken = []
-        for other in others:
-            theirs = programs[id(other)]
-            if not _compatible(program, theirs):
-                continue
-            if any(widths.get(g, w) != w for g, w in other.widths.items()) or \
-                    any(text.get(g, t) != t for g, t in other.text.items()):
-                continue
-            _copy_glyphs(program, theirs, other.widths)
-            widths.update(other.widths)
-            text.update(other.text)
-            taken.append(other)
-        if not taken:
-            continue
-        _write_program(base.font, program)
+        base, taken, widths, text, program = merged
+        _write_bytes(base.font, program)
         _write_widths(base.font, widths)
         _write_text(pdf, base.font, text)
         for other in taken:
@@ -99,10 +81,25 @@ def merge(pdf: pikepdf.Pdf, faces: dict[str, list], fonts_of_pages, files: dict 
     return len(swap)
 
 
-def _merge_from_file(records: list, files: dict, cutters: dict, swap: dict, pdf: pikepdf.Pdf) -> bool:
-    """Merge a face's subsets by cutting the face's file again for the glyphs they all use (see
-    ``merge``); False, with nothing changed, when the file does not give back every piece's own
-    subset (another file, another HarfBuzz, a missing glyph), and the programs are merged instead."""
+def _agreeing(base: _Face, others: list, fits=lambda other: True) -> tuple[dict, dict, list]:
+    """The ``others`` whose every glyph has the width and text the ones taken before them give it
+    (and that ``fits``), taken one by one into ``base``'s: returns the widths, the text, the taken."""
+    widths, text, taken = dict(base.widths), dict(base.text), []
+    for other in others:
+        if not fits(other) or any(widths.get(g, w) != w for g, w in other.widths.items()) or \
+                any(text.get(g, t) != t for g, t in other.text.items()):
+            continue
+        widths.update(other.widths)
+        text.update(other.text)
+        taken.append(other)
+    return widths, text, taken
+
+
+def _from_file(records: list, files: dict, cutters: dict) -> tuple | None:
+    """A face's subsets merged by cutting the face's file again for the glyphs they all use (see
+    ``merge``): (base, taken, widths, text, program) — nothing taken when no other agrees with the
+    first — or None when the file does not give back every piece's own subset (another file,
+    another HarfBuzz, a missing glyph)."""
     from fontTools.ttLib import TTFont
 
     from .resubset import Subsetter
@@ -110,16 +107,16 @@ def _merge_from_file(records: list, files: dict, cutters: dict, swap: dict, pdf:
     for r in records:
         stream = _descriptor(r.font).get("/FontFile3")
         if stream is None or stream.get("/Subtype") != "/OpenType":
-            return False
+            return None
         streams.setdefault(stream.objgen, [stream, set()])[1].update(set(r.text) | set(r.widths))
     data = {key: stream.read_bytes() for key, (stream, _) in streams.items()}
     try:
         names = {TTFont(io.BytesIO(d), lazy=True)["name"].getDebugName(6) for d in data.values()}
     except Exception:
-        return False
+        return None
     path = files.get(names.pop()) if len(names) == 1 else None
     if path is None:
-        return False
+        return None
     if path not in cutters:
         try:
             cutters[path] = Subsetter(path)
@@ -127,28 +124,32 @@ def _merge_from_file(records: list, files: dict, cutters: dict, swap: dict, pdf:
             cutters[path] = None
     cutter = cutters[path]
     if cutter is None or any(cutter.subset(gids) != data[key] for key, (_, gids) in streams.items()):
-        return False
+        return None
     base, *others = records
-    widths, text = dict(base.widths), dict(base.text)
-    taken = []
-    for other in others:
-        if any(widths.get(g, w) != w for g, w in other.widths.items()) or \
-                any(text.get(g, t) != t for g, t in other.text.items()):
-            continue
-        widths.update(other.widths)
-        text.update(other.text)
-        taken.append(other)
+    widths, text, taken = _agreeing(base, others)
     if not taken:
-        return True
+        return base, [], widths, text, b""
     program = cutter.subset(set(widths) | set(text))
-    if program is None:
-        return False
-    _write_bytes(base.font, program)
-    _write_widths(base.font, widths)
-    _write_text(pdf, base.font, text)
+    return (base, taken, widths, text, program) if program is not None else None
+
+
+def _from_programs(records: list) -> tuple | None:
+    """A face's subsets merged program by program: the one with the most glyph ids takes the others'
+    glyphs (fontTools); (base, taken, widths, text, program) or None."""
+    programs = {id(r): _program(r.font) for r in records}
+    usable = [r for r in records if programs[id(r)] is not None]
+    if len(usable) < 2:
+        return None
+    base, *others = sorted(usable, key=lambda r: -len(programs[id(r)].getGlyphOrder()))
+    program = programs[id(base)]
+    widths, text, taken = _agreeing(base, others, lambda other: _compatible(program, programs[id(other)]))
+    if not taken:
+        return None
     for other in taken:
-        swap[other.font.objgen] = base.font
-    return True
+        _copy_glyphs(program, programs[id(other)], other.widths)
+    data = io.BytesIO()
+    program.save(data)
+    return base, taken, widths, text, data.getvalue()
 
 
 def _descriptor(font: Dictionary) -> Dictionary:
@@ -196,12 +197,6 @@ def _copy_glyphs(into, source, gids) -> None:
         charstring.private = into["CFF "].cff[0].Private
         target[name] = charstring
         metrics[name] = their_metrics[name]
-
-
-def _write_program(font: Dictionary, program) -> None:
-    data = io.BytesIO()
-    program.save(data)
-    _write_bytes(font, data.getvalue())
 
 
 def _write_bytes(font: Dictionary, program: bytes) -> None:
