@@ -272,11 +272,9 @@ def book_characters(book, results) -> str:
     pipeline ended are the ones used). Both e-editions subset to this one set, so they share the work."""
     from .htmltext import text_of
     parts = [source_characters(book)] + [text_of(r.html) for r in results]
-    for r in results:
+    for r in results:  # the labels and book.yaml's values are among the source's characters
         parts += [r.chapter.title, r.chapter.subtitle or "", " ".join(r.chapter.authors),
                   " ".join(c["name"] for c in r.chapter.contributors), r.chapter.first_published or ""]
-    if results:
-        parts += [str(v) for v in results[0].ctx.labels.values()]
     return _charset(parts)
 
 

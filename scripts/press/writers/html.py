@@ -7,18 +7,19 @@ Takes the pipeline's chapters and the paths of the finished EPUB and PDF (copied
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 from pathlib import Path
 
-from .. import ASSETS, fonts, fsio, images, l10n
+from .. import ASSETS, fonts, images, l10n
 from ..book import Book
 from ..design import styles
 from ..htmltext import fragment, inner_html
 from ..pipeline import ChapterResult
 from . import indexpages
-from .common import byline, cover_svg, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
+from .common import atomic_dir, byline, cover_svg, environment, fill_pagerefs, markup, parts_view, rewrite_links, roman
 from .screen import hyphenate_headings, soft_hyphens, wide_regions
 
 CSS_LAYERS = ["tokens.css", "base.css", "html.css"]
@@ -93,15 +94,13 @@ def pages(book: Book, results: list[ChapterResult], target: Path):
     meta = book.meta
     items = parts_view(book, results)
     common = {"lang": book.lang, "meta": meta, "labels": labels}
-    out = fsio.temp_dir_beside(target)
-    try:
+    with contextlib.ExitStack() as stack:  # the folder stays open for finish(), as atomic_dir writes it
+        out = stack.enter_context(atomic_dir(target))
         _pages(book, results, out, env, common)
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
+        written = stack.pop_all()
 
     def finish(downloads: list[tuple[Path, str]]) -> None:
-        try:
+        with written:
             files = []
             for path, label in downloads:
                 if path.exists():
@@ -109,10 +108,6 @@ def pages(book: Book, results: list[ChapterResult], target: Path):
                     files.append({"name": path.name, "label": label, "size": l10n.size(path.stat().st_size, book.lang)})
             page = env.get_template("html/index.html").render(items=items, roman=roman, downloads=files, **common)
             (out / "index.html").write_text(page, encoding="utf-8")
-            fsio.replace_dir(out, target)
-        except BaseException:
-            shutil.rmtree(out, ignore_errors=True)
-            raise
     return finish
 
 
