@@ -82,6 +82,25 @@ def test_a_press_yaml_file_that_is_not_yaml(case, tmp_path):
     assert "fonts.yaml:2: YAML-003 the file is not valid YAML" in proc.stderr, proc.stderr
 
 
+
+def test_a_press_yaml_file_read_again_is_its_text_now_and_the_callers_own(tmp_path):
+    """load_yaml_file parses a text it read before only once, but every caller gets its own data
+    (changing it changes nothing for the next), and a file changed since gives its new data, even
+    with the same size, and its error at its line."""
+    from press.book import load_yaml_file
+    f = tmp_path / "labels.yaml"
+    f.write_text("a: 1\nb: [x]\n", encoding="utf-8")
+    first = load_yaml_file(f)
+    first["b"].append("y")
+    assert load_yaml_file(f) == {"a": 1, "b": ["x"]}
+    f.write_text("a: 2\nb: [x]\n", encoding="utf-8")  # the same size, written at once
+    assert load_yaml_file(f) == {"a": 2, "b": ["x"]}
+    f.write_text("a: 2\nb: [x\n", encoding="utf-8")
+    with pytest.raises(ManuscriptError) as e:
+        load_yaml_file(f)
+    assert "labels.yaml:2: YAML-003 the file is not valid YAML" in str(e.value), str(e.value)
+
+
 @covers("YAML-001", "YAML-002")
 def test_yaml_limits_in_every_yaml_file(case):
     """Anchors and oversize are refused in suppressions.yaml too, before the file is used."""

@@ -136,6 +136,39 @@ def test_page_references_are_kept_until_a_page_is_added():
     assert refs == tuple(f"{n} 0 R".encode() for n in kids[::3])  # what pydyf's own property gives
 
 
+MARKS = """
+import sys
+sys.path.insert(0, "scripts")
+import weasyprint
+from press import weasy
+if sys.argv[1] == "quicker":
+    weasy.quicker_crop_marks()
+page = "<p>x</p><p style='break-before:page'>y</p>"
+svg = ("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'>"
+       "<rect width='5' height='5'/></svg>")
+html = ("<style>@page { size: 100mm 150mm; bleed: 6mm; marks: crop cross } @page wide { size: 200mm 150mm }"
+        "@page plain { marks: crop } .w { page: wide } .p { page: plain }</style>" + page * 4
+        + "<p class=w>wide</p><p class=p>crop only</p>" + page * 2
+        + f"<img src=\\"{svg}\\"><div style=\\"height: 20px; background: url(&quot;{svg}&quot;) no-repeat\\">b</div>")
+sys.stdout.buffer.write(weasyprint.HTML(string=html).write_pdf(pdf_identifier=b"0" * 16))
+"""
+
+
+def test_crop_marks_drawn_once_a_size_give_the_same_pdf():
+    """press.weasy.quicker_crop_marks gives the pages' crop marks (of several page sizes, with and
+    without crosses, beside other SVG images) WeasyPrint's own drawing, byte for byte; each page
+    still has its marks' group (a PDF without the marks would differ from WeasyPrint's)."""
+    def pdf(how):
+        return subprocess.run([sys.executable, "-c", MARKS, how], cwd=ROOT, capture_output=True, check=True).stdout
+    import io
+    plain, quicker = pdf("plain"), pdf("quicker")
+    assert plain == quicker
+    pages = pikepdf.open(io.BytesIO(quicker)).pages
+    assert len(pages) > 8 and len({float(page.MediaBox[2]) for page in pages}) == 2  # two page sizes
+    for page in pages:
+        assert any(b"re" not in x.read_bytes() and x.read_bytes().count(b" l") >= 8 for x in page.Resources.XObject.values())
+
+
 def test_a_face_is_cut_from_its_file_as_weasyprint_cuts_it(tmp_path):
     """press.weasy.resubset gives back, for the glyphs a document draws, the very subset WeasyPrint
     embedded (the join relies on it to merge the chunks' subsets of a face), and nothing for a

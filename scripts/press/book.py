@@ -6,6 +6,7 @@ and line of every contract violation found. Nothing here runs pandoc.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,12 +176,25 @@ def _load_yaml(text: str, rel: str, code: str, offset: int = 0):
 
 def load_yaml_file(path: Path, code: str = "YAML-003"):
     """Any other YAML file the press reads (suppressions.yaml, locales, fonts.yaml) with the same
-    limits as book.yaml: its data, or a ManuscriptError naming the file and line."""
+    limits as book.yaml: its data, or a ManuscriptError naming the file and line. A text read
+    before is not parsed again (the locales and fonts.yaml are read several times a build, 8 ms a
+    parse): the caller gets its own copy of the data it gave."""
     rel = display_path(path)
     size = path.stat().st_size
     if size > MAX_YAML_KB * 1000:  # refused before it is read
         raise ManuscriptError([finding("YAML-002", rel, 0, detail=f"it is {size / 1000:.0f} kB, at most {MAX_YAML_KB} kB")])
-    return _load_yaml(read_text(path, rel), rel, code)[0]
+    text = read_text(path, rel)
+    key = (rel, code, text)
+    data = _PARSED.get(key)  # one look-up: another thread may clear the table meanwhile
+    if data is None:
+        data = _load_yaml(text, rel, code)[0]
+        if len(_PARSED) >= 32:
+            _PARSED.clear()
+        _PARSED[key] = data
+    return copy.deepcopy(data)
+
+
+_PARSED: dict[tuple[str, str, str], object] = {}  # (file, finding code, text) → its data, as parsed
 
 
 def load_book(root: Path) -> Book:

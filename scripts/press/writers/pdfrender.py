@@ -95,6 +95,7 @@ def _layout(html: str, base_url: str, variant: str):
 
 def _write(doc, variant: str, out: str, identifier: bytes, cut_to_trim: bool = False) -> None:
     weasy.quicker_page_references()
+    weasy.quicker_crop_marks()
     finisher = pdfprint.cut_to_trim if cut_to_trim else pdfprint.finish if variant == "print" else None
     doc.write_pdf(out, pdf_identifier=identifier, finisher=finisher, **VARIANT_OPTIONS[variant])
     if variant == "print":
