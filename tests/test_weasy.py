@@ -169,6 +169,35 @@ def test_crop_marks_drawn_once_a_size_give_the_same_pdf():
         assert any(b"re" not in x.read_bytes() and x.read_bytes().count(b" l") >= 8 for x in page.Resources.XObject.values())
 
 
+LIBRARIES = """
+import ctypes.util, json, re, sys
+sys.path.insert(0, "scripts")
+asked = []
+original = ctypes.util.find_library
+ctypes.util.find_library = lambda name: asked.append(name) or original(name)
+if sys.argv[1] == "press":
+    from press import weasy
+    weasy.load()
+else:
+    import weasyprint
+maps = open("/proc/self/maps").read()
+names = "gobject|pango|pangoft2|harfbuzz|harfbuzz-subset|fontconfig"
+loaded = sorted(set(re.findall(rf"\\S*/lib(?:{names})[-.\\w]*\\.so[.\\d]*", maps)))
+print(json.dumps({"asked": len(asked), "loaded": loaded}))
+"""
+
+
+def test_weasyprint_loads_the_same_libraries_without_searching_for_them():
+    """press.weasy.load imports WeasyPrint without find_library (ldconfig, gcc and ld run for each
+    name it tries) and ends with the same libraries loaded as WeasyPrint's own import."""
+    def run(how):
+        out = subprocess.run([sys.executable, "-c", LIBRARIES, how], cwd=ROOT, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)
+    own, press_ = run("own"), run("press")
+    assert own["asked"] > 0 and press_["asked"] == 0
+    assert len(own["loaded"]) >= 6 and press_["loaded"] == own["loaded"], (own, press_)
+
+
 def test_a_face_is_cut_from_its_file_as_weasyprint_cuts_it(tmp_path):
     """press.weasy.resubset gives back, for the glyphs a document draws, the very subset WeasyPrint
     embedded (the join relies on it to merge the chunks' subsets of a face), and nothing for a

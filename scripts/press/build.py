@@ -211,7 +211,8 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
         if any(ch.generated == "index" for ch in book.chapters):
             from .filters.index import collator
             collator()
-        __import__("weasyprint")
+        from . import weasy
+        weasy.load()  # WeasyPrint and its libraries, shared by the layout workers
         if "pdf" in todo:
             from .writers.printstyle import preload_hyphenation
             preload_hyphenation(book.lang, [ch.source or ch.body for ch in book.chapters])

@@ -46,6 +46,7 @@ def collected():
 def layout_document(html: str, base_url: str, variant: str = "screen", extra: tuple[str, ...] = ()):
     """The print HTML laid out by WeasyPrint with the press's fonts and style layers; ``extra``:
     further layers from the styles folder (the author queries' proof.css)."""
+    weasy.load()
     from weasyprint import CSS, HTML
     config = font_configuration()
     sheets = stylesheets(variant, config) + [CSS(filename=str(styles() / name)) for name in extra]
