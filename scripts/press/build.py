@@ -199,6 +199,7 @@ def build(manuscript: Path, dist: Path, editions=EDITIONS, force: bool = False, 
 
 def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force, dump_ast, quiet, jobs,
            progress) -> int:
+    checking = _check_faces_beside()
     from . import fonts, pipeline
     from .design import styles
     # While pandoc parses: the collation table the index sorts by is read, WeasyPrint loads, its
@@ -217,6 +218,7 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             from .writers.printstyle import preload_hyphenation
             preload_hyphenation(book.lang, [ch.source or ch.body for ch in book.chapters])
         try:
+            checking.join()  # its findings are in the fonts cache by now, unless it failed
             early["fonts"] = fonts.problems(styles())
         except Exception:  # a mistake in fonts.yaml: the check below, in the main thread, reports it
             pass
@@ -318,6 +320,30 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
             print(f"  {len(warnings)} warning(s), {pending} of them pending text{more}; "
                   "run `make check` for the full report")
     return 0
+
+
+def _check_faces_beside():
+    """The faces fonts.yaml names checked (fonts.validate: fontTools and the OpenType Sanitizer) in a
+    forked process while this one starts the pipeline, on a core that would idle until the chapter
+    workers are forked. Its findings go to the fonts cache, where fonts.problems here finds them;
+    it reports nothing itself (a failure leaves the check to this process). Returns the process."""
+    import multiprocessing
+    checking = multiprocessing.get_context("fork").Process(target=_check_faces, daemon=True)
+    checking.start()
+    return checking
+
+
+def _check_faces() -> None:
+    import signal
+
+    from . import fonts
+    from .design import styles
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle (see press.workers)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        fonts.problems(styles())
+    except Exception:
+        pass
 
 
 def _show_warnings(warnings: list) -> None:
