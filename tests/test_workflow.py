@@ -169,6 +169,19 @@ def test_preview_rebuilds_only_the_editions_an_edit_touches(tmp_path):
     assert editions(styles / "print.css", templates / "html" / "base.html") == {"pdf", "html"}
 
 
+def test_a_timed_run_is_not_sampled_and_a_sampled_run_gives_memory(tmp_path):
+    """press.bench.measured: "time" runs the command with nothing reading its memory (no PSS),
+    "sample" samples the process tree's PSS while it runs."""
+    from press.bench import measured
+    sleeper = [sys.executable, "-c", "import time; b = bytearray(50 << 20); time.sleep(0.3)"]
+    figures = {}
+    for how in ("time", "sample"):
+        assert measured([str(tmp_path / f"{how}.json"), str(tmp_path / f"{how}.log"), how, *sleeper]) == 0
+        figures[how] = json.loads((tmp_path / f"{how}.json").read_text())
+    assert figures["time"]["tree"] is None and figures["time"]["wall"] >= 0.3
+    assert figures["sample"]["tree"] >= 50 << 20 and figures["sample"]["rc"] == 0
+
+
 def test_bench_measures_against_the_bare_tools(tmp_path, fixture_book):
     out = tmp_path / "performance.md"
     before = tree_hash(FIXTURE)
@@ -190,6 +203,9 @@ def test_bench_measures_against_the_bare_tools(tmp_path, fixture_book):
     assert re.search(r"preview: style edit → visible page +wall, s +\d+\.\d\d", proc.stdout), proc.stdout
     text = out.read_text(encoding="utf-8")
     assert "`make bench MANUSCRIPT=" in text and "| nproc |" in text and "| WeasyPrint |" in text
+    # the memory of the clean build, from the sampled run (the timed run is not sampled)
+    pss = re.search(r"^\| press build, clean .*?\| \d+ MiB \| (\d+) MiB \|", text, re.M)
+    assert pss and int(pss.group(1)) > 0, text
     assert re.search(r"^\| PDF .* \| \d+\.\d\d s \|", text, re.M), text  # the build's own stages
     # the least wall time the clean build's CPU time allows on this machine's cores
     bound = re.search(r"The clean build used (\d+\.\d\d) s of CPU .*? On (\d+) core\(s\) no schedule finishes "

@@ -86,9 +86,11 @@ def _pss_kb(pid: int) -> int:
 
 
 def measured(argv: list[str]) -> int:
-    """Run ``argv[2:]`` with its output in the file ``argv[1]``; write its figures to ``argv[0]`` as
-    JSON. Runs in a fresh process of its own, so the rusage of its children is this command's."""
-    out, log, cmd = Path(argv[0]), argv[1], argv[2:]
+    """Run ``argv[3:]`` with its output in the file ``argv[1]``; write its figures to ``argv[0]`` as
+    JSON. ``argv[2]``: "time", or "sample" to sample the process tree's memory meanwhile (its peak
+    PSS; a run that is timed is never sampled, see ``session``). Runs in a fresh process of its own,
+    so the rusage of its children is this command's."""
+    out, log, sampling, cmd = Path(argv[0]), argv[1], argv[2] == "sample", argv[3:]
     peak = [0]
     with open(log, "wb") as fh:
         t0 = time.perf_counter()
@@ -96,23 +98,22 @@ def measured(argv: list[str]) -> int:
         done = threading.Event()
 
         def sample():  # the summed PSS of the whole process tree (shared pages counted once)
-            # at the lowest priority, this thread alone: reading the tree's memory maps costs CPU
-            # (0.4 s of a clean build's 6.3 s wall at normal priority), which it takes only from a
-            # core the command leaves idle
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
             while True:
                 peak[0] = max(peak[0], sum(_pss_kb(p) for p in process_tree(proc.pid)))
                 if done.wait(0.05):
                     break
         sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+        if sampling:
+            sampler.start()
         rc = proc.wait()
         wall = time.perf_counter() - t0
         done.set()
-        sampler.join()
+        if sampling:
+            sampler.join()
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     out.write_text(json.dumps({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss * 1024,
-                               "tree": peak[0] * 1024, "rc": rc}))
+                               "tree": peak[0] * 1024 if sampling else None, "rc": rc}))
     return 0
 
 
@@ -128,6 +129,8 @@ class Session:
         self.base.mkdir()
         self.env = dict(os.environ, PRESS_STYLES=str(self.styles), PRESS_CACHE=str(self.cache))
         self.results: dict[str, list[dict]] = {}
+        self.memory: dict[str, list[dict]] = {}  # the figures of the sampled runs (``sampling``)
+        self.sampling = False  # runs now sample the process tree's memory: their figures go to ``memory``
         self.logs: dict[str, str] = {}
         self.n = 0
         self.notes: list[str] = []
@@ -140,13 +143,15 @@ class Session:
     def run(self, name: str, cmd: list[str], cwd: Path | None = None, keep: bool = True, env=None) -> dict:
         self.n += 1
         out, log = self.work / f"m{self.n}.json", self.work / f"m{self.n}.log"
-        subprocess.run([sys.executable, "-c", WRAPPER, str(out), str(log), *cmd], cwd=cwd or self.work,
-                       env=env or self.env, check=True)
+        subprocess.run([sys.executable, "-c", WRAPPER, str(out), str(log), "sample" if self.sampling else "time",
+                        *cmd], cwd=cwd or self.work, env=env or self.env, check=True)
         fig = json.loads(out.read_text())
         text = self.last_log = log.read_text(encoding="utf-8", errors="replace")
         if fig["rc"] != 0:
             raise RuntimeError(f"{name}: `{' '.join(cmd)}` exited {fig['rc']}:\n{text[-3000:]}")
-        if keep:
+        if keep and self.sampling:
+            self.memory.setdefault(name, []).append(fig)
+        elif keep:
             self.results.setdefault(name, []).append(fig)
             self.logs[name] = text
         return fig
@@ -213,42 +218,62 @@ def session(manuscript: Path, runs: int, work: Path, long: int = 0) -> Session:
     files = [str(c.path.relative_to(s.ms)) for c in book.chapters]
     title = ["--metadata", f"title={book.meta['title']}"]
     pandoc = pypandoc.get_pandoc_path()
-    html, pdf_out, epub = s.base / "book.html", s.base / "book.pdf", s.base / "book.epub"
-    for n in range(runs):
-        s.run("base_html", [pandoc, "-s", "-f", "markdown", "-t", "html5", *title, "-o", str(html), *files], s.ms)
-        s.python("base_pdf", BASE_PDF, str(html), str(s.ms) + "/", str(pdf_out), str(s.styles))
-        s.run("base_epub", [pandoc, "-f", "markdown", "-t", "epub3", *title, "-o", str(epub), *files], s.ms)
-        shutil.rmtree(s.dist, ignore_errors=True)
-        shutil.rmtree(s.cache, ignore_errors=True)
-        s.press("clean")
-        for attempt in range(3):  # a no-op only if nothing the build fingerprints changed meanwhile
-            s.press("noop")
-            if "Up to date" in s.logs["noop"]:
-                break
-            s.notes.append(f"run {n + 1}: a no-op build rebuilt (something the build fingerprints — the "
-                           "manuscript, styles, templates or the press's own files — changed meanwhile)")
-            if attempt < 2:
-                s.results["noop"].pop()
-        css = s.styles / "print.css"
-        css.write_text(css.read_text() + f"\nh1 {{ color: #1a1a{n % 100:02d}; }}\n")
-        s.press("css_all")
-        css.write_text(css.read_text() + f"\nh2 {{ color: #1b1b{n % 100:02d}; }}\n")
-        s.press("css_pdf", "--only", "pdf")
-        if n == 0:
-            s.python("print_html", PRINT_HTML, str(s.ms), str(s.base / "print.html"), keep=False)
-        s.python("render1", RENDER_ONE, str(s.ms), str(s.base / "print.html"), str(s.base / "one.pdf"))
-        _edit_essay(book, n)
-        s.press("essay")
+    paths = s.base / "book.html", s.base / "book.pdf", s.base / "book.epub"
+    for n in range(runs):  # timed: nothing else runs beside the command
+        _sequence(s, n, book, [pandoc, *title], files, paths)
+    # memory: the same commands once more, the process tree's PSS sampled meanwhile; reading every
+    # process's memory maps slows what it reads (a clean build by 0.2–0.3 s of 6), so these runs
+    # give the memory figures only
+    s.sampling = True
+    _sequence(s, runs, book, [pandoc, *title], files, paths)
+    s.sampling = False
+    for name, figs in s.results.items():
+        sampled = s.memory.get(name, [])
+        for fig in figs:
+            fig["tree"] = max((m["tree"] for m in sampled), default=None)
+            fig["rss"] = max([fig["rss"]] + [m["rss"] for m in sampled])
     from . import bench_preview
     s.preview = bench_preview.measure(s.work, s.ms, s.styles, s.env, runs, _edit_essay, s.notes)
     if long:
         from . import bench_long
+        s.sampling = True  # the long book's runs give its time and its memory (see the method)
         s.long = bench_long.measure(s, long)
+        s.sampling = False
     s.load.append(os.getloadavg())
     s.results["baseline"] = [{k: (max if k in ("rss", "tree") else sum)(s.results[m][i][k]
                                                                           for m in ("base_html", "base_pdf", "base_epub"))
                               for k in ("wall", "cpu", "rss", "tree")} for i in range(runs)]
     return s
+
+
+def _sequence(s: Session, n: int, book, pandoc: list[str], files: list[str], paths: tuple) -> None:
+    """One run of the session's commands: the baseline, then the press clean, unchanged, after a
+    print.css edit (all editions, then the PDF only), one render of its print HTML, after an essay edit."""
+    html, pdf_out, epub = paths
+    s.run("base_html", [pandoc[0], "-s", "-f", "markdown", "-t", "html5", *pandoc[1:], "-o", str(html), *files], s.ms)
+    s.python("base_pdf", BASE_PDF, str(html), str(s.ms) + "/", str(pdf_out), str(s.styles))
+    s.run("base_epub", [pandoc[0], "-f", "markdown", "-t", "epub3", *pandoc[1:], "-o", str(epub), *files], s.ms)
+    shutil.rmtree(s.dist, ignore_errors=True)
+    shutil.rmtree(s.cache, ignore_errors=True)
+    s.press("clean")
+    for attempt in range(3):  # a no-op only if nothing the build fingerprints changed meanwhile
+        s.press("noop")
+        if "Up to date" in s.last_log:
+            break
+        s.notes.append(f"run {n + 1}: a no-op build rebuilt (something the build fingerprints — the "
+                       "manuscript, styles, templates or the press's own files — changed meanwhile)")
+        if attempt < 2:
+            (s.memory if s.sampling else s.results)["noop"].pop()
+    css = s.styles / "print.css"
+    css.write_text(css.read_text() + f"\nh1 {{ color: #1a1a{n % 100:02d}; }}\n")
+    s.press("css_all")
+    css.write_text(css.read_text() + f"\nh2 {{ color: #1b1b{n % 100:02d}; }}\n")
+    s.press("css_pdf", "--only", "pdf")
+    if n == 0:
+        s.python("print_html", PRINT_HTML, str(s.ms), str(s.base / "print.html"), keep=False)
+    s.python("render1", RENDER_ONE, str(s.ms), str(s.base / "print.html"), str(s.base / "one.pdf"))
+    _edit_essay(book, n)
+    s.press("essay")
 
 
 # ---------------------------------------------------------------- the report
@@ -354,8 +379,14 @@ def report(s: Session, manuscript: Path, runs: int, command: str) -> str:
             "time, CPU time is `getrusage(RUSAGE_CHILDREN)` user + system (the command and every process "
             "it waited for), peak RSS is `ru_maxrss` (the largest single process), peak PSS sums the "
             "proportional set size of the whole process tree, sampled every 0.05 s from `/proc` "
-            "(a command shorter than that may show none) by a thread at the lowest priority, so that "
-            "reading the tree's memory maps takes only CPU the command leaves idle.",
+            "(a command shorter than that may show none) by a thread at the lowest priority.",
+            "- Time and memory come from different runs. Reading a process's memory maps slows the "
+            "process read (the kernel walks its page tables under its memory-map lock; a clean build "
+            "sampled this way took 6.1–6.3 s against 5.9–6.0 s unsampled), and it slows a build of "
+            "many processes more than the one-process baseline. So every command runs first timed, "
+            "with nothing sampling it (the runs above), then once more, in the same order, sampled: "
+            "that run gives the memory figures only. The long book's runs are sampled; their "
+            "times carry that cost (more for two workers than for one).",
             "- Baseline: `pandoc -s -f markdown -t html5` on the chapter files in reading order, "
             "WeasyPrint's `HTML(...).write_pdf` with `tokens.css`, `base.css` and `print.css`, and "
             "`pandoc -t epub3` on the same files; its figure is the sum of the three (memory: the largest).",
