@@ -332,6 +332,28 @@ def test_a_page_map_that_was_not_the_last_is_told_again(tmp_path, monkeypatch):
     assert told[-1] == {k: pagemap[k] for k in ("pages", "anchors", "blocks", "starts")}
 
 
+@pytest.mark.parametrize("variants", [("screen", "print"), ("screen",)])
+def test_a_joined_book_with_a_page_outside_its_page_tree_gives_way_to_a_whole_layout(tmp_path, monkeypatch, variants):
+    """The joined file is checked for page objects outside its page tree (something of a piece's
+    own tree that survived): where the printer's file is derived from it (the check reads the file
+    there) and, without a printer's file, after the join. Either way the chunks give way (None)."""
+    from press.weasy import splice
+    real = splice._join
+
+    def join_leaving_a_page(pdf, others, nested, files=None):
+        real(pdf, others, nested, files)
+        stray = dict(pdf.pages[0].obj.items())  # a copy of a page's object, outside the page tree
+        pdf.Root["/Stray"] = pdf.make_indirect(pikepdf.Dictionary(stray))
+    monkeypatch.setattr(splice, "_join", join_leaving_a_page)
+    layout, temps, literal_css = chunked_layout(tmp_path, monkeypatch)
+    temps = {v: temps[v] for v in variants}
+    outcome = pdfchunks.lay_out(layout, str(FIXTURE.resolve()) + "/", temps, b"0" * 32, lambda: None, literal_css,
+                                tmp_path)
+    assert outcome is None
+    if "print" in temps:
+        assert not temps["print"].exists()  # the check came before the printer's file was written
+
+
 def test_faces_whose_files_cannot_be_cut_again_are_merged_program_by_program(tmp_path, monkeypatch):
     """Without the faces' files (or when a file does not give back a piece's subset), the join
     merges the pieces' programs glyph by glyph (fontTools): still one subset per face, the same pages."""

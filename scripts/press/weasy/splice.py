@@ -43,20 +43,20 @@ def splice(base: Path, replacements: list[Replacement], out: Path) -> None:
     _rewrite(base, [r.path for r in replacements], out, lambda pdf, units: _splice(pdf, replacements, units))
 
 
-def join(parts: list[Path], out: Path, nested: list[int], files: dict | None = None) -> None:
+def join(parts: list[Path], out: Path, nested: list[int], files: dict | None = None, check: bool = True) -> None:
     """Pieces of one book laid out apart (press.writers.pdfchunks), one after another, as one PDF:
     the first piece's catalogue (metadata, output intent, language) with every piece's pages, and
     what WeasyPrint wrote page by page joined as ``splice`` joins it. ``nested[i]``: how many of
     piece i's first pages hold chapters of a part opened in an earlier piece; their outline
     entries go under that part's entry (WeasyPrint put them at the top, not knowing the part).
-    ``files``: the faces' files by PostScript name (fontmerge.merge)."""
-    _rewrite(parts[0], parts[1:], out, lambda pdf, others: _join(pdf, others, nested, files))
+    ``files``: the faces' files by PostScript name (fontmerge.merge). ``check=False``: the caller
+    opens the file next and checks it there (``check_pages``)."""
+    _rewrite(parts[0], parts[1:], out, lambda pdf, others: _join(pdf, others, nested, files), check)
 
 
-def _rewrite(base: Path, others: list[Path], out: Path, work) -> None:
+def _rewrite(base: Path, others: list[Path], out: Path, work, check: bool = True) -> None:
     """``work(pdf, opened)`` changes the base PDF with the others open beside it; the result is
-    saved to ``out`` and checked: a page object outside the page tree means something of a page
-    that was replaced or of a piece's own tree survived (SpliceError)."""
+    saved to ``out`` and checked (``check_pages``)."""
     with pikepdf.open(base) as pdf:
         opened = [pikepdf.open(p) for p in others]
         try:
@@ -65,10 +65,19 @@ def _rewrite(base: Path, others: list[Path], out: Path, work) -> None:
         finally:
             for other in opened:
                 other.close()
-    with pikepdf.open(out) as check:  # nothing of a replaced page may survive
-        kept = sum(1 for o in check.objects if isinstance(o, Dictionary) and o.get("/Type") == "/Page")
-        if kept != len(check.pages):
-            raise SpliceError(f"{kept - len(check.pages)} page(s) outside the page tree still referenced")
+    if check:
+        with pikepdf.open(out) as saved:
+            check_pages(saved)
+
+
+def check_pages(saved: pikepdf.Pdf) -> None:
+    """A spliced or joined PDF as saved (opened again: only what its objects reach): a page object
+    outside the page tree means something of a page that was replaced or of a piece's own tree
+    survived (SpliceError). Reading every object costs most of the check; a caller that saves the
+    file again (pdfprint.derive) checks it there, where saving reads them anyway."""
+    kept = sum(1 for o in saved.objects if isinstance(o, Dictionary) and o.get(Name.Type) == Name.Page)
+    if kept != len(saved.pages):
+        raise SpliceError(f"{kept - len(saved.pages)} page(s) outside the page tree still referenced")
 
 
 def _join(pdf: pikepdf.Pdf, others: list[pikepdf.Pdf], nested: list[int], files: dict | None = None) -> None:

@@ -209,9 +209,11 @@ def _join(screens: list[str], temps: dict[str, str], nested: list[int], leaf: st
     from ..design import styles
     from ..fonts import postscript_files
     from ..weasy import splice
-    splice.join([Path(s) for s in screens], Path(temps["screen"]), nested, postscript_files(styles()))
-    if "print" in temps:
-        pdfprint.derive(temps["screen"], leaf, temps["print"], leaves)
+    deriving = "print" in temps  # the joined file is checked where the printer's is derived from it
+    splice.join([Path(s) for s in screens], Path(temps["screen"]), nested, postscript_files(styles()),
+                check=not deriving)
+    if deriving:
+        pdfprint.derive(temps["screen"], leaf, temps["print"], leaves, check=splice.check_pages)
 
 
 def _failed(error: BaseException) -> None:

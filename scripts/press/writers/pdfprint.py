@@ -80,7 +80,7 @@ def template(doc, base_url: str, out: str, identifier: bytes) -> None:
     fixed_document_id(out, identifier)
 
 
-def derive(screen: str, leaf: str, out: str, leaves: int = 0) -> None:
+def derive(screen: str, leaf: str, out: str, leaves: int = 0, check=None) -> None:
     """The printer's file from the screen's: both are written from one layout made with the
     printer's bleed, so the screen's pages are the printer's cut to the trim (``cut_to_trim``) —
     the bleed and the crop marks are in their content, outside the trim. Each page gets back its
@@ -89,13 +89,16 @@ def derive(screen: str, leaf: str, out: str, leaves: int = 0) -> None:
     catalogue takes the leaf's metadata (PDF/X-4, with a fixed document id) and output intent, the
     trailer its document information; ``leaves`` blank leaves follow the last page. Saved as PDF 1.6
     (PDF/X-4) with an /ID from the content. Writing the printer's file with WeasyPrint took as long
-    as the screen's (1.9 s for this book); this takes a tenth of a second."""
+    as the screen's (1.9 s for this book); this takes a tenth of a second. ``check(pdf)`` is given
+    the screen's file as opened, before anything changes (a joined book's page check, splice.check_pages)."""
     import pikepdf
 
     from ..weasy.splice import copy_in
     tmp = fsio.temp_beside(Path(out))
     try:
         with pikepdf.open(screen) as pdf, pikepdf.open(leaf) as model:
+            if check is not None:
+                check(pdf)
             first = model.pages[0].obj
             boxes = {k: [float(v) for v in first[k]] for k in ("/MediaBox", "/TrimBox", "/BleedBox")}
             media = [m - t for m, t in zip(boxes["/MediaBox"], boxes["/TrimBox"])]
