@@ -119,6 +119,28 @@ def test_patching_press_styles_and_templates_reaches_every_reader(tmp_path, monk
     assert len({before, changed, build.inputs_fingerprint(tmp_path / "book")}) == 3
 
 
+def test_templates_are_compiled_once_and_again_when_their_file_changes(tmp_path, monkeypatch):
+    """One jinja2 environment per templates folder in a process (a template compiled once), and a
+    template whose file changed is read again, not served from that environment's cache."""
+    import os
+
+    import press
+    from press.writers import common
+    templates = tmp_path / "templates"
+    shutil.copytree(press.TEMPLATES, templates)
+    monkeypatch.setattr(press, "TEMPLATES", templates)
+    env = common.environment()
+    assert common.environment() is env
+    page = templates / "epub" / "cover.xhtml"
+    first = env.get_template("epub/cover.xhtml")
+    assert env.get_template("epub/cover.xhtml") is first  # compiled once
+    page.write_text("<p>{{ meta.title }} changed</p>", encoding="utf-8")
+    os.utime(page, (page.stat().st_atime, page.stat().st_mtime + 5))
+    assert common.environment().get_template("epub/cover.xhtml").render(meta={"title": "T"}) == "<p>T changed</p>"
+    monkeypatch.setattr(press, "TEMPLATES", press.PACKAGE / "templates")
+    assert common.environment() is not env
+
+
 def test_a_build_leaves_the_signal_handlers_alone(fixture_book):
     """Signals are the command line's (press.cli): a build called as a function changes none."""
     import signal
