@@ -420,7 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     from . import bench_long, bench_preview
     ap = argparse.ArgumentParser(prog="press bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("-m", "--manuscript", type=Path, default=Path(os.environ.get("MANUSCRIPT", "manuscript")))
-    ap.add_argument("--runs", type=int, default=1, help="repeat every measure N times (median)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="repeat every measure N times and report the median (default 3: one run's wall "
+                         "time moves by a few per cent from run to run)")
     ap.add_argument("--out", type=Path, default=Path("docs/performance.md"))
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
     ap.add_argument("--no-long", action="store_true", help="leave out the long book (about 4 minutes on 2 cores)")
