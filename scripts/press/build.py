@@ -217,9 +217,10 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
         if "pdf" in todo:
             from .writers.printstyle import preload_hyphenation
             preload_hyphenation(book.lang, [ch.source or ch.body for ch in book.chapters])
-            from .writers import common, pdf  # noqa: F401 — the print stage's modules and template, loaded
-            common.precompile("print/book.html")  # here they cost no one time: 0.1 s between the
-            # chapters' HTML and the layout workers, where the build runs on one core
+            # the print stage's modules and template, loaded while the chapter workers run rather
+            # than between the chapters' HTML and the layout workers, where only this process works
+            from .writers import common, pdf  # noqa: F401
+            common.precompile("print/book.html")
         try:
             checking.join()  # its findings are in the fonts cache by now, unless it failed
             early["fonts"] = fonts.problems(styles())

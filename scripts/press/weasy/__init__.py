@@ -211,7 +211,6 @@ def drop_font_copies(config) -> None:
         config._folder = None  # its own clean-up, when it is collected, has nothing left to do
 
 
-
 def quicker_crop_marks() -> None:
     """WeasyPrint draws a printer's crop marks (``marks: crop``) by building an SVG for every page,
     parsing it and drawing it through its SVG renderer into a group of its own: 2.7 ms a page, a
