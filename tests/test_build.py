@@ -136,3 +136,21 @@ def test_the_command_leaves_at_once_with_its_exit_handlers_run_and_its_output_fl
                           env={**os.environ, "PRESS_CACHE": str(tmp_path / "cache")})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("before") and "handlers ran" in proc.stdout and "never here" not in proc.stdout
+
+
+def test_the_faces_are_checked_in_a_process_forked_as_the_build_starts(tmp_path, monkeypatch):
+    """build._check_faces_beside checks every face fonts.yaml names in a forked process: once it has
+    ended, each face's findings are in the fonts cache, where the build's own check reads them
+    (here: without checking a face again), and the build's process has checked none itself."""
+    from press import build, fonts
+    from press.design import styles
+    monkeypatch.setenv("PRESS_CACHE", str(tmp_path / "cache"))
+    checked = []
+    real = fonts._validate
+    monkeypatch.setattr(fonts, "_validate", lambda *a: checked.append(a) or real(*a))
+    process = build._check_faces_beside()
+    process.join(60)
+    assert process.exitcode == 0 and checked == []  # the check ran in the other process
+    faces = [f for f in fonts.faces(styles()) if f.path is not None]
+    assert len(list((tmp_path / "cache" / "fonts").glob("valid-*.json"))) == len({f.path for f in faces}) > 0
+    assert fonts.problems(styles()) == [] and checked == []  # read from the cache, not checked again
