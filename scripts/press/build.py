@@ -240,7 +240,10 @@ def _build(book, out: Outputs, wanted, todo, manifest, fp, inputs, tools, force,
     _show_warnings(warnings)
     pipeline.require_clean(findings)
 
-    # every face is checked before any edition loads it (here, if the thread did not or failed)
+    # every face is checked before any edition loads it (here, if the thread did not or failed,
+    # once the forked check has left its findings in the cache)
+    if "fonts" not in early:
+        checking.join()
     unusable = early["fonts"] if "fonts" in early else fonts.problems(styles())
     if unusable:
         raise ManuscriptError(unusable)

@@ -69,12 +69,12 @@ def load() -> None:
     takes, in 40 processes. Every list holds the Linux file name (``libgobject-2.0.so.0``), which cffi
     gives the dynamic loader directly, so with find_library answering "not found" while WeasyPrint
     loads, each library is loaded by that name: the same libraries (a missing one fails as it did)."""
-    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
-        import weasyprint
+    if "weasyprint" in sys.modules:
         return
     import ctypes.util
     original = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
+    if sys.platform.startswith("linux"):
+        ctypes.util.find_library = lambda name: None
     try:
         import weasyprint  # noqa: F401
     finally:
